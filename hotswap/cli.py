@@ -1,0 +1,87 @@
+"""The ``hotswap`` command line: validates input, calls the library, prints results.
+
+Exit status: 0 done, 2 unusable input (one line naming the file and field, no traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hotswap import render, results, runner
+from hotswap.scenario import ScenarioError, load
+
+
+def _fail(message: str) -> None:
+    click.echo(f"hotswap: {message}", err=True)
+    sys.exit(2)
+
+
+def _write(out: Path | None, text: str) -> None:
+    """Print, or write ``out`` atomically (whole or not at all)."""
+    if out is None:
+        click.echo(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    os.replace(tmp, out)
+
+
+@click.group()
+@click.version_option(package_name="hotswap")
+def main() -> None:
+    """Simulate and run WebAssembly rollout strategies on edge fleets."""
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--backend", type=click.Choice(sorted(runner.BACKENDS)), default="sim", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
+@click.option("--runs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Seeded replications: seed, seed+1, ...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+def run(scenario: Path, backend: str, seed: int | None, runs: int, fmt: str, out: Path | None,
+        jobs: int | None) -> None:
+    """Run SCENARIO's deployment and report deploy time, rollback time and blast radius."""
+    try:
+        loaded = load(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    first = loaded.seed if seed is None else seed
+    records = runner.run(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs)
+    data: dict[str, Any]
+    if runs == 1:
+        data = records[0]
+        text = render.run_text(data)
+    else:
+        data = {"runs": records, "summary": results.summarize(records)}
+        text = render.summary_text(loaded.name, data["summary"])
+    _write(out, json.dumps(data, indent=2) if fmt == "json" else text)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario FILES without running them."""
+    bad = 0
+    for path in files:
+        try:
+            s = load(path)
+        except ScenarioError as exc:
+            click.echo(f"hotswap: {exc}", err=True)
+            bad += 1
+            continue
+        nodes = sum(r.nodes for r in s.fleet.regions)
+        click.echo(f"ok  {path}  ({s.deployment.strategy}, {nodes:,} nodes)")
+    if bad:
+        sys.exit(2)

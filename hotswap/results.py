@@ -1,0 +1,104 @@
+"""Result records: one flat record per run, the same for every backend, and the
+summary of many seeded runs.
+
+A record is plain JSON data with floats rounded to microseconds, so the same scenario
+and seed give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from hotswap.execution import Execution
+from hotswap.ledger import Ledger
+from hotswap.rollout import Rollout
+from hotswap.scenario import Scenario
+
+FIGURES = ("deployTimeSeconds", "rollbackTimeSeconds", "blastRadius.nodes",
+           "blastRadius.nodesPercent", "blastRadius.requests", "blastRadius.failedRequests",
+           "blastRadius.nodeSeconds")
+
+
+def record(scenario: Scenario, rollout: Rollout, *, backend: str, seed: int,
+           execution: Execution, ledger: Ledger, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The result record of one finished run."""
+    assert execution.outcome is not None, "the strategy has not finished"
+    now = execution.finished_at
+    data = {
+        "scenario": scenario.name,
+        "backend": backend,
+        "seed": seed,
+        "strategy": rollout.strategy,
+        "deploymentId": rollout.deployment_id,
+        "moduleId": rollout.module_id,
+        "previousModuleId": rollout.previous_id,
+        "outcome": execution.outcome.status,
+        "reason": execution.outcome.reason,
+        "deployTimeSeconds": execution.deploy_seconds,
+        "rollbackTimeSeconds": execution.rollback_seconds,
+        "totalTimeSeconds": now,
+        "blastRadius": ledger.blast_radius(now),
+        "fleet": {"nodes": ledger.targets, "regions": len(rollout.fleet.regions),
+                  "idleNodes": len(rollout.fleet.idle)},
+        "capacity": ledger.capacity(),
+        **(extra or {}),
+        "timeline": ledger.timeline,
+    }
+    return _rounded(data)
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return round(float(value), 6)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def figure(run: dict[str, Any], name: str) -> float | None:
+    """A figure of a run by dotted name, e.g. ``blastRadius.nodes``."""
+    value: Any = run
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def describe(values: list[float]) -> dict[str, Any]:
+    """n, mean, p5/p50/p95 and a 95% Student-t confidence interval of the mean."""
+    if not values:
+        return {"n": 0}
+    a = np.asarray(values, dtype=float)
+    mean = float(a.mean())
+    if len(a) > 1 and a.std(ddof=1) > 0:
+        half = float(stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a)))
+    else:
+        half = 0.0
+    p5, p50, p95 = (float(x) for x in np.percentile(a, [5, 50, 95]))
+    return {"n": len(a), "mean": mean, "p5": p5, "p50": p50, "p95": p95,
+            "ci95": [mean - half, mean + half]}
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-figure statistics over runs (rollback time over the runs that rolled back)
+    and the share of each outcome."""
+    outcomes: dict[str, int] = {}
+    for run in runs:
+        outcomes[run["outcome"]] = outcomes.get(run["outcome"], 0) + 1
+    figures = {}
+    for name in FIGURES:
+        values = [v for v in (figure(run, name) for run in runs) if v is not None]
+        figures[name] = describe(values)
+    return _rounded({
+        "runs": len(runs),
+        "seeds": [runs[0]["seed"], runs[-1]["seed"]] if runs else [],
+        "outcomes": {k: {"count": v, "rate": v / len(runs)} for k, v in sorted(outcomes.items())},
+        "figures": figures,
+    })

@@ -1,0 +1,44 @@
+"""Run a scenario on a backend: once, or as seeded replications (seed, seed+1, ...).
+
+Backends are looked up by name and imported only when used, so the core never imports
+SimPy or wasmtime. Replications on the simulator use a local process pool; each run
+owns its seed, so the pool changes nothing in the results.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from hotswap.scenario import Scenario
+
+BACKENDS = {"sim": "sim.driver:simulate"}
+POOL_FROM = 8  # replications below this run in-process
+
+
+def backend(name: str) -> Callable[[Scenario, int], dict[str, Any]]:
+    try:
+        module, function = BACKENDS[name].split(":")
+    except KeyError:
+        raise ValueError(f"unknown backend {name!r}; one of {', '.join(BACKENDS)}") from None
+    return getattr(importlib.import_module(module), function)
+
+
+def _one(job: tuple[Scenario, str, int]) -> dict[str, Any]:
+    scenario, name, seed = job
+    return backend(name)(scenario, seed)
+
+
+def run(scenario: Scenario, *, backend_name: str = "sim", seed: int, runs: int = 1,
+        jobs: int | None = None) -> list[dict[str, Any]]:
+    """Result records of ``runs`` replications, in seed order."""
+    seeds = [seed + i for i in range(runs)]
+    workers = min(jobs or os.cpu_count() or 1, runs)
+    if backend_name != "sim" or runs < POOL_FROM or workers < 2:
+        return [_one((scenario, backend_name, s)) for s in seeds]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(_one, [(scenario, backend_name, s) for s in seeds],
+                             chunksize=max(1, runs // (4 * workers))))

@@ -1,0 +1,29 @@
+"""A whole scenario file: fleet, modules' fault profiles, and the deployment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from hotswap.scenario.deployment import Deployment
+from hotswap.scenario.fields import Model
+from hotswap.scenario.fleet import Fleet, ModuleProfile
+
+
+class Scenario(Model):
+    name: str = ""
+    description: str = ""
+    seed: int = Field(default=0, ge=0)
+    previous_module_id: str | None = None
+    fleet: Fleet = Fleet()
+    modules: dict[str, ModuleProfile] = Field(default_factory=dict)
+    deployment: Deployment
+
+    @property
+    def previous(self) -> str:
+        """The module the fleet runs before the deployment."""
+        return (self.previous_module_id or self.deployment.previous_module_id
+                or f"{self.deployment.module_id}-previous")
+
+    def profile(self, module_id: str) -> ModuleProfile:
+        """The fault profile of a module (healthy defaults when the file names none)."""
+        return self.modules.get(module_id) or ModuleProfile()

@@ -1,0 +1,24 @@
+"""The guide's five strategies, each a pure generator of effects, by guide name."""
+
+from collections.abc import Callable
+
+from hotswap.rollout import Rollout
+from hotswap.strategies.ab_testing import ab_testing
+from hotswap.strategies.blue_green import blue_green
+from hotswap.strategies.canary import canary
+from hotswap.strategies.common import Steps
+from hotswap.strategies.regional import regional
+from hotswap.strategies.rolling import rolling
+
+STRATEGIES: dict[str, Callable[[Rollout], Steps]] = {
+    "Canary": canary,
+    "BlueGreen": blue_green,
+    "Rolling": rolling,
+    "Regional": regional,
+    "ABTesting": ab_testing,
+}
+
+
+def start(r: Rollout) -> Steps:
+    """The strategy generator for a rollout."""
+    return STRATEGIES[r.strategy](r)

@@ -1,0 +1,37 @@
+"""Blue-green: bring the new module up on idle (green) nodes, check them, switch traffic.
+
+Green needs as many idle nodes as there are blue ones, or the deployment fails with the
+guide's message. With ``keepBlueEnvironment`` the blue nodes stay warm for
+``blueRetentionPeriod`` while the rollback triggers watch the live traffic; a rollback is
+a traffic switch back to blue.
+"""
+
+from __future__ import annotations
+
+from hotswap.effects import Deploy, Outcome, Route
+from hotswap.rollout import Rollout
+from hotswap.strategies.common import Steps, check, progress, roll_back, watch
+
+
+def blue_green(r: Rollout) -> Steps:
+    cfg = r.config
+    blue, idle = r.fleet.active, r.fleet.idle
+    if len(idle) < len(blue):
+        return Outcome("Failed", f"Insufficient capacity for Green environment "
+                                 f"({len(idle)} idle nodes for {len(blue)} blue nodes)")
+    green = idle.head(len(blue))
+    yield Deploy(green, r.module_id)
+    verdict = yield from check(r, green, r.policy(deadline=cfg.health_check_timeout))
+    if not verdict.passed:
+        yield Deploy(green, None)
+        return Outcome("Failed", f"Green environment health checks failed ({verdict.reason}); "
+                                 "traffic stayed on blue")
+    yield Route(((green, 1.0),))
+    yield progress(100, switchedNodes=len(green))
+    if cfg.keep_blue_environment and cfg.blue_retention_period > 0:
+        seen = yield from watch(r, cfg.blue_retention_period)
+        if seen.fired:
+            return (yield from roll_back(
+                r, f"Rollback trigger fired after the switch ({seen.fired}); traffic back on blue",
+                route=Route(((blue, 1.0),))))
+    return Outcome("Succeeded", f"Traffic switched to {len(green)} green nodes on {r.module_id}")

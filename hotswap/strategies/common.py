@@ -1,0 +1,103 @@
+"""Steps every strategy is built from: watch traffic, check health, roll back.
+
+Each is a generator to ``yield from`` inside a strategy; none reads a clock or draws a
+random number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotswap import analysis
+from hotswap.effects import (
+    Deploy,
+    HealthCheck,
+    HealthPolicy,
+    Milestone,
+    Observe,
+    Outcome,
+    Report,
+    Route,
+    VersionMetrics,
+)
+from hotswap.nodes import NodeSet
+from hotswap.rollout import Rollout
+
+Steps = Generator[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What a watch saw: the trigger that fired (if any) and the window's metrics."""
+
+    fired: str | None
+    metrics: dict[str, VersionMetrics] = field(default_factory=dict)
+
+
+def watch(r: Rollout, seconds: float) -> Steps:
+    """Let traffic run for ``seconds``; every interval, test the rollback triggers on
+    the new version's traffic so far, and stop at the first that fires."""
+    metrics: dict[str, VersionMetrics] = {}
+    elapsed = 0.0
+    while seconds - elapsed > 1e-9:
+        step = min(r.watch_interval or seconds, seconds - elapsed)
+        observation = yield Observe(step)
+        elapsed += step
+        for module_id, m in observation.versions.items():
+            metrics[module_id] = analysis.merge(metrics.get(module_id), m)
+        why = analysis.fired(metrics.get(r.module_id), list(r.triggers))
+        if why:
+            yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed})
+            return Watch(why, metrics)
+    if metrics:
+        yield Report(Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics)})
+    return Watch(None, metrics)
+
+
+def _summary(metrics: dict[str, VersionMetrics]) -> dict[str, Any]:
+    return {
+        module_id: {"requests": m.requests,
+                    "errorRatePercent": analysis.metric(m, "error_rate"),
+                    "avgLatencyMs": analysis.metric(m, "avg_latency_ms")}
+        for module_id, m in metrics.items()
+    }
+
+
+def check(r: Rollout, nodes: NodeSet, policy: HealthPolicy | None) -> Steps:
+    """Health-check the new module on ``nodes``; returns the gate's ``Verdict``."""
+    if policy is None:
+        return analysis.Verdict(True, "health checks disabled")
+    report = yield HealthCheck(nodes, r.module_id, policy)
+    verdict = analysis.gate(report, policy)
+    yield Report(Milestone.HEALTH_GATE, {"passed": verdict.passed, "detail": verdict.reason})
+    return verdict
+
+
+def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | None) -> Steps:
+    """Watch for ``seconds``, then health-check ``nodes``; returns why it failed, or None."""
+    seen = yield from watch(r, seconds)
+    if seen.fired:
+        return f"Rollback trigger fired ({seen.fired})"
+    verdict = yield from check(r, nodes, policy)
+    return None if verdict.passed else f"Health checks failed ({verdict.reason})"
+
+
+def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None,
+              route: Route | None = None) -> Steps:
+    """Switch traffic back (``route``) and/or put ``nodes`` back on the previous module,
+    then verify the previous module's health there; returns the ``RolledBack`` outcome."""
+    yield Report(Milestone.ROLLBACK_STARTED, {"reason": reason})
+    if route is not None:
+        yield route
+    if nodes:
+        yield Deploy(nodes, r.previous_id)
+        if r.health is not None:
+            yield HealthCheck(nodes, r.previous_id, r.health)
+    yield Report(Milestone.ROLLBACK_COMPLETED)
+    return Outcome("RolledBack", reason)
+
+
+def progress(percent: float, **detail: Any) -> Report:
+    return Report(Milestone.PROGRESS, detail, progress=percent)

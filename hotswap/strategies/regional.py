@@ -1,0 +1,49 @@
+"""Regional: one region at a time, in ``regionOrder``, with region-level rollback.
+
+A failed region is rolled back; with ``abortOnRegionFailure`` the rollout stops there,
+otherwise it goes on. Unlike the guide, a rollout with a rolled-back region ends as
+``PartialSuccess`` (or ``RolledBack`` when no region succeeded), never ``Success``.
+"""
+
+from __future__ import annotations
+
+from hotswap.effects import Deploy, Outcome
+from hotswap.rollout import Rollout
+from hotswap.scenario.deployment import GUIDE_REGION_ORDER
+from hotswap.strategies.common import Steps, evaluate, progress, roll_back
+
+
+def region_order(r: Rollout) -> list[str]:
+    """The configured order, or the guide's default order (dev, staging, low-traffic
+    regions first) followed by the fleet's other regions in fleet order."""
+    if r.config.region_order:
+        return list(r.config.region_order)
+    names = [region.name for region in r.fleet.regions]
+    return [n for n in GUIDE_REGION_ORDER if n in names] + [n for n in names if n not in GUIDE_REGION_ORDER]
+
+
+def regional(r: Rollout) -> Steps:
+    cfg = r.config
+    policy = r.policy(function=cfg.health_check_function)
+    regions = [g for g in (r.fleet.region(n) for n in region_order(r)) if g and g.active]
+    succeeded: list[str] = []
+    failed: list[str] = []
+    for region in regions:
+        yield Deploy(region.active, r.module_id)
+        failure = yield from evaluate(r, region.active, cfg.inter_region_delay, policy)
+        if failure:
+            yield from roll_back(r, f"{failure} in region {region.name}", nodes=region.active)
+            failed.append(region.name)
+            if cfg.abort_on_region_failure:
+                break
+        else:
+            succeeded.append(region.name)
+            yield progress(100 * len(succeeded) / len(regions), region=region.name)
+    if not failed:
+        return Outcome("Succeeded", f"All {len(succeeded)} regions run {r.module_id}")
+    rolled = f"rolled back in {', '.join(failed)}"
+    if not succeeded:
+        return Outcome("RolledBack", f"No region succeeded; {rolled}")
+    skipped = len(regions) - len(succeeded) - len(failed)
+    return Outcome("PartialSuccess", f"{r.module_id} runs in {', '.join(succeeded)}; {rolled}"
+                   + (f"; {skipped} regions not attempted (abortOnRegionFailure)" if skipped else ""))

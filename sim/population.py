@@ -1,0 +1,212 @@
+"""The simulated fleet: per-node state in numpy arrays, and bulk sampling of what
+happens to it — deploys, health checks, crashes and traffic.
+
+Per node: the module it runs (kept in the ``Ledger``), whether that module's health
+check fails there, when its worker will crash, and its share of the traffic. A module's
+fault profile is drawn per node when the module lands on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from hotswap.effects import DeployReport, HealthPolicy, HealthReport, VersionMetrics
+from hotswap.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
+from hotswap.nodes import NodeSet, Topology
+from hotswap.scenario import Scenario
+from hotswap.scenario.fields import Spread
+from hotswap.scenario.fleet import ModuleProfile
+from sim.downtime import Downtime
+
+LATENCY_SAMPLES = 200  # single-request latencies kept per version and window
+
+
+@dataclass(frozen=True)
+class PendingDeploy:
+    """A sampled deploy, applied when its time has passed."""
+
+    nodes: np.ndarray
+    finish: np.ndarray
+    module_id: str | None
+
+
+class Population:
+    def __init__(self, scenario: Scenario, topology: Topology, ledger: Ledger,
+                 downtime: Downtime, rng: np.random.Generator) -> None:
+        self.fleet, self.ledger, self.downtime, self.rng = scenario.fleet, ledger, downtime, rng
+        size = topology.size
+        self.profiles: dict[int, ModuleProfile] = {
+            PREVIOUS: scenario.profile(scenario.previous),
+            CANDIDATE: scenario.profile(scenario.deployment.module_id),
+        }
+        self.check_fails = np.zeros(size, dtype=bool)
+        self.crash_at = np.full(size, np.inf)
+        self.crashers = np.empty(0, dtype=np.int64)
+        self.holds_previous = ledger.version == PREVIOUS
+        self.weight = np.zeros(size)
+        self.rate = self.fleet.traffic_per_node * len(topology.active)
+        self.route(((topology.active, 1.0),))
+        running = topology.active.indices()
+        self._land(running, PREVIOUS, np.zeros(len(running)))
+
+    # --- deploys ---------------------------------------------------------------
+    def deploy(self, nodes: NodeSet, module_id: str | None, now: float) -> tuple[DeployReport, PendingDeploy]:
+        """Sample a deploy to ``nodes``: reachable nodes not yet on the module load it in
+        parallel (in waves of ``deployConcurrency``); some loads fail per the profile."""
+        code = self.ledger.code(module_id)
+        idx = nodes.indices()
+        down = self.downtime.down(idx, now)
+        todo = idx[~down]
+        todo = todo[self.ledger.version[todo] != code]
+        if code == CANDIDATE:
+            seconds = self._spread(self.fleet.deploy_seconds, len(todo))
+        else:
+            fast = self.holds_previous[todo] | (code == NONE)
+            seconds = np.where(fast, self._spread(self.fleet.swap_seconds, len(todo)),
+                               self._spread(self.fleet.deploy_seconds, len(todo)))
+        rate = self.profiles[code].deploy_failure_rate if code != NONE else 0.0
+        failed = self.rng.random(len(todo)) < rate if rate else np.zeros(len(todo), dtype=bool)
+        report = DeployReport(requested=len(idx), updated=int(len(todo) - failed.sum()),
+                              failed=int(failed.sum()), unreachable=int(down.sum()),
+                              seconds=self._waves(seconds))
+        return report, PendingDeploy(todo[~failed], now + seconds[~failed], module_id)
+
+    def apply(self, pending: PendingDeploy) -> None:
+        code = self.ledger.code(pending.module_id)
+        self.ledger.switch(pending.nodes, pending.module_id, pending.finish)
+        self._land(pending.nodes, code, pending.finish)
+
+    def _land(self, nodes: np.ndarray, code: int, finish: np.ndarray) -> None:
+        """Draw the fault profile of the module that just landed on ``nodes``."""
+        if code == NONE:
+            self.check_fails[nodes] = False
+            self.crash_at[nodes] = np.inf
+        else:
+            profile = self.profiles[code]
+            self.check_fails[nodes] = self._coin(profile.health_check_failure_rate, len(nodes))
+            crash = self._coin(profile.crash_rate, len(nodes))
+            self.crash_at[nodes] = np.inf
+            self.crash_at[nodes[crash]] = finish[crash] + self.rng.exponential(
+                profile.mean_time_to_crash, int(crash.sum()))
+        if len(self.crashers) or np.isfinite(self.crash_at[nodes]).any():
+            fresh = nodes[np.isfinite(self.crash_at[nodes])]
+            kept = self.crashers[np.isfinite(self.crash_at[self.crashers])]
+            self.crashers = np.union1d(kept, fresh)
+
+    def _coin(self, p: float, n: int) -> np.ndarray:
+        return self.rng.random(n) < p if p else np.zeros(n, dtype=bool)
+
+    def _spread(self, spread: Spread, n: int) -> np.ndarray:
+        return self.rng.lognormal(math.log(spread.median), spread.sigma, n)
+
+    def _waves(self, seconds: np.ndarray) -> float:
+        if not len(seconds):
+            return 0.0
+        width = self.fleet.deploy_concurrency
+        if width is None or len(seconds) <= width:
+            return float(seconds.max())
+        padded = np.zeros(math.ceil(len(seconds) / width) * width)
+        padded[: len(seconds)] = seconds
+        return float(padded.reshape(-1, width).max(axis=1).sum())
+
+    # --- health checks -----------------------------------------------------------
+    def health_check(self, nodes: NodeSet, module_id: str, policy: HealthPolicy,
+                     now: float) -> HealthReport:
+        """Call the health function on each node until ``successThreshold`` passes or
+        ``failureThreshold`` failures in a row; a down node costs a timeout per attempt."""
+        idx = nodes.indices()
+        n = len(idx)
+        down = self.downtime.down(idx, now)
+        at_fault = (self.check_fails[idx] | (self.ledger.version[idx] != self.ledger.code(module_id))
+                    | (self.crash_at[idx] <= now))
+        p_fail = np.where(down | at_fault, 1.0, self.fleet.health_check_flake_rate)
+        state = np.zeros(n, dtype=np.int8)  # 0 undecided, 1 healthy, 2 failed
+        passes = np.zeros(n, dtype=np.int32)
+        fails = np.zeros(n, dtype=np.int32)
+        spent = np.zeros(n)
+        cost = np.where(down, policy.attempt_timeout, 0.0)
+        for attempt in range(8 * (policy.success_threshold + policy.failure_threshold)):
+            open_ = np.flatnonzero(state == 0)
+            if not len(open_):
+                break
+            pf = p_fail[open_]
+            failed = pf >= 1.0
+            maybe = (pf > 0) & ~failed
+            if maybe.any():
+                failed[maybe] = self.rng.random(int(maybe.sum())) < pf[maybe]
+            spent[open_] += cost[open_] + (policy.interval if attempt else 0.0)
+            passes[open_] = np.where(failed, 0, passes[open_] + 1)
+            fails[open_] = np.where(failed, fails[open_] + 1, 0)
+            state[open_[passes[open_] >= policy.success_threshold]] = 1
+            state[open_[fails[open_] >= policy.failure_threshold]] = 2
+        state[state == 0] = 2
+        if policy.deadline is not None:
+            late = spent > policy.deadline
+            state[late] = 2
+            spent[late] = policy.deadline
+        healthy = int(np.count_nonzero(state == 1))
+        unreachable = int(np.count_nonzero((state == 2) & down))
+        return HealthReport(checked=n, healthy=healthy, unhealthy=n - healthy - unreachable,
+                            unreachable=unreachable, seconds=float(spent.max()) if n else 0.0)
+
+    # --- traffic -----------------------------------------------------------------
+    def route(self, pools: tuple[tuple[NodeSet, float], ...]) -> None:
+        """Split traffic across pools by weight, and evenly across each pool's nodes."""
+        self.weight[:] = 0.0
+        total = sum(w for _, w in pools)
+        for nodes, w in pools:
+            if len(nodes):
+                self.weight[nodes.indices()] += w / total / len(nodes)
+
+    def traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
+        """Sample the traffic of ``[t0, t1)`` per version: the load balancer spreads the
+        fleet's request rate over the up nodes by weight; a crashed worker fails what
+        reaches it, and the module's error rate fails a share of the rest."""
+        dt = t1 - t0
+        version = self.ledger.version
+        served = np.bincount(version, weights=self.weight, minlength=3) * dt
+        counts = np.bincount(version, minlength=3)
+        down_nodes, down_seconds = self.downtime.overlap(t0, t1)
+        served -= np.bincount(version[down_nodes], weights=self.weight[down_nodes] * down_seconds,
+                              minlength=3)
+        crashed_time = np.clip(t1 - np.maximum(self.crash_at[self.crashers], t0), 0.0, dt)
+        crashed = np.bincount(version[self.crashers], weights=self.weight[self.crashers] * crashed_time,
+                              minlength=3)
+        crashed_nodes = np.bincount(version[self.crashers], weights=self.crash_at[self.crashers] <= t1,
+                                    minlength=3)
+        served = np.maximum(served, 0.0)
+        total = served[PREVIOUS] + served[CANDIDATE]
+        out = {}
+        for code in (PREVIOUS, CANDIDATE):
+            if not counts[code]:
+                continue
+            profile = self.profiles[code]
+            share = served[code] / total if total > 0 else 0.0
+            requests = int(self.rng.poisson(self.rate * dt * share))
+            lost_share = min(1.0, crashed[code] / served[code]) if crashed[code] else 0.0
+            lost = int(self.rng.binomial(requests, lost_share))
+            errors = int(self.rng.binomial(requests - lost, profile.error_rate))
+            ok = requests - lost - errors
+            mean, samples = self._latency(profile.latency_ms, ok)
+            self.ledger.serve(code, requests, lost + errors)
+            module_id = self.ledger.module_id(code)
+            assert module_id is not None
+            out[module_id] = VersionMetrics(
+                nodes=int(counts[code]), requests=requests, failed_requests=lost + errors,
+                crashed_nodes=int(crashed_nodes[code]), latency_mean_ms=mean,
+                latency_samples=samples, memory_mb=profile.memory_mb)
+        return out
+
+    def _latency(self, spread: Spread, n: int) -> tuple[float, tuple[float, ...]]:
+        """The mean latency of ``n`` requests (exact for a log-normal, via the central
+        limit theorem) and a sample of single-request latencies."""
+        if not n:
+            return 0.0, ()
+        mu, sigma = math.log(spread.median), spread.sigma
+        sd = math.sqrt((math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2) / n)
+        mean = spread.mean + sd * float(self.rng.standard_normal())
+        samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES))
+        return mean, tuple(samples.tolist())
