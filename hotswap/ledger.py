@@ -71,6 +71,11 @@ class Ledger:
             "nodeSeconds": self.node_seconds + float(np.sum(now - self.since[on])),
         }
 
+    def final_state(self) -> dict[str, int]:
+        """How many nodes run each module when the run ends."""
+        counts = np.bincount(self.version, minlength=3)
+        return {"newModuleNodes": int(counts[CANDIDATE]), "previousModuleNodes": int(counts[PREVIOUS])}
+
     def capacity(self) -> dict[str, float | int]:
         """Peak nodes running any module, against the nodes that served before."""
         return {"peakNodes": self.peak_in_use,

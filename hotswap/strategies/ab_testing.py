@@ -11,7 +11,7 @@ from __future__ import annotations
 from hotswap import analysis
 from hotswap.effects import Deploy, Milestone, Outcome, Report, Route, VersionMetrics
 from hotswap.rollout import Rollout
-from hotswap.strategies.common import Steps, check, progress, roll_back, watch
+from hotswap.strategies.common import Steps, check, missed, progress, roll_back, succeeded, watch
 
 
 def ab_testing(r: Rollout) -> Steps:
@@ -23,7 +23,7 @@ def ab_testing(r: Rollout) -> Steps:
         return Outcome("Failed", f"Fleet too small to split: {cfg.variant_b_percentage:g}% "
                                  f"of each region leaves no node for variant A")
     restore = Route(((everyone, 1.0),))
-    yield Deploy(b_nodes, r.module_id)
+    first = yield Deploy(b_nodes, r.module_id)
     verdict = yield from check(r, b_nodes, r.policy())
     if not verdict.passed:
         return (yield from roll_back(r, f"Health checks failed on variant B ({verdict.reason})",
@@ -40,10 +40,11 @@ def ab_testing(r: Rollout) -> Steps:
                             confidence=cfg.confidence)
     yield Report(Milestone.DECISION, {"winner": result.winner, "reason": result.reason})
     if result.winner == "B":
-        yield Deploy(a_nodes, r.module_id)
+        second = yield Deploy(a_nodes, r.module_id)
         yield restore
         yield progress(100, promoted=len(a_nodes))
-        return Outcome("Succeeded", f"Variant B won: {result.reason}")
+        left = missed(first) + missed(second)
+        return succeeded(r, len(everyone), left, f"; variant B won: {result.reason}")
     if result.winner == "A":
         return (yield from roll_back(r, f"Variant A won: {result.reason}", route=restore, nodes=b_nodes))
     return Outcome("Paused", f"Inconclusive: {result.reason}; split held at {100 - pb:g}/{pb:g}")

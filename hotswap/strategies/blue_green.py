@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hotswap.effects import Deploy, Outcome, Route
 from hotswap.rollout import Rollout
-from hotswap.strategies.common import Steps, check, progress, roll_back, watch
+from hotswap.strategies.common import Steps, check, missed, progress, roll_back, succeeded, watch
 
 
 def blue_green(r: Rollout) -> Steps:
@@ -20,7 +20,7 @@ def blue_green(r: Rollout) -> Steps:
         return Outcome("Failed", f"Insufficient capacity for Green environment "
                                  f"({len(idle)} idle nodes for {len(blue)} blue nodes)")
     green = idle.head(len(blue))
-    yield Deploy(green, r.module_id)
+    report = yield Deploy(green, r.module_id)
     verdict = yield from check(r, green, r.policy(deadline=cfg.health_check_timeout))
     if not verdict.passed:
         yield Deploy(green, None)
@@ -34,4 +34,4 @@ def blue_green(r: Rollout) -> Steps:
             return (yield from roll_back(
                 r, f"Rollback trigger fired after the switch ({seen.fired}); traffic back on blue",
                 route=Route(((blue, 1.0),))))
-    return Outcome("Succeeded", f"Traffic switched to {len(green)} green nodes on {r.module_id}")
+    return succeeded(r, len(green), missed(report), " (green); traffic switched from blue")

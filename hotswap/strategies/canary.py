@@ -1,8 +1,10 @@
 """Canary: deploy to a growing share of nodes, evaluating each stage before the next.
 
-Unlike the guide's pseudo-code, each stage deploys only the nodes it adds (deploys are
-idempotent anyway), traffic triggers are watched during the evaluation period, and with
-``autoPromote: false`` the rollout stops before its final 100% stage as ``Paused``.
+As in the guide, each stage deploys to all its nodes: deploys are idempotent, so nodes
+already on the module cost nothing and nodes missed earlier (down, unreachable) get
+another chance. Unlike the guide, traffic triggers are watched during the evaluation
+period, and with ``autoPromote: false`` the rollout stops before its final 100% stage
+as ``Paused``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from hotswap.effects import Deploy, Milestone, Outcome, Report
 from hotswap.nodes import EMPTY
 from hotswap.rollout import Rollout
-from hotswap.strategies.common import Steps, evaluate, progress, roll_back
+from hotswap.strategies.common import Steps, evaluate, missed, progress, roll_back, succeeded
 
 
 def canary(r: Rollout) -> Steps:
@@ -24,11 +26,11 @@ def canary(r: Rollout) -> Steps:
             yield Report(Milestone.DECISION, {"decision": "Paused", "reason": reason})
             return Outcome("Paused", reason)
         nodes = r.fleet.share(stage)
-        yield Deploy(nodes - deployed, r.module_id)
-        deployed = deployed | nodes
+        report = yield Deploy(nodes, r.module_id)
+        deployed = nodes
         failure = yield from evaluate(r, nodes, cfg.evaluation_period, policy)
         if failure:
             return (yield from roll_back(r, f"{failure} at stage {stage:g}%", nodes=deployed))
         reached = stage
         yield progress(stage, stage=stage, nodes=len(nodes))
-    return Outcome("Succeeded", f"All {len(deployed)} nodes run {r.module_id}")
+    return succeeded(r, len(deployed), missed(report))

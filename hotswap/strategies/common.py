@@ -13,6 +13,7 @@ from typing import Any
 from hotswap import analysis
 from hotswap.effects import (
     Deploy,
+    DeployReport,
     HealthCheck,
     HealthPolicy,
     Milestone,
@@ -97,6 +98,19 @@ def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None,
             yield HealthCheck(nodes, r.previous_id, r.health)
     yield Report(Milestone.ROLLBACK_COMPLETED)
     return Outcome("RolledBack", reason)
+
+
+def missed(report: DeployReport) -> int:
+    """Nodes a deploy did not reach or whose load failed."""
+    return report.unreachable + report.failed
+
+
+def succeeded(r: Rollout, nodes: int, left: int, how: str = "") -> Outcome:
+    """The success outcome, honest about nodes that stayed on the previous module."""
+    if not left:
+        return Outcome("Succeeded", f"All {nodes:,} nodes run {r.module_id}{how}")
+    return Outcome("Succeeded", f"{nodes - left:,} of {nodes:,} nodes run {r.module_id}{how}; "
+                                f"{left:,} were unreachable or failed to load it and stay on {r.previous_id}")
 
 
 def progress(percent: float, **detail: Any) -> Report:

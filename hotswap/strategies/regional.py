@@ -10,7 +10,7 @@ from __future__ import annotations
 from hotswap.effects import Deploy, Outcome
 from hotswap.rollout import Rollout
 from hotswap.scenario.deployment import GUIDE_REGION_ORDER
-from hotswap.strategies.common import Steps, evaluate, progress, roll_back
+from hotswap.strategies.common import Steps, evaluate, missed, progress, roll_back, succeeded
 
 
 def region_order(r: Rollout) -> list[str]:
@@ -26,10 +26,11 @@ def regional(r: Rollout) -> Steps:
     cfg = r.config
     policy = r.policy(function=cfg.health_check_function)
     regions = [g for g in (r.fleet.region(n) for n in region_order(r)) if g and g.active]
-    succeeded: list[str] = []
+    done: list[str] = []
     failed: list[str] = []
+    left = 0
     for region in regions:
-        yield Deploy(region.active, r.module_id)
+        report = yield Deploy(region.active, r.module_id)
         failure = yield from evaluate(r, region.active, cfg.inter_region_delay, policy)
         if failure:
             yield from roll_back(r, f"{failure} in region {region.name}", nodes=region.active)
@@ -37,13 +38,14 @@ def regional(r: Rollout) -> Steps:
             if cfg.abort_on_region_failure:
                 break
         else:
-            succeeded.append(region.name)
-            yield progress(100 * len(succeeded) / len(regions), region=region.name)
+            done.append(region.name)
+            left += missed(report)
+            yield progress(100 * len(done) / len(regions), region=region.name)
     if not failed:
-        return Outcome("Succeeded", f"All {len(succeeded)} regions run {r.module_id}")
+        return succeeded(r, sum(len(g.active) for g in regions), left, f" in {len(done)} regions")
     rolled = f"rolled back in {', '.join(failed)}"
-    if not succeeded:
+    if not done:
         return Outcome("RolledBack", f"No region succeeded; {rolled}")
-    skipped = len(regions) - len(succeeded) - len(failed)
-    return Outcome("PartialSuccess", f"{r.module_id} runs in {', '.join(succeeded)}; {rolled}"
+    skipped = len(regions) - len(done) - len(failed)
+    return Outcome("PartialSuccess", f"{r.module_id} runs in {', '.join(done)}; {rolled}"
                    + (f"; {skipped} regions not attempted (abortOnRegionFailure)" if skipped else ""))

@@ -12,7 +12,7 @@ import math
 from hotswap.effects import Deploy, Milestone, Outcome, Report
 from hotswap.nodes import EMPTY
 from hotswap.rollout import Rollout
-from hotswap.strategies.common import Steps, check, progress, roll_back, watch
+from hotswap.strategies.common import Steps, check, missed, progress, roll_back, succeeded, watch
 
 
 def rolling(r: Rollout) -> Steps:
@@ -21,9 +21,9 @@ def rolling(r: Rollout) -> Steps:
     size = cfg.batch_nodes(len(targets))
     count = math.ceil(len(targets) / size)
     policy = r.policy(deadline=cfg.health_check_timeout)
-    done = EMPTY
+    done, left = EMPTY, 0
     for number, batch in enumerate(targets.chunks(size), start=1):
-        yield Deploy(batch, r.module_id)
+        report = yield Deploy(batch, r.module_id)
         verdict = yield from check(r, batch, policy)
         if not verdict.passed:
             reason = f"Health checks failed in batch {number} of {count} ({verdict.reason})"
@@ -32,11 +32,11 @@ def rolling(r: Rollout) -> Steps:
                 yield Report(Milestone.DECISION, {"decision": "Paused", "reason": reason})
                 return Outcome("Paused", reason)
             return (yield from roll_back(r, reason, nodes=done | batch))
-        done = done | batch
+        done, left = done | batch, left + missed(report)
         yield progress(100 * len(done) / len(targets), batch=number)
         if number < count:
             seen = yield from watch(r, cfg.batch_delay)
             if seen.fired:
                 return (yield from roll_back(
                     r, f"Rollback trigger fired after batch {number} ({seen.fired})", nodes=done))
-    return Outcome("Succeeded", f"All {len(done)} nodes run {r.module_id} ({count} batches)")
+    return succeeded(r, len(done), left, f" ({count} batches)")
