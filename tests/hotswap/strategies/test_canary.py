@@ -1,3 +1,5 @@
+import itertools
+
 from hotswap.effects import Deploy, DeployReport, HealthCheck, Milestone, Observe, Report
 from tests.hotswap.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic
 
@@ -11,7 +13,7 @@ def test_healthy_module_goes_through_every_stage():
     assert [r.progress for r in of(effects, Report) if r.milestone is Milestone.PROGRESS] == [10, 25, 50, 100]
     # stages are nested: every stage contains the one before
     stages = [d.nodes for d in of(effects, Deploy)]
-    assert all(not (a - b) for a, b in zip(stages, stages[1:], strict=False))
+    assert all(not (a - b) for a, b in itertools.pairwise(stages))
 
 
 def test_evaluation_period_is_watched_in_trigger_intervals():
