@@ -1,0 +1,125 @@
+"""The SimPy backend on every bundled scenario, end to end."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hotswap import runner
+from hotswap.scenario import load
+from hotswap.scenario.model import Scenario
+from sim.driver import simulate
+
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+EXPECTED = {
+    "canary": {"Succeeded"},
+    "blue-green": {"Succeeded"},
+    "rolling": {"Succeeded"},
+    "regional": {"Succeeded"},
+    "ab-testing": {"Succeeded"},
+    "canary-bad-module": {"RolledBack"},
+    "blue-green-bad-module": {"RolledBack"},
+    "rolling-bad-module": {"Paused"},
+    "regional-bad-module": {"RolledBack", "PartialSuccess"},
+    "ab-testing-bad-module": {"RolledBack"},
+    "fleet-100k": {"Succeeded"},
+}
+
+
+def test_every_bundled_scenario_has_an_expectation_here():
+    assert {p.stem for p in SCENARIOS.glob("*.yaml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bundled_scenario_outcome(name):
+    scenario = load(SCENARIOS / f"{name}.yaml")
+    for seed in range(3 if name != "fleet-100k" else 1):
+        run = simulate(scenario, seed)
+        assert run["outcome"] in EXPECTED[name], run["reason"]
+        assert run["backend"] == "sim" and run["seed"] == seed
+        assert run["deployTimeSeconds"] > 0
+        assert (run["rollbackTimeSeconds"] is not None) == (run["outcome"] == "RolledBack")
+        times = [e["t"] for e in run["timeline"]]
+        assert times == sorted(times)
+
+
+@pytest.mark.parametrize("path", sorted((SCENARIOS / "guide").glob("*.json")), ids=lambda p: p.stem)
+def test_guide_configs_run_verbatim_on_the_default_fleet(path):
+    run = simulate(load(path), 0)
+    assert run["outcome"] in {"Succeeded", "Paused"}  # A/B of two identical modules is inconclusive
+    assert run["fleet"]["nodes"] == 65
+
+
+def test_same_seed_same_bytes_other_seed_other_result():
+    scenario = load(SCENARIOS / "canary-bad-module.yaml")
+    a, b = (json.dumps(simulate(scenario, 11)) for _ in range(2))
+    assert a == b
+    assert json.dumps(simulate(scenario, 12)) != a
+
+
+def test_process_pool_gives_the_same_runs_as_one_process():
+    scenario = load(SCENARIOS / "rolling-bad-module.yaml")
+    pooled = runner.run(scenario, seed=3, runs=8, jobs=2)
+    alone = runner.run(scenario, seed=3, runs=8, jobs=1)
+    assert json.dumps(pooled) == json.dumps(alone)
+    assert [r["seed"] for r in pooled] == list(range(3, 11))
+
+
+def _scenario(strategy, **extra):
+    return Scenario.model_validate({"previousModuleId": "old", "deployment": {"moduleId": "new", "strategy": strategy},
+                                    **extra})
+
+
+def test_canary_times_follow_the_configuration():
+    run = simulate(_scenario("Canary", fleet={"nodeFailures": {"perNodeYear": 0}}), 0)
+    # four 5-minute evaluations plus four deploys (a few seconds each) and health checks
+    assert 1200 < run["deployTimeSeconds"] < 1200 + 4 * 60
+    assert run["blastRadius"]["nodes"] == 65 and run["finalState"]["newModuleNodes"] == 65
+
+
+def test_blue_green_needs_idle_capacity():
+    run = simulate(_scenario("BlueGreen", fleet={"regions": [{"name": "a", "nodes": 10, "idleNodes": 5}]}), 0)
+    assert run["outcome"] == "Failed"
+    assert run["reason"].startswith("Insufficient capacity for Green environment")
+    assert run["blastRadius"]["nodes"] == 0
+
+
+def test_blue_green_costs_double_capacity_and_rolls_back_by_switching():
+    bad = _scenario("BlueGreen", modules={"new": {"errorRate": 0.2}})
+    run = simulate(bad, 0)
+    assert run["outcome"] == "RolledBack"
+    assert run["capacity"]["overheadPercent"] == 100.0
+    assert run["rollbackTimeSeconds"] == bad.fleet.route_update_seconds  # a switch, no redeploy
+    assert run["finalState"]["newModuleNodes"] == 65  # green still loaded, but serving nothing
+
+
+def test_rolling_pause_leaves_the_failed_batch_exposed():
+    run = simulate(_scenario("Rolling", modules={"new": {"healthCheckFailureRate": 1.0}}), 0)
+    assert run["outcome"] == "Paused"
+    assert run["finalState"]["newModuleNodes"] == 1  # batchSize 1: the first batch stays
+    assert run["blastRadius"]["nodeSeconds"] > 0
+
+
+def test_region_outage_makes_nodes_unreachable_not_unhealthy():
+    scenario = _scenario("Regional", fleet={
+        "regions": [{"name": "us-east", "nodes": 10}, {"name": "us-west", "nodes": 10}],
+        "outages": [{"region": "us-west", "at": 0, "duration": "PT1H", "fraction": 0.5}],
+        "nodeFailures": {"perNodeYear": 0},
+    })
+    run = simulate(scenario, 0)
+    assert run["outcome"] == "Succeeded"
+    assert "15 of 20 nodes" in run["reason"]
+    checks = [e for e in run["timeline"] if e["event"] == "HealthCheck"]
+    assert [c["unreachable"] for c in checks] == [5, 0]  # the guide order: us-west first
+    assert next(e["event"] for e in run["timeline"]) == "RegionOutage"
+
+
+def test_guide_literal_gate_fails_on_unreachable_nodes():
+    scenario = _scenario("Canary", fleet={
+        "regions": [{"name": "a", "nodes": 20}],
+        "outages": [{"region": "a", "at": 0, "duration": "PT2H", "fraction": 0.1}],
+    }, )
+    literal = scenario.model_copy(update={"deployment": scenario.deployment.model_copy(update={
+        "health_check": scenario.deployment.health_check.model_copy(update={"unreachable": "fail"})})})
+    assert simulate(scenario, 0)["outcome"] == "Succeeded"
+    assert simulate(literal, 0)["outcome"] == "RolledBack"
