@@ -47,6 +47,7 @@ class Population:
         self.crashers = np.empty(0, dtype=np.int64)
         self.holds_previous = ledger.version == PREVIOUS
         self.weight = np.zeros(size)
+        self._mix: tuple[np.ndarray, np.ndarray] | None = None
         self.rate = self.fleet.traffic_per_node * len(topology.active)
         self.route(((topology.active, 1.0),))
         running = topology.active.indices()
@@ -77,6 +78,7 @@ class Population:
     def apply(self, pending: PendingDeploy) -> None:
         code = self.ledger.code(pending.module_id)
         self.ledger.switch(pending.nodes, pending.module_id, pending.finish)
+        self._mix = None
         self._land(pending.nodes, code, pending.finish)
 
     def _land(self, nodes: np.ndarray, code: int, finish: np.ndarray) -> None:
@@ -156,6 +158,7 @@ class Population:
     def route(self, pools: tuple[tuple[NodeSet, float], ...]) -> None:
         """Split traffic across pools by weight, and evenly across each pool's nodes."""
         self.weight[:] = 0.0
+        self._mix = None
         total = sum(w for _, w in pools)
         for nodes, w in pools:
             if len(nodes):
@@ -167,8 +170,11 @@ class Population:
         reaches it, and the module's error rate fails a share of the rest."""
         dt = t1 - t0
         version = self.ledger.version
-        served = np.bincount(version, weights=self.weight, minlength=3) * dt
-        counts = np.bincount(version, minlength=3)
+        if self._mix is None:  # only deploys and routes change it
+            self._mix = (np.bincount(version, weights=self.weight, minlength=3),
+                         np.bincount(version, minlength=3))
+        weight, counts = self._mix
+        served = weight * dt
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
         served -= np.bincount(version[down_nodes], weights=self.weight[down_nodes] * down_seconds,
                               minlength=3)
