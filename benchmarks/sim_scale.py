@@ -51,8 +51,8 @@ def floor(nodes: int, seed: int) -> None:
         upto = math.ceil(nodes * stage / 100)
         fresh = upto - done
         rng.lognormal(math.log(2.0), 0.6, fresh)  # deploy times
-        rng.random(fresh) < 0.0  # health-check fault draw
-        rng.random(fresh) < 0.0  # crash draw
+        _ = rng.random(fresh) < 0.0  # health-check fault draw
+        _ = rng.random(fresh) < 0.0  # crash draw
         version[done:upto] = 2
         done = upto
         mix = np.bincount(version, weights=weight, minlength=3)

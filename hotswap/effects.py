@@ -138,6 +138,11 @@ class Route:
         if not self.pools or any(w < 0 for _, w in self.pools) or not sum(w for _, w in self.pools):
             raise ValueError("a route needs at least one pool and a positive total weight")
 
+    @property
+    def nodes(self) -> NodeSet:
+        """Every node the route sends traffic to."""
+        return NodeSet(tuple(rng for pool, w in self.pools if w > 0 for rng in pool.ranges))
+
 
 @dataclass(frozen=True)
 class RouteReport:

@@ -84,6 +84,8 @@ class NodeSet:
 
     def chunks(self, size: int) -> Iterator[NodeSet]:
         """Consecutive batches of ``size`` nodes (the last may be smaller)."""
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, got {size}")
         rest = self
         while rest:
             batch = rest.head(size)

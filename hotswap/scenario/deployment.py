@@ -8,12 +8,13 @@ honoured, with the guide's example values as defaults. ``healthCheck`` and
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from hotswap.scenario.fields import Model, Percent, Seconds
+from hotswap.scenario.fields import Count, Model, Percent, Seconds
 
 METRICS = ("error_rate", "crash_rate", "avg_latency_ms", "p95_latency_ms", "p99_latency_ms",
            "memory_mb")
@@ -26,8 +27,8 @@ class HealthCheckSettings(Model):
     function_name: str = "health_check"
     timeout: Seconds = 5.0
     interval: Seconds = 1.0
-    success_threshold: int = Field(default=1, ge=1)
-    failure_threshold: int = Field(default=3, ge=1)
+    success_threshold: Annotated[int, Field(strict=True, ge=1)] = 1
+    failure_threshold: Annotated[int, Field(strict=True, ge=1)] = 3
     max_unhealthy_percent: Percent = 0.0
     unreachable: Literal["exclude", "fail"] = "exclude"
 
@@ -74,8 +75,8 @@ class CanaryConfig(Model):
     stages: list[float] = Field(default_factory=lambda: [10, 25, 50, 100], min_length=1)
     evaluation_period: Seconds = 300.0
     health_check_function: str | None = None
-    success_threshold: int | None = Field(default=None, ge=1)
-    failure_threshold: int | None = Field(default=None, ge=1)
+    success_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
+    failure_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
     auto_promote: bool = True
 
     @field_validator("stages")
@@ -97,7 +98,7 @@ class BlueGreenConfig(Model):
 
 
 class RollingConfig(Model):
-    batch_size: int | str = 1
+    batch_size: Annotated[int, Field(strict=True)] | str = 1
     batch_delay: Seconds = 30.0
     health_check_timeout: Seconds = 10.0
     pause_on_failure: bool = True
@@ -118,7 +119,7 @@ class RollingConfig(Model):
         if isinstance(self.batch_size, int):
             return self.batch_size
         percent = float(self.batch_size.strip().rstrip("%"))
-        return max(1, round(targets * percent / 100))
+        return max(1, math.ceil(targets * percent / 100 - 1e-9))
 
 
 GUIDE_REGION_ORDER = ["dev", "staging", "us-west", "eu-west", "us-east", "eu-central", "apac-east"]
@@ -129,6 +130,14 @@ class RegionalConfig(Model):
     inter_region_delay: Seconds = 600.0
     abort_on_region_failure: bool = False
     health_check_function: str | None = None
+
+    @field_validator("region_order")
+    @classmethod
+    def _once_each(cls, order: list[str] | None) -> list[str] | None:
+        twice = sorted({n for n in order or [] if (order or []).count(n) > 1})
+        if twice:
+            raise ValueError(f"regions named more than once: {', '.join(twice)}")
+        return order
 
 
 class WinnerCriteria(Model):
@@ -141,7 +150,7 @@ class ABTestingConfig(Model):
     variant_b_percentage: float = Field(default=20.0, gt=0, lt=100)
     experiment_duration: Seconds = 7200.0
     winner_criteria: WinnerCriteria = WinnerCriteria()
-    minimum_sample_size: int = Field(default=1000, ge=0)
+    minimum_sample_size: Count = 1000
     confidence: float = Field(default=0.95, gt=0, lt=1)
 
 

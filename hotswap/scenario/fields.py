@@ -16,7 +16,7 @@ class Model(BaseModel):
     """Scenario sections: camelCase keys, unknown keys rejected, immutable."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+        alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True
     )
 
 
@@ -27,6 +27,8 @@ def _seconds(value: object) -> float:
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
+        if value.strip().upper().endswith("T"):  # isodate takes "PT" as 0 s and "P1DT" as P1D
+            raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT5M")
         try:
             parsed = isodate.parse_duration(value)
         except (isodate.ISO8601Error, ValueError):
@@ -43,6 +45,7 @@ def _seconds(value: object) -> float:
 
 Seconds = Annotated[float, BeforeValidator(_seconds)]
 Percent = Annotated[float, Field(ge=0, le=100)]
+Count = Annotated[int, Field(strict=True, ge=0)]  # strict: true and 1.5 are not counts
 Rate = Annotated[float, Field(ge=0, le=1)]
 
 

@@ -13,15 +13,17 @@ Defaults and where they come from (see docs/scenario.md):
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
 
-from hotswap.scenario.fields import Model, Rate, Seconds, Spread
+from pydantic import Field
+
+from hotswap.scenario.fields import Count, Model, Rate, Seconds, Spread
 
 
 class RegionSpec(Model):
     name: str = Field(min_length=1)
-    nodes: int = Field(ge=0)
-    idle_nodes: int = Field(default=0, ge=0)
+    nodes: Count
+    idle_nodes: Count = 0
 
 
 class NodeFailures(Model):
@@ -45,29 +47,19 @@ GUIDE_REGIONS = [("us-east", 20), ("us-west", 15), ("eu-central", 18), ("apac-ea
 
 class Fleet(Model):
     regions: list[RegionSpec] = Field(
-        default_factory=lambda: [RegionSpec(name=n, nodes=k, idle_nodes=k) for n, k in GUIDE_REGIONS],
+        default_factory=lambda: [RegionSpec.model_validate({"name": n, "nodes": k, "idleNodes": k})
+                                 for n, k in GUIDE_REGIONS],
         min_length=1,
     )
     traffic_per_node: float = Field(default=20.0, ge=0)
     deploy_seconds: Spread = Spread(median=2.0, p99=8.0)
     swap_seconds: Spread = Spread(median=0.05, p99=0.5)
-    deploy_concurrency: int | None = Field(default=None, ge=1)
+    deploy_concurrency: Annotated[int, Field(strict=True, ge=1)] | None = None
     route_update_seconds: Seconds = 5.0
     health_check_flake_rate: Rate = 0.0
     node_failures: NodeFailures = NodeFailures()
     outages: list[Outage] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Fleet:
-        names = [r.name for r in self.regions]
-        if len(set(names)) != len(names):
-            raise ValueError("region names must be unique")
-        if not sum(r.nodes for r in self.regions):
-            raise ValueError("the fleet needs at least one active node")
-        for outage in self.outages:
-            if outage.region not in names:
-                raise ValueError(f"outage names unknown region {outage.region!r}")
-        return self
 
 
 class ModuleProfile(Model):

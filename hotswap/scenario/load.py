@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from hotswap.scenario.deployment import STRATEGIES
 from hotswap.scenario.model import Scenario
 
+BARE_KEYS = {"strategy", "moduleId", "strategyConfig", "deploymentId"}
+
 
 class ScenarioError(ValueError):
     """Unusable scenario input; ``str()`` is the one-line message for the user."""
@@ -30,7 +32,7 @@ def load(path: Path | str) -> Scenario:
     """Load and validate one scenario file (YAML or JSON)."""
     path = Path(path)
     data = _read(path)
-    if isinstance(data, dict) and "deployment" not in data and "strategy" in data:
+    if isinstance(data, dict) and "deployment" not in data and BARE_KEYS & data.keys():
         data = {"deployment": data}  # a bare guide deployment object runs on the defaults
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "expected a mapping at the top level")
@@ -38,9 +40,34 @@ def load(path: Path | str) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(path, exc) from None
+        raise _first_error(path, exc, data) from None
     _cross_check(path, scenario)
     return scenario
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice (PyYAML silently keeps the last one)."""
+
+
+def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = next((k for k in keys if keys.count(k) > 1), None)
+    if twice is not None:
+        raise ValueError(f"duplicate key {twice!r}")
+    return dict(pairs)
 
 
 def _read(path: Path) -> Any:
@@ -52,10 +79,12 @@ def _read(path: Path) -> Any:
         raise ScenarioError(path, "", f"cannot read: {exc}") from None
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+            return json.loads(text, object_pairs_hook=_unique_pairs)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except json.JSONDecodeError as exc:
         raise ScenarioError(path, f"line {exc.lineno}", f"malformed JSON: {exc.msg}") from None
+    except ValueError as exc:
+        raise ScenarioError(path, "", f"malformed JSON: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}" if mark else ""
@@ -63,10 +92,26 @@ def _read(path: Path) -> Any:
         raise ScenarioError(path, line, f"malformed YAML: {problem}") from None
 
 
-def _first_error(path: Path, exc: ValidationError) -> ScenarioError:
+def _field_path(loc: tuple[Any, ...], data: Any) -> str:
+    """The error location as the user wrote it: pydantic adds steps that are not in
+    the file (the strategy tag of the deployment, the member of a union); walk the
+    input and keep only the steps that are there (and a missing last key)."""
+    parts, here = [], data
+    for i, step in enumerate(loc):
+        if isinstance(here, dict) and step in here:
+            parts.append(f".{step}")
+            here = here[step]
+        elif isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here):
+            parts.append(f"[{step}]")
+            here = here[step]
+        elif i == len(loc) - 1 and isinstance(here, dict) and isinstance(step, str) and step not in STRATEGIES:
+            parts.append(f".{step}")  # a required key that is missing
+    return "".join(parts).lstrip(".")
+
+
+def _first_error(path: Path, exc: ValidationError, data: Any) -> ScenarioError:
     error = exc.errors()[0]
-    loc = [str(p) for p in error["loc"] if str(p) not in STRATEGIES]
-    field = ".".join(p if not p.isdigit() else f"[{p}]" for p in loc).replace(".[", "[")
+    field = _field_path(error["loc"], data)
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "union_tag_invalid":
         message = f"unknown strategy {error['input'].get('strategy')!r}; one of {', '.join(STRATEGIES)}"
@@ -76,13 +121,25 @@ def _first_error(path: Path, exc: ValidationError) -> ScenarioError:
         message = f"missing; one of {', '.join(STRATEGIES)}"
     elif error["type"] == "extra_forbidden":
         message = "unknown field"
+    elif error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        message = "expected a mapping"
     return ScenarioError(path, field, message)
 
 
 def _cross_check(path: Path, scenario: Scenario) -> None:
     """Checks that span sections: names that must refer to the fleet or the modules."""
-    deployment = scenario.deployment
-    regions = {r.name for r in scenario.fleet.regions}
+    deployment, fleet = scenario.deployment, scenario.fleet
+    regions: set[str] = set()
+    for i, region in enumerate(fleet.regions):
+        if region.name in regions:
+            raise ScenarioError(path, f"fleet.regions[{i}].name", f"region {region.name!r} is named twice; "
+                                "region names must be unique")
+        regions.add(region.name)
+    if not sum(r.nodes for r in fleet.regions):
+        raise ScenarioError(path, "fleet.regions", "the fleet needs at least one active node")
+    for i, outage in enumerate(fleet.outages):
+        if outage.region not in regions:
+            raise ScenarioError(path, f"fleet.outages[{i}].region", f"unknown region {outage.region!r}")
     for i, name in enumerate(deployment.target_regions or []):
         if name not in regions:
             raise ScenarioError(path, f"deployment.targetRegions[{i}]", f"unknown region {name!r}")

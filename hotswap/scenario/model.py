@@ -5,14 +5,14 @@ from __future__ import annotations
 from pydantic import Field
 
 from hotswap.scenario.deployment import Deployment
-from hotswap.scenario.fields import Model
+from hotswap.scenario.fields import Count, Model
 from hotswap.scenario.fleet import Fleet, ModuleProfile
 
 
 class Scenario(Model):
     name: str = ""
     description: str = ""
-    seed: int = Field(default=0, ge=0)
+    seed: Count = 0
     previous_module_id: str | None = None
     fleet: Fleet = Fleet()
     modules: dict[str, ModuleProfile] = Field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from hotswap.effects import Outcome
 from hotswap.rollout import Rollout
 from hotswap.strategies.ab_testing import ab_testing
 from hotswap.strategies.blue_green import blue_green
@@ -20,5 +21,13 @@ STRATEGIES: dict[str, Callable[[Rollout], Steps]] = {
 
 
 def start(r: Rollout) -> Steps:
-    """The strategy generator for a rollout."""
+    """The strategy generator for a rollout (one that fails at once when the targeted
+    regions hold no active node)."""
+    if not r.fleet.active:
+        return _no_targets()
     return STRATEGIES[r.strategy](r)
+
+
+def _no_targets() -> Steps:
+    return Outcome("Failed", "No target nodes: the targeted regions have no active node")
+    yield  # a generator, like every strategy

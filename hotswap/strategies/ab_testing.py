@@ -41,6 +41,10 @@ def ab_testing(r: Rollout) -> Steps:
     yield Report(Milestone.DECISION, {"winner": result.winner, "reason": result.reason})
     if result.winner == "B":
         second = yield Deploy(a_nodes, r.module_id)
+        verdict = yield from check(r, a_nodes, r.policy())
+        if not verdict.passed:
+            return (yield from roll_back(r, f"Variant B won, but health checks failed on promotion "
+                                            f"({verdict.reason})", route=restore, nodes=everyone))
         yield restore
         yield progress(100, promoted=len(a_nodes))
         left = missed(first) + missed(second)

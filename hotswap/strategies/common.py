@@ -88,14 +88,16 @@ def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | 
 def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None,
               route: Route | None = None) -> Steps:
     """Switch traffic back (``route``) and/or put ``nodes`` back on the previous module,
-    then verify the previous module's health there; returns the ``RolledBack`` outcome."""
+    then verify the previous module's health on the nodes restored (the guide's step 4);
+    returns the ``RolledBack`` outcome."""
     yield Report(Milestone.ROLLBACK_STARTED, {"reason": reason})
     if route is not None:
         yield route
     if nodes:
         yield Deploy(nodes, r.previous_id)
-        if r.health is not None:
-            yield HealthCheck(nodes, r.previous_id, r.health)
+    restored = nodes or (route.nodes if route is not None else None)
+    if restored and r.health is not None:
+        yield HealthCheck(restored, r.previous_id, r.health)
     yield Report(Milestone.ROLLBACK_COMPLETED)
     return Outcome("RolledBack", reason)
 

@@ -26,6 +26,8 @@ def regional(r: Rollout) -> Steps:
     cfg = r.config
     policy = r.policy(function=cfg.health_check_function)
     regions = [g for g in (r.fleet.region(n) for n in region_order(r)) if g and g.active]
+    if not regions:
+        return Outcome("Failed", "No region in the region order has target nodes")
     done: list[str] = []
     failed: list[str] = []
     left = 0

@@ -90,7 +90,7 @@ def test_blue_green_costs_double_capacity_and_rolls_back_by_switching():
     assert run["outcome"] == "RolledBack"
     assert run["capacity"]["overheadPercent"] == 100.0
     assert run["rollbackTimeSeconds"] == bad.fleet.route_update_seconds  # a switch, no redeploy
-    assert run["finalState"]["newModuleNodes"] == 65  # green still loaded, but serving nothing
+    assert run["finalState"]["newModuleNodes"] == 0  # green unloaded after the switch back
 
 
 def test_rolling_pause_leaves_the_failed_batch_exposed():
