@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotswap import health
 from hotswap.effects import DeployReport, HealthPolicy, HealthReport, VersionMetrics
 from hotswap.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.nodes import NodeSet, Topology
@@ -117,42 +118,22 @@ class Population:
     # --- health checks -----------------------------------------------------------
     def health_check(self, nodes: NodeSet, module_id: str, policy: HealthPolicy,
                      now: float) -> HealthReport:
-        """Call the health function on each node until ``successThreshold`` passes or
-        ``failureThreshold`` failures in a row; a down node costs a timeout per attempt."""
+        """Nodes that are down do not answer (each attempt costs a timeout); the module
+        fails on nodes where its check fails, its load failed or its worker crashed;
+        elsewhere an attempt fails only at the fleet's flake rate."""
         idx = nodes.indices()
-        n = len(idx)
         down = self.downtime.down(idx, now)
         at_fault = (self.check_fails[idx] | (self.ledger.version[idx] != self.ledger.code(module_id))
                     | (self.crash_at[idx] <= now))
-        p_fail = np.where(down | at_fault, 1.0, self.fleet.health_check_flake_rate)
-        state = np.zeros(n, dtype=np.int8)  # 0 undecided, 1 healthy, 2 failed
-        passes = np.zeros(n, dtype=np.int32)
-        fails = np.zeros(n, dtype=np.int32)
-        spent = np.zeros(n)
-        cost = np.where(down, policy.attempt_timeout, 0.0)
-        for attempt in range(8 * (policy.success_threshold + policy.failure_threshold)):
-            open_ = np.flatnonzero(state == 0)
-            if not len(open_):
-                break
-            pf = p_fail[open_]
-            failed = pf >= 1.0
-            maybe = (pf > 0) & ~failed
-            if maybe.any():
-                failed[maybe] = self.rng.random(int(maybe.sum())) < pf[maybe]
-            spent[open_] += cost[open_] + (policy.interval if attempt else 0.0)
-            passes[open_] = np.where(failed, 0, passes[open_] + 1)
-            fails[open_] = np.where(failed, fails[open_] + 1, 0)
-            state[open_[passes[open_] >= policy.success_threshold]] = 1
-            state[open_[fails[open_] >= policy.failure_threshold]] = 2
-        state[state == 0] = 2
-        if policy.deadline is not None:
-            late = spent > policy.deadline
-            state[late] = 2
-            spent[late] = policy.deadline
-        healthy = int(np.count_nonzero(state == 1))
-        unreachable = int(np.count_nonzero((state == 2) & down))
-        return HealthReport(checked=n, healthy=healthy, unhealthy=n - healthy - unreachable,
-                            unreachable=unreachable, seconds=float(spent.max()) if n else 0.0)
+        flake = self.fleet.health_check_flake_rate
+
+        def attempt(open_: np.ndarray, round_: int) -> tuple[np.ndarray, np.ndarray]:
+            answers = np.where(down[open_], health.NO_ANSWER, np.where(at_fault[open_], health.FAIL, health.PASS))
+            if flake:
+                answers[(answers == health.PASS) & (self.rng.random(len(open_)) < flake)] = health.FAIL
+            return answers, np.where(down[open_], policy.attempt_timeout, 0.0)
+
+        return health.check(len(idx), policy, attempt)
 
     # --- traffic -----------------------------------------------------------------
     def route(self, pools: tuple[tuple[NodeSet, float], ...]) -> None:

@@ -1,0 +1,28 @@
+"""The one wasmtime configuration of the whole fleet.
+
+Precompiled artifacts can only be loaded by an engine with the same wasmtime version and
+the same ``Config`` flags, so the catalogue (which compiles) and the workers (which load)
+both build their engine here. Fuel bounds every call; a memory limit bounds every store.
+"""
+
+from __future__ import annotations
+
+import wasmtime
+
+FUEL_PER_CALL = 2_000_000  # ~1-3 ms of wasm: far above a real call, stops an infinite loop
+MEMORY_LIMIT = 8 * 1024 * 1024  # bytes of linear memory per instance
+IMAGE_BYTES = 4096  # one request: a 32x32 RGBA image
+
+
+def engine() -> wasmtime.Engine:
+    config = wasmtime.Config()
+    config.consume_fuel = True
+    return wasmtime.Engine(config)
+
+
+def store(engine: wasmtime.Engine) -> wasmtime.Store:
+    """A store with the fleet's limits; no WASI, so no filesystem or network."""
+    s = wasmtime.Store(engine)
+    s.set_limits(memory_size=MEMORY_LIMIT)
+    s.set_fuel(FUEL_PER_CALL)
+    return s
