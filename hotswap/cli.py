@@ -49,16 +49,33 @@ def main() -> None:
               help="Seeded replications: seed, seed+1, ...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@click.option("--nodes", type=click.IntRange(min=1), help="Real fleet: active workers [default: 16].")
+@click.option("--time-scale", type=click.FloatRange(min=1), help="Real fleet: waits run this many times faster "
+              "[default: 300].")
+@click.option("--rate", type=click.FloatRange(min=1), help="Real fleet: requests per second [default: 2000].")
+@click.option("--progress/--no-progress", default=None, help="Real fleet: live progress on stderr "
+              "[default: when stderr is a terminal].")
 def run(scenario: Path, backend: str, seed: int | None, runs: int, fmt: str, out: Path | None,
-        jobs: int | None) -> None:
+        jobs: int | None, nodes: int | None, time_scale: float | None, rate: float | None,
+        progress: bool | None) -> None:
     """Run SCENARIO's deployment and report deploy time, rollback time and blast radius."""
     try:
         loaded = load(scenario)
     except ScenarioError as exc:
         _fail(str(exc))
+    options = {k: v for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate}.items() if v is not None}
+    if backend == "sim" and (options or progress):
+        _fail(f"--{next(iter(options), 'progress').replace('_', '-')} applies to --backend real only")
+    if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
+        from runtime.driver import progress_printer  # the real backend only
+
+        options["progress"] = progress_printer()
     first = loaded.seed if seed is None else seed
-    records = runner.run(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs)
+    try:
+        records = runner.run(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
+    except (ValueError, RuntimeError) as exc:
+        _fail(f"{scenario}: {exc}")
     data: dict[str, Any]
     if runs == 1:
         data = records[0]

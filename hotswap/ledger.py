@@ -5,6 +5,7 @@ blast radius and capacity figures mean the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ class Ledger:
         self.requests = np.zeros(3, dtype=np.int64)
         self.failed = np.zeros(3, dtype=np.int64)
         self.timeline: list[dict[str, Any]] = []
+        self.listener: Callable[[dict[str, Any]], None] | None = None  # e.g. a live progress display
 
     def code(self, module_id: str | None) -> int:
         try:
@@ -56,7 +58,10 @@ class Ledger:
         self.failed[code] += failed
 
     def note(self, t: float, event: str, **detail: Any) -> None:
-        self.timeline.append({"t": t, "event": event, **detail})
+        entry = {"t": t, "event": event, **detail}
+        self.timeline.append(entry)
+        if self.listener is not None:
+            self.listener(entry)
 
     def blast_radius(self, now: float) -> dict[str, float | int]:
         """Exposure to the new module: nodes that ran it, the requests it served and

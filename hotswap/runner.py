@@ -15,11 +15,11 @@ from typing import Any
 
 from hotswap.scenario import Scenario
 
-BACKENDS = {"sim": "sim.driver:simulate"}
+BACKENDS = {"sim": "sim.driver:simulate", "real": "runtime.driver:run"}
 POOL_FROM = 8  # replications below this run in-process
 
 
-def backend(name: str) -> Callable[[Scenario, int], dict[str, Any]]:
+def backend(name: str) -> Callable[..., dict[str, Any]]:
     try:
         module, function = BACKENDS[name].split(":")
     except KeyError:
@@ -27,18 +27,18 @@ def backend(name: str) -> Callable[[Scenario, int], dict[str, Any]]:
     return getattr(importlib.import_module(module), function)
 
 
-def _one(job: tuple[Scenario, str, int]) -> dict[str, Any]:
-    scenario, name, seed = job
-    return backend(name)(scenario, seed)
+def _one(job: tuple[Scenario, str, int, dict[str, Any]]) -> dict[str, Any]:
+    scenario, name, seed, options = job
+    return backend(name)(scenario, seed, **options)
 
 
 def run(scenario: Scenario, *, backend_name: str = "sim", seed: int, runs: int = 1,
-        jobs: int | None = None) -> list[dict[str, Any]]:
-    """Result records of ``runs`` replications, in seed order."""
-    seeds = [seed + i for i in range(runs)]
+        jobs: int | None = None, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Result records of ``runs`` replications, in seed order. ``options`` go to the
+    backend (the real fleet's size, time scale, request rate, progress display)."""
+    jobs_ = [(scenario, backend_name, seed + i, options or {}) for i in range(runs)]
     workers = min(jobs or os.cpu_count() or 1, runs)
     if backend_name != "sim" or runs < POOL_FROM or workers < 2:
-        return [_one((scenario, backend_name, s)) for s in seeds]
+        return [_one(job) for job in jobs_]  # the real fleet uses every core itself
     with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_one, [(scenario, backend_name, s) for s in seeds],
-                             chunksize=max(1, runs // (4 * workers))))
+        return list(pool.map(_one, jobs_, chunksize=max(1, runs // (4 * workers))))

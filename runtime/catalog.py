@@ -1,9 +1,11 @@
 """Which WebAssembly module plays each module id on the real fleet, and its artifact.
 
 A module id's *variant* comes from its profile (``variant``), else ``v1.1.0`` for the
-previous module and ``v1.2.0`` for the new one. Its fault *knobs* come from the same
-profile's rates, so ``healthCheckFailureRate: 0.3`` makes about 30% of the workers'
-health checks fail, and a latency median above the previous module's slows it down.
+previous module and ``v1.2.0`` (fixed point instead of floats: about a third faster)
+for the new one. Its fault *knobs* come from the same profile's rates, so
+``healthCheckFailureRate: 0.3`` makes about 30% of the workers' health checks fail; a
+stated ``latencyMs`` sets how much work a request does, calibrated against the modules'
+measured speed, so the profiles' latency ratio holds on the real fleet.
 
 Variants: ``v1.1.0``, ``v1.2.0`` (healthy unless knobs say otherwise),
 ``infinite-loop`` (every call runs out of fuel), ``memory-bomb`` (memory grows until the
@@ -15,20 +17,26 @@ checked by sha256 where workers load them.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import wasmtime
 
 from hotswap.scenario import Scenario
-from hotswap.scenario.fleet import ModuleProfile
+from hotswap.scenario.fleet import ModuleProfile, Variant
 from runtime import engine
 
 MODULES = Path(__file__).parent / "modules"
 KERNELS = {"v1.1.0": "kernel-v1.1.0.wat", "v1.2.0": "kernel-v1.2.0.wat",
            "infinite-loop": "kernel-infinite-loop.wat", "memory-bomb": "kernel-memory-bomb.wat"}
 WHOLE = {"missing-export": "missing-export.wat", "invalid-bytes": "invalid-bytes.wasm"}
-VARIANTS = tuple(KERNELS) + tuple(WHOLE)
+MAX_WORK = 12_000  # 12 images still fit the module's initial 2 MiB of memory
+CALIBRATION_REQUESTS = 50
+VARIANTS = get_args(Variant)
+assert set(VARIANTS) == set(KERNELS) | set(WHOLE)
 
 
 @dataclass(frozen=True)
@@ -53,30 +61,66 @@ def source(variant: str) -> bytes:
     raise ValueError(f"unknown module variant {variant!r}; one of {', '.join(VARIANTS)}")
 
 
-def knobs(profile: ModuleProfile, baseline: ModuleProfile) -> dict[str, int]:
-    """The module's fault knobs from its profile (rates in parts per million)."""
-    slow = max(1, round(profile.latency_ms.median / baseline.latency_ms.median))
+def knobs(profile: ModuleProfile, work_permille: int) -> dict[str, int]:
+    """The module's fault knobs: its profile's rates in parts per million, and its work."""
     return {"hc_fail_ppm": round(profile.health_check_failure_rate * 1e6),
             "crash_ppm": round(profile.crash_rate * 1e6),
             "error_ppm": round(profile.error_rate * 1e6),
-            "slow_factor": slow}
+            "work_permille": work_permille}
+
+
+def cost(eng: wasmtime.Engine, module: wasmtime.Module) -> float | None:
+    """Seconds one request takes at the normal work (best of a few batches); None for a
+    module that cannot serve."""
+    from runtime.worker import Slot, SwapError  # the worker's own way of running a module
+
+    try:
+        slot = Slot("calibration", module, {}, eng)
+    except SwapError:
+        return None
+    best = math.inf
+    for _ in range(5):
+        start = time.perf_counter()
+        ok, crashed, hung, _, _ = slot.invoke(CALIBRATION_REQUESTS, 0)
+        if crashed or hung or not ok:
+            return None
+        best = min(best, (time.perf_counter() - start) / CALIBRATION_REQUESTS)
+    return best
+
+
+def work(scenario: Scenario, costs: dict[str, float | None]) -> dict[str, int]:
+    """Work per request (permille of the normal image) for each module id.
+
+    When the scenario states a module's ``latencyMs``, real latencies keep the ratio of
+    the profiles' medians: each module's work is its median over its measured cost,
+    relative to the module with the least. Otherwise each runs the normal work and its
+    own speed shows."""
+    stated = any("latency_ms" in scenario.profile(m).model_fields_set for m in costs)
+    if not stated or any(c is None for c in costs.values()):
+        return {m: 1000 for m in costs}
+    per_cost = {m: scenario.profile(m).latency_ms.median / c for m, c in costs.items() if c}
+    least = min(per_cost.values())
+    return {m: min(MAX_WORK, round(1000 * v / least)) for m, v in per_cost.items()}
 
 
 def build(scenario: Scenario, folder: Path) -> dict[str, Artifact]:
     """Compile the previous and the new module into ``folder``; artifacts by module id."""
     eng = engine.engine()
-    previous = scenario.profile(scenario.previous)
-    out = {}
+    variants, modules, costs = {}, {}, {}
     for module_id, default in ((scenario.previous, "v1.1.0"), (scenario.deployment.module_id, "v1.2.0")):
-        profile = scenario.profile(module_id)
-        variant = profile.variant or default
-        raw = source(variant)
+        variants[module_id] = scenario.profile(module_id).variant or default
         try:
-            data, kind = wasmtime.Module(eng, raw).serialize(), "cwasm"
+            modules[module_id] = wasmtime.Module(eng, source(variants[module_id]))
+            costs[module_id] = cost(eng, modules[module_id])
         except wasmtime.WasmtimeError:
-            data, kind = raw, "wasm"  # invalid on purpose: each worker's load will fail
+            costs[module_id] = None  # invalid on purpose: each worker's load will fail
+    works = work(scenario, costs)
+    out = {}
+    for module_id, variant in variants.items():
+        module = modules.get(module_id)
+        data, kind = (module.serialize(), "cwasm") if module is not None else (source(variant), "wasm")
         path = folder / f"{module_id}.{kind}"
         path.write_bytes(data)
         out[module_id] = Artifact(module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind,
-                                  knobs(profile, previous))
+                                  knobs(scenario.profile(module_id), works[module_id]))
     return out

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import wasmtime
 
-FUEL_PER_CALL = 2_000_000  # ~1-3 ms of wasm: far above a real call, stops an infinite loop
+IMAGE_BYTES = 65536  # one request: a 128x128 RGBA image
+FUEL_PER_REQUEST = 10_000_000  # ~12x what a request needs at the most work; stops a loop
 MEMORY_LIMIT = 8 * 1024 * 1024  # bytes of linear memory per instance
-IMAGE_BYTES = 4096  # one request: a 32x32 RGBA image
 
 
 def engine() -> wasmtime.Engine:
@@ -24,5 +24,5 @@ def store(engine: wasmtime.Engine) -> wasmtime.Store:
     """A store with the fleet's limits; no WASI, so no filesystem or network."""
     s = wasmtime.Store(engine)
     s.set_limits(memory_size=MEMORY_LIMIT)
-    s.set_fuel(FUEL_PER_CALL)
+    s.set_fuel(FUEL_PER_REQUEST)
     return s

@@ -13,7 +13,7 @@ Defaults and where they come from (see docs/scenario.md):
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -62,6 +62,9 @@ class Fleet(Model):
 
 
 
+Variant = Literal["v1.1.0", "v1.2.0", "infinite-loop", "memory-bomb", "missing-export", "invalid-bytes"]
+
+
 class ModuleProfile(Model):
     """How a module version behaves on the fleet (its fault profile)."""
 
@@ -72,4 +75,4 @@ class ModuleProfile(Model):
     mean_time_to_crash: Seconds = 120.0
     latency_ms: Spread = Spread(median=25.0, p99=100.0)
     memory_mb: float = Field(default=64.0, ge=0)
-    variant: str | None = None
+    variant: Variant | None = None  # which WebAssembly module plays it on the real fleet

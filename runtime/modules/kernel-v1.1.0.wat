@@ -1,4 +1,5 @@
-;; image-processor v1.1.0: grayscale, one byte at a time (three loads, three stores a pixel).
+;; image-processor v1.1.0: grayscale in floating point (0.299 R + 0.587 G + 0.114 B),
+;; converting every channel to f32 and back.
 (func $kernel (param $len i32) (result i32)
   (local $p i32) (local $end i32) (local $gray i32) (local $sum i32)
   (local.set $p (i32.const 1024))
@@ -7,12 +8,11 @@
     (loop $pixel
       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
       (local.set $gray
-        (i32.shr_u
-          (i32.add (i32.add
-            (i32.mul (i32.load8_u (local.get $p)) (i32.const 77))
-            (i32.mul (i32.load8_u offset=1 (local.get $p)) (i32.const 150)))
-            (i32.mul (i32.load8_u offset=2 (local.get $p)) (i32.const 29)))
-          (i32.const 8)))
+        (i32.trunc_f32_u
+          (f32.add (f32.add
+            (f32.mul (f32.convert_i32_u (i32.load8_u (local.get $p))) (f32.const 0.299))
+            (f32.mul (f32.convert_i32_u (i32.load8_u offset=1 (local.get $p))) (f32.const 0.587)))
+            (f32.mul (f32.convert_i32_u (i32.load8_u offset=2 (local.get $p))) (f32.const 0.114)))))
       (i32.store8 (local.get $p) (local.get $gray))
       (i32.store8 offset=1 (local.get $p) (local.get $gray))
       (i32.store8 offset=2 (local.get $p) (local.get $gray))

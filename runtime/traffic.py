@@ -1,0 +1,119 @@
+"""Live traffic through the fleet: a router and load generator.
+
+One lane thread per node sends invocation batches every ``tick`` at the node's share of
+the request rate (its routing weight); the weights are what the strategy's ``Route``
+effects set. A request's latency is measured on the node, as a server would: its
+completion within its batch's service time (the harness's own socket round trip is left
+out; ``benchmarks/hot_swap.py`` measures that end to end). Requests a node does not
+answer count as failed for the module it was last known to run. Metrics pile up per
+module until ``take`` empties them.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from runtime.fleet import Fleet, NodeDown
+
+SAMPLES = 5_000  # latency samples kept per module and window (a uniform reservoir)
+
+
+@dataclass
+class Tally:
+    """Traffic of one module version since the last ``take``."""
+
+    requests: int = 0
+    failed: int = 0
+    latency_sum_ms: float = 0.0
+    latency_count: int = 0
+    samples: list[float] = field(default_factory=list)
+    crashed: set[int] = field(default_factory=set)
+    memory_mb: float = 0.0
+
+
+class Traffic:
+    def __init__(self, fleet: Fleet, rate: float, *, tick: float = 0.01, batch_cap: int = 256,
+                 timeout: float = 0.5, seed: int = 0) -> None:
+        self.fleet, self.rate, self.tick, self.batch_cap, self.timeout = fleet, rate, tick, batch_cap, timeout
+        self.weights = np.zeros(len(fleet.nodes))
+        self._tallies: dict[str, Tally] = {}
+        self._lock = threading.Lock()
+        self._running = threading.Event()
+        self._lanes = [threading.Thread(target=self._lane, args=(i,), daemon=True) for i in range(len(fleet.nodes))]
+        self._random = random.Random(seed)  # reservoir sampling only
+
+    def __enter__(self) -> Traffic:
+        self._running.set()
+        for lane in self._lanes:
+            lane.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._running.clear()
+        for lane in self._lanes:
+            lane.join()
+
+    def route(self, weights: np.ndarray) -> None:
+        """Per-node shares of the traffic (summing to 1, or all zero)."""
+        self.weights = weights.copy()
+
+    def take(self) -> dict[str, Tally]:
+        """The traffic since the last call, per module id."""
+        with self._lock:
+            tallies, self._tallies = self._tallies, {}
+        return tallies
+
+    def _lane(self, index: int) -> None:
+        carry, due = 0.0, time.perf_counter()
+        while self._running.is_set():
+            due += self.tick
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            else:
+                due = time.perf_counter()  # fell behind: do not try to catch up in a burst
+            carry += self.rate * self.weights[index] * self.tick
+            count = min(int(carry), self.batch_cap)
+            if count < 1:
+                continue
+            carry -= count
+            self._send(index, count)
+
+    def _send(self, index: int, count: int) -> None:
+        try:
+            module_id, ok, crashed, _hung, busy_ms, memory_mb = self.fleet.invoke(index, count, self.timeout)
+        except NodeDown:
+            module_id = self.fleet.nodes[index].module_id
+            if module_id is not None:
+                self._record(module_id, count, count, [], crashed=None, memory_mb=0.0)
+            return
+        if module_id is None:
+            return  # an idle node: nothing to serve
+        # the node's own latency: request i of n completes at (i + 1) / n of the batch's service time
+        latencies = [busy_ms * (i + 1) / count for i in range(count)]
+        self._record(module_id, count, count - ok, latencies, crashed=index if crashed else None,
+                     memory_mb=memory_mb)
+
+    def _record(self, module_id: str, requests: int, failed: int, latencies: list[float], *,
+                crashed: int | None, memory_mb: float) -> None:
+        with self._lock:
+            tally = self._tallies.setdefault(module_id, Tally())
+            tally.requests += requests
+            tally.failed += failed
+            tally.latency_sum_ms += sum(latencies)
+            for latency in latencies:
+                tally.latency_count += 1
+                if len(tally.samples) < SAMPLES:
+                    tally.samples.append(latency)
+                else:
+                    slot = self._random.randrange(tally.latency_count)
+                    if slot < SAMPLES:
+                        tally.samples[slot] = latency
+            if crashed is not None:
+                tally.crashed.add(crashed)
+            tally.memory_mb = max(tally.memory_mb, memory_mb)

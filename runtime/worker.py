@@ -1,0 +1,206 @@
+"""One edge node: a process hosting wasmtime that hot-swaps modules under live traffic.
+
+Run as ``python -m runtime.worker SOCKET`` with the fleet's key (hex) in
+``HOTSWAP_FLEET_KEY``. It listens on a Unix socket (authenticated
+``multiprocessing.connection``) and accepts two connections: *control* first (deploy,
+health, slow), then *data* (invocation batches), each served by its own thread.
+
+A hot swap loads the artifact (sha256 checked), instantiates it, sets its fault knobs,
+calls its ``health_check`` and only then switches atomically; a batch in flight finishes
+on the instance it started on. The previous instance is kept, so going back to it is a
+pointer switch. A trap while serving is a crash: the instance is started afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection, Listener
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+
+from runtime import engine
+
+IMAGE = bytes(range(256)) * (engine.IMAGE_BYTES // 256)
+IMAGE_AT = 1024
+STATUS_AT = 256
+
+
+class SwapError(Exception):
+    """The new module could not be brought up; the node keeps what it runs."""
+
+
+class Slot:
+    """One instantiated module version, used by one thread at a time."""
+
+    def __init__(self, module_id: str, module: wasmtime.Module, knobs: dict[str, int], eng: wasmtime.Engine) -> None:
+        self.module_id, self.module, self.knobs, self.eng = module_id, module, knobs, eng
+        self.lock = threading.Lock()
+        self.crashes = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.store = engine.store(self.eng)
+        try:
+            instance = wasmtime.Instance(self.store, self.module, [])
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+            raise SwapError(f"cannot instantiate: {exc}") from None
+        self.exports = instance.exports(self.store)
+        for name, value in self.knobs.items():
+            knob = self.exports.get(name)
+            if isinstance(knob, wasmtime.Global):
+                knob.set_value(self.store, value)
+        memory, batch, done = (self.exports.get(n) for n in ("memory", "process_batch", "done"))
+        if not isinstance(memory, wasmtime.Memory) or not isinstance(batch, wasmtime.Func):
+            raise SwapError("missing export: memory and process_batch are required")
+        self.memory, self.batch = memory, batch
+        self.done = done if isinstance(done, wasmtime.Global) else None
+        memory.write(self.store, IMAGE, IMAGE_AT)
+
+    def ask(self, function: str) -> str:
+        """Call a health function; its answer, or why it gave none."""
+        with self.lock:
+            call = self.exports.get(function)
+            if not isinstance(call, wasmtime.Func):
+                return f"missing export {function}"
+            self.store.set_fuel(engine.FUEL_PER_REQUEST)
+            try:
+                result = call(self.store)
+            except wasmtime.Trap as trap:
+                return "timeout" if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL else f"trap {trap.trap_code}"
+            except wasmtime.WasmtimeError as exc:
+                return f"error {exc}"
+            if not isinstance(result, list) or len(result) != 2:
+                return "no (pointer, length) answer"
+            start, length = result
+            return bytes(self.memory.read(self.store, start, start + length)).decode(errors="replace")
+
+    def invoke(self, count: int, first: int) -> tuple[int, int, int, float, float]:
+        """Run ``count`` requests in one call: how many succeeded, whether the instance
+        crashed (a trap) or hung (out of fuel) on the way, the batch's service time in ms
+        and memory in MiB. Requests after a crash or hang in the batch fail.
+
+        Service time is this thread's CPU time, as if the node had a core of its own:
+        on a shared host, wall time would measure the host's scheduling, not the module."""
+        crashed = hung = 0
+        with self.lock:
+            self.store.set_fuel(engine.FUEL_PER_REQUEST * count)
+            start = time.thread_time()
+            try:
+                failed = self.batch(self.store, count, engine.IMAGE_BYTES, first & 0x7FFFFFFF)
+                ok = count - failed
+            except wasmtime.Trap as trap:
+                finished = int(self.done.value(self.store)) if self.done is not None else 0
+                ok = finished - sum(self.memory.read(self.store, STATUS_AT, STATUS_AT + finished))
+                if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                    hung = 1
+                else:
+                    crashed = 1
+                    self.crashes += 1
+                    self._start()  # the crashed instance is started afresh
+            busy_ms = (time.thread_time() - start) * 1000
+            memory_mb = self.memory.data_len(self.store) / 2**20
+        return ok, crashed, hung, busy_ms, memory_mb
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.eng = engine.engine()
+        self.modules: dict[str, wasmtime.Module] = {}
+        self.current: Slot | None = None
+        self.previous: Slot | None = None
+        self.requests = 0
+        self.slow_ms = 0.0
+
+    def _load(self, artifact: dict[str, Any]) -> wasmtime.Module:
+        digest = artifact["sha256"]
+        if digest not in self.modules:
+            data = Path(artifact["path"]).read_bytes()
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise SwapError("artifact sha256 mismatch")
+            try:
+                if artifact["kind"] == "cwasm":
+                    self.modules[digest] = wasmtime.Module.deserialize(self.eng, data)
+                else:
+                    self.modules[digest] = wasmtime.Module(self.eng, data)
+            except wasmtime.WasmtimeError as exc:
+                raise SwapError(f"invalid module: {str(exc).splitlines()[0]}") from None
+        return self.modules[digest]
+
+    def deploy(self, module_id: str | None, artifact: dict[str, Any] | None, node_key: int) -> str:
+        """Switch to ``module_id`` (None unloads); how it was done."""
+        if self.current is not None and self.current.module_id == module_id:
+            return "already running"
+        if module_id is None:
+            self.previous, self.current = self.current, None
+            return "unloaded"
+        if self.previous is not None and self.previous.module_id == module_id:
+            self.previous, self.current = self.current, self.previous
+            return "switched back"
+        assert artifact is not None
+        slot = Slot(module_id, self._load(artifact), {**artifact["knobs"], "node_key": node_key}, self.eng)
+        answer = slot.ask("health_check")
+        if answer != "OK":
+            raise SwapError(f"health_check answered {answer!r}")
+        self.previous, self.current = self.current, slot
+        return "swapped"
+
+    def control(self, message: tuple[Any, ...]) -> Any:
+        command, *args = message
+        if command == "deploy":
+            start = time.perf_counter()
+            try:
+                how = self.deploy(*args)
+            except SwapError as exc:
+                return ("failed", str(exc), time.perf_counter() - start)
+            return ("ok", how, time.perf_counter() - start)
+        if command == "health":
+            module_id, function = args
+            slot = self.current
+            if slot is None or slot.module_id != module_id:
+                return ("answer", f"not running {module_id}")
+            return ("answer", slot.ask(function))
+        if command == "slow":
+            self.slow_ms = float(args[0])
+            return ("ok",)
+        if command == "ping":
+            return ("pong", os.getpid())
+        return ("error", f"unknown command {command!r}")
+
+    def data(self, count: int) -> tuple[Any, ...]:
+        slot = self.current
+        if slot is None:
+            return (None, 0, 0, 0, 0.0, 0.0)
+        first, self.requests = self.requests, self.requests + count
+        if self.slow_ms:
+            time.sleep(self.slow_ms / 1000)
+        return (slot.module_id, *slot.invoke(count, first))
+
+
+def serve(conn: Connection, handle: Any) -> None:
+    """Answer ``(seq, *message)`` requests with ``(seq, *reply)`` until the peer goes."""
+    try:
+        while True:
+            seq, *message = conn.recv()
+            conn.send((seq, *handle(*message)))
+    except (EOFError, OSError):
+        pass
+
+
+def main(socket_path: str) -> None:
+    key = bytes.fromhex(os.environ["HOTSWAP_FLEET_KEY"])
+    worker = Worker()
+    with Listener(socket_path, family="AF_UNIX", authkey=key) as listener:
+        control = listener.accept()
+        data = listener.accept()
+    threading.Thread(target=serve, args=(data, worker.data), daemon=True).start()
+    serve(control, lambda *m: worker.control(m))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
