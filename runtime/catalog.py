@@ -33,8 +33,9 @@ MODULES = Path(__file__).parent / "modules"
 KERNELS = {"v1.1.0": "kernel-v1.1.0.wat", "v1.2.0": "kernel-v1.2.0.wat",
            "infinite-loop": "kernel-infinite-loop.wat", "memory-bomb": "kernel-memory-bomb.wat"}
 WHOLE = {"missing-export": "missing-export.wat", "invalid-bytes": "invalid-bytes.wasm"}
-MAX_WORK = 12_000  # 12 images still fit the module's initial 2 MiB of memory
-CALIBRATION_REQUESTS = 50
+MAX_WORK = 12 * engine.BASE_WORK
+CALIBRATION_REQUESTS = 20
+FUEL_MARGIN = 4
 VARIANTS = get_args(Variant)
 assert set(VARIANTS) == set(KERNELS) | set(WHOLE)
 
@@ -49,6 +50,7 @@ class Artifact:
     sha256: str
     kind: str
     knobs: dict[str, int]
+    fuel: int  # per request: a margin over what one takes, so a loop is stopped early
 
 
 def source(variant: str) -> bytes:
@@ -69,13 +71,13 @@ def knobs(profile: ModuleProfile, work_permille: int) -> dict[str, int]:
             "work_permille": work_permille}
 
 
-def cost(eng: wasmtime.Engine, module: wasmtime.Module) -> float | None:
-    """Seconds one request takes at the normal work (best of a few batches); None for a
-    module that cannot serve."""
+def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -> tuple[float, int] | None:
+    """Seconds (best of a few batches) and fuel one request takes at ``work_permille``;
+    None for a module that cannot serve."""
     from runtime.worker import Slot, SwapError  # the worker's own way of running a module
 
     try:
-        slot = Slot("calibration", module, {}, eng)
+        slot = Slot("calibration", module, {"work_permille": work_permille}, eng, engine.FUEL * 100)
     except SwapError:
         return None
     best = math.inf
@@ -85,22 +87,24 @@ def cost(eng: wasmtime.Engine, module: wasmtime.Module) -> float | None:
         if crashed or hung or not ok:
             return None
         best = min(best, (time.perf_counter() - start) / CALIBRATION_REQUESTS)
-    return best
+    slot.store.set_fuel(engine.FUEL * 100)
+    slot.invoke_fueled(1)
+    return best, engine.FUEL * 100 - slot.store.get_fuel()
 
 
 def work(scenario: Scenario, costs: dict[str, float | None]) -> dict[str, int]:
-    """Work per request (permille of the normal image) for each module id.
+    """Work per request (permille of one image) for each module id.
 
     When the scenario states a module's ``latencyMs``, real latencies keep the ratio of
     the profiles' medians: each module's work is its median over its measured cost,
-    relative to the module with the least. Otherwise each runs the normal work and its
+    relative to the module with the least. Otherwise each does the base work and its
     own speed shows."""
     stated = any("latency_ms" in scenario.profile(m).model_fields_set for m in costs)
     if not stated or any(c is None for c in costs.values()):
-        return {m: 1000 for m in costs}
+        return {m: engine.BASE_WORK for m in costs}
     per_cost = {m: scenario.profile(m).latency_ms.median / c for m, c in costs.items() if c}
     least = min(per_cost.values())
-    return {m: min(MAX_WORK, round(1000 * v / least)) for m, v in per_cost.items()}
+    return {m: min(MAX_WORK, round(engine.BASE_WORK * v / least)) for m, v in per_cost.items()}
 
 
 def build(scenario: Scenario, folder: Path) -> dict[str, Artifact]:
@@ -111,16 +115,19 @@ def build(scenario: Scenario, folder: Path) -> dict[str, Artifact]:
         variants[module_id] = scenario.profile(module_id).variant or default
         try:
             modules[module_id] = wasmtime.Module(eng, source(variants[module_id]))
-            costs[module_id] = cost(eng, modules[module_id])
         except wasmtime.WasmtimeError:
-            costs[module_id] = None  # invalid on purpose: each worker's load will fail
-    works = work(scenario, costs)
+            continue  # invalid on purpose: each worker's load will fail
+        measured = measure(eng, modules[module_id], engine.BASE_WORK)
+        costs[module_id] = measured[0] if measured else None
+    works = work(scenario, {m: costs.get(m) for m in variants})
     out = {}
     for module_id, variant in variants.items():
         module = modules.get(module_id)
         data, kind = (module.serialize(), "cwasm") if module is not None else (source(variant), "wasm")
         path = folder / f"{module_id}.{kind}"
         path.write_bytes(data)
+        need = measure(eng, module, works[module_id]) if costs.get(module_id) and module else None
         out[module_id] = Artifact(module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind,
-                                  knobs(scenario.profile(module_id), works[module_id]))
+                                  knobs(scenario.profile(module_id), works[module_id]),
+                                  fuel=FUEL_MARGIN * need[1] if need else engine.FUEL)
     return out

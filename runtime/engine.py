@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import wasmtime
 
-IMAGE_BYTES = 65536  # one request: a 128x128 RGBA image
-FUEL_PER_REQUEST = 10_000_000  # ~12x what a request needs at the most work; stops a loop
+IMAGE_BYTES = 16384  # one request's image: 64x64 RGBA
+BASE_WORK = 8000  # permille: a request processes its image eight times (compute-bound work)
+FUEL = 10_000_000  # fuel for a call whose need was not measured (health checks, broken modules)
 MEMORY_LIMIT = 8 * 1024 * 1024  # bytes of linear memory per instance
 
 
@@ -24,5 +25,5 @@ def store(engine: wasmtime.Engine) -> wasmtime.Store:
     """A store with the fleet's limits; no WASI, so no filesystem or network."""
     s = wasmtime.Store(engine)
     s.set_limits(memory_size=MEMORY_LIMIT)
-    s.set_fuel(FUEL_PER_REQUEST)
+    s.set_fuel(FUEL)
     return s

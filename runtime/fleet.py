@@ -111,14 +111,19 @@ class Fleet:
         log.close()
 
     def _connect(self, node: Node) -> None:
+        """Open the control, then the data connection, once the worker listens."""
         deadline = time.monotonic() + START_TIMEOUT
-        while not node.socket.exists():
+        while True:
             if node.process is not None and node.process.poll() is not None:
                 raise RuntimeError(f"worker {node.index} exited at start: see {self.folder}/node-{node.index}.log")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"worker {node.index} did not start within {START_TIMEOUT:g} s")
-            time.sleep(0.01)
-        node.control = Channel(Client(str(node.socket), family="AF_UNIX", authkey=self.key))
+            try:
+                control = Client(str(node.socket), family="AF_UNIX", authkey=self.key)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                time.sleep(0.01)  # not bound or not listening yet
+        node.control = Channel(control)
         node.data = Channel(Client(str(node.socket), family="AF_UNIX", authkey=self.key))
 
     # --- requests ---------------------------------------------------------------------

@@ -38,8 +38,9 @@ class SwapError(Exception):
 class Slot:
     """One instantiated module version, used by one thread at a time."""
 
-    def __init__(self, module_id: str, module: wasmtime.Module, knobs: dict[str, int], eng: wasmtime.Engine) -> None:
-        self.module_id, self.module, self.knobs, self.eng = module_id, module, knobs, eng
+    def __init__(self, module_id: str, module: wasmtime.Module, knobs: dict[str, int], eng: wasmtime.Engine,
+                 fuel: int) -> None:
+        self.module_id, self.module, self.knobs, self.eng, self.fuel = module_id, module, knobs, eng, fuel
         self.lock = threading.Lock()
         self.crashes = 0
         self._start()
@@ -68,7 +69,7 @@ class Slot:
             call = self.exports.get(function)
             if not isinstance(call, wasmtime.Func):
                 return f"missing export {function}"
-            self.store.set_fuel(engine.FUEL_PER_REQUEST)
+            self.store.set_fuel(engine.FUEL)
             try:
                 result = call(self.store)
             except wasmtime.Trap as trap:
@@ -80,6 +81,10 @@ class Slot:
             start, length = result
             return bytes(self.memory.read(self.store, start, start + length)).decode(errors="replace")
 
+    def invoke_fueled(self, count: int, first: int = 0) -> int:
+        """Run ``count`` requests on the fuel already in the store; how many failed."""
+        return self.batch(self.store, count, engine.IMAGE_BYTES, first & 0x7FFFFFFF)
+
     def invoke(self, count: int, first: int) -> tuple[int, int, int, float, float]:
         """Run ``count`` requests in one call: how many succeeded, whether the instance
         crashed (a trap) or hung (out of fuel) on the way, the batch's service time in ms
@@ -89,11 +94,10 @@ class Slot:
         on a shared host, wall time would measure the host's scheduling, not the module."""
         crashed = hung = 0
         with self.lock:
-            self.store.set_fuel(engine.FUEL_PER_REQUEST * count)
+            self.store.set_fuel(self.fuel * count)
             start = time.thread_time()
             try:
-                failed = self.batch(self.store, count, engine.IMAGE_BYTES, first & 0x7FFFFFFF)
-                ok = count - failed
+                ok = count - self.invoke_fueled(count, first)
             except wasmtime.Trap as trap:
                 finished = int(self.done.value(self.store)) if self.done is not None else 0
                 ok = finished - sum(self.memory.read(self.store, STATUS_AT, STATUS_AT + finished))
@@ -143,7 +147,8 @@ class Worker:
             self.previous, self.current = self.current, self.previous
             return "switched back"
         assert artifact is not None
-        slot = Slot(module_id, self._load(artifact), {**artifact["knobs"], "node_key": node_key}, self.eng)
+        slot = Slot(module_id, self._load(artifact), {**artifact["knobs"], "node_key": node_key}, self.eng,
+                    artifact["fuel"])
         answer = slot.ask("health_check")
         if answer != "OK":
             raise SwapError(f"health_check answered {answer!r}")

@@ -8,10 +8,10 @@
 ;;   hc_fail_ppm   health_check answers "FAIL" on afflicted nodes
 ;;   crash_ppm     a request traps (the instance crashes) on afflicted nodes after 20 calls
 ;;   error_ppm     that share of requests fail (status 1)
-;;   work_permille a request processes len * work_permille / 1000 bytes (latency)
+;;   work_permille a request processes its image work_permille / 1000 times (latency)
 ;; Requests come in batches: process_batch writes one status byte a request at offset 256
 ;; and counts finished requests in the exported global "done".
-(memory (export "memory") 32 256)
+(memory (export "memory") 2 256)
 (global $node_key (export "node_key") (mut i32) (i32.const 0))
 (global $hc_fail_ppm (export "hc_fail_ppm") (mut i32) (i32.const 0))
 (global $crash_ppm (export "crash_ppm") (mut i32) (i32.const 0))
@@ -30,12 +30,19 @@
 
 ;; One request over the RGBA image at offset 1024: status 0 (done) or 1 (failed).
 (func $request (param $len i32) (param $id i32) (result i32)
+  (local $left i32)
   (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
   (if (i32.and (i32.lt_u (global.get $node_key) (global.get $crash_ppm))
                (i32.gt_u (global.get $calls) (i32.const 20)))
     (then unreachable))
-  (drop (call $kernel
-    (i32.div_u (i32.mul (local.get $len) (global.get $work_permille)) (i32.const 1000))))
+  (local.set $left (i32.div_u (i32.mul (local.get $len) (global.get $work_permille)) (i32.const 1000)))
+  (block $end
+    (loop $pass
+      (br_if $end (i32.eqz (local.get $left)))
+      (if (i32.lt_u (local.get $left) (local.get $len)) (then (local.set $len (local.get $left))))
+      (drop (call $kernel (local.get $len)))
+      (local.set $left (i32.sub (local.get $left) (local.get $len)))
+      (br $pass)))
   (i32.lt_u (i32.rem_u (i32.mul (i32.add (local.get $id) (global.get $node_key)) (i32.const 2654435761))
                        (i32.const 1000000))
             (global.get $error_ppm)))
