@@ -120,14 +120,18 @@ def build(scenario: Scenario, folder: Path) -> dict[str, Artifact]:
         measured = measure(eng, modules[module_id], engine.BASE_WORK)
         costs[module_id] = measured[0] if measured else None
     works = work(scenario, {m: costs.get(m) for m in variants})
-    out = {}
-    for module_id, variant in variants.items():
-        module = modules.get(module_id)
-        data, kind = (module.serialize(), "cwasm") if module is not None else (source(variant), "wasm")
-        path = folder / f"{module_id}.{kind}"
-        path.write_bytes(data)
-        need = measure(eng, module, works[module_id]) if costs.get(module_id) and module else None
-        out[module_id] = Artifact(module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind,
-                                  knobs(scenario.profile(module_id), works[module_id]),
-                                  fuel=FUEL_MARGIN * need[1] if need else engine.FUEL)
-    return out
+    return {m: artifact(eng, m, v, folder, knobs(scenario.profile(m), works[m]), module=modules.get(m),
+                        measured=costs.get(m) is not None)
+            for m, v in variants.items()}
+
+
+def artifact(eng: wasmtime.Engine, module_id: str, variant: str, folder: Path, knobs: dict[str, int], *,
+             module: wasmtime.Module | None, measured: bool = True) -> Artifact:
+    """Write one module's artifact (precompiled when it compiles) with its fuel budget:
+    a margin over what one request takes at its work, when that can be measured."""
+    data, kind = (module.serialize(), "cwasm") if module is not None else (source(variant), "wasm")
+    path = folder / f"{module_id}.{kind}"
+    path.write_bytes(data)
+    need = measure(eng, module, knobs["work_permille"]) if module is not None and measured else None
+    return Artifact(module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind, knobs,
+                    fuel=FUEL_MARGIN * need[1] if need else engine.FUEL)

@@ -34,6 +34,7 @@ class Tally:
     samples: list[float] = field(default_factory=list)
     crashed: set[int] = field(default_factory=set)
     memory_mb: float = 0.0
+    round_trips_ms: list[float] = field(default_factory=list)  # router-side, a sample per batch
 
 
 class Traffic:
@@ -85,6 +86,7 @@ class Traffic:
             self._send(index, count)
 
     def _send(self, index: int, count: int) -> None:
+        start = time.perf_counter()
         try:
             module_id, ok, crashed, _hung, busy_ms, memory_mb = self.fleet.invoke(index, count, self.timeout)
         except NodeDown:
@@ -97,12 +99,14 @@ class Traffic:
         # the node's own latency: request i of n completes at (i + 1) / n of the batch's service time
         latencies = [busy_ms * (i + 1) / count for i in range(count)]
         self._record(module_id, count, count - ok, latencies, crashed=index if crashed else None,
-                     memory_mb=memory_mb)
+                     memory_mb=memory_mb, round_trip_ms=(time.perf_counter() - start) * 1000)
 
     def _record(self, module_id: str, requests: int, failed: int, latencies: list[float], *,
-                crashed: int | None, memory_mb: float) -> None:
+                crashed: int | None, memory_mb: float, round_trip_ms: float | None = None) -> None:
         with self._lock:
             tally = self._tallies.setdefault(module_id, Tally())
+            if round_trip_ms is not None and len(tally.round_trips_ms) < SAMPLES:
+                tally.round_trips_ms.append(round_trip_ms)
             tally.requests += requests
             tally.failed += failed
             tally.latency_sum_ms += sum(latencies)
