@@ -17,6 +17,7 @@ from scipy import stats
 from hotswap.effects import HealthPolicy, HealthReport, VersionMetrics
 from hotswap.scenario.deployment import Trigger, WinnerCriteria
 
+NODE_METRICS = ("crash_rate", "memory_mb")  # measured on nodes, not requests
 SAMPLE_CAP = 20_000  # latency samples kept per version when windows are merged
 
 
@@ -62,13 +63,14 @@ def metric(m: VersionMetrics, name: str) -> float | None:
     raise ValueError(f"unknown metric {name!r}")
 
 
-def fired(m: VersionMetrics | None, triggers: list[Trigger]) -> str | None:
-    """The first trigger that fires on the new version's traffic, described; else None."""
+def fired(m: VersionMetrics | None, triggers: list[Trigger], min_requests: int = 0) -> str | None:
+    """The first trigger that fires on the new version's traffic, described; else None.
+    Metrics of requests are not judged on fewer than ``min_requests`` of them."""
     if m is None:
         return None
     for t in triggers:
         value = metric(m, t.metric)
-        if value is None:
+        if value is None or (t.metric not in NODE_METRICS and m.requests < min_requests):
             continue
         crossed = value > t.threshold if t.comparison == "greater_than" else value < t.threshold
         if crossed:

@@ -47,7 +47,7 @@ def record(scenario: Scenario, rollout: Rollout, *, backend: str, seed: int,
         "finalState": ledger.final_state(),
         "capacity": ledger.capacity(),
         **(extra or {}),
-        "timeline": ledger.timeline,
+        "timeline": sorted(ledger.timeline, key=lambda e: e["t"]),  # stable: ties keep their order
     }
     return _rounded(data)
 

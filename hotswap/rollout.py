@@ -6,14 +6,31 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hotswap.effects import HealthPolicy
-from hotswap.nodes import Topology
+from hotswap.nodes import NodeSet, Topology
 from hotswap.scenario import Scenario
 from hotswap.scenario.deployment import Trigger
+from hotswap.scenario.fleet import Fault
 
 
 def topology(scenario: Scenario) -> Topology:
     """The whole fleet's layout (every region, active and idle nodes)."""
     return Topology.build([(r.name, r.nodes, r.idle_nodes) for r in scenario.fleet.regions])
+
+
+def fault_nodes(layout: Topology, fault: Fault) -> NodeSet:
+    """The nodes a scenario fault hits: the first ``nodes`` active nodes of its region."""
+    region = layout.region(fault.region)
+    assert region is not None, "the loader checks fault regions"
+    return region.active.head(fault.nodes)
+
+
+def fault_marks(scenario: Scenario) -> list[tuple[float, str, dict[str, Any]]]:
+    """Timeline marks for the scenario's outages and faults, in time order."""
+    fleet = scenario.fleet
+    marks = [(o.at, "RegionOutage", {"region": o.region, "fraction": o.fraction}) for o in fleet.outages]
+    marks += [(o.at + o.duration, "RegionRecovered", {"region": o.region}) for o in fleet.outages]
+    marks += [(f.at, "Fault", {"action": f.action, "region": f.region, "nodes": f.nodes}) for f in fleet.faults]
+    return sorted(marks, key=lambda m: m[0])
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,7 @@ class Rollout:
     health: HealthPolicy | None
     triggers: tuple[Trigger, ...]
     watch_interval: float | None
+    min_requests: int = 0
 
     @classmethod
     def of(cls, scenario: Scenario) -> Rollout:
@@ -50,6 +68,7 @@ class Rollout:
             previous_id=scenario.previous, config=d.strategy_config,
             fleet=topology(scenario).only(d.target_regions), health=health,
             triggers=tuple(ar.triggers) if armed else (), watch_interval=ar.interval if armed else None,
+            min_requests=ar.min_requests,
         )
 
     def policy(self, *, function: str | None = None, success: int | None = None,

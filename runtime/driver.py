@@ -9,6 +9,7 @@ between two effects is booked in the ledger after each.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import time
@@ -36,7 +37,7 @@ from hotswap.effects import (
 from hotswap.execution import Execution
 from hotswap.ledger import Ledger
 from hotswap.results import record
-from hotswap.rollout import Rollout, topology
+from hotswap.rollout import Rollout, fault_marks, fault_nodes, topology
 from hotswap.scenario import Scenario
 from runtime.catalog import build
 from runtime.fleet import Fleet, NodeDown
@@ -182,18 +183,39 @@ class RealDriver:
         return out
 
 
-def outage_faults(scenario: Scenario, fleet: Fleet, rng: np.random.Generator) -> list[tuple[float, Callable[[], None]]]:
-    """The scenario's region outages as SIGSTOP/SIGCONT of a share of the region's workers."""
+def fault_schedule(scenario: Scenario, fleet: Fleet, ledger: Ledger,
+                   rng: np.random.Generator) -> list[tuple[float, Callable[[], None]]]:
+    """The scenario's outages and faults as actions on workers, at scenario times:
+    outages SIGSTOP a share of a region's workers; faults kill, stop or slow its first ones."""
     layout = topology(scenario)
-    faults: list[tuple[float, Callable[[], None]]] = []
+    plan: list[tuple[float, str, np.ndarray, float]] = []
     for outage in scenario.fleet.outages:
         region = layout.region(outage.region)
         assert region is not None
         members = (region.active | region.idle).indices()
         hit = np.sort(rng.choice(members, max(1, round(len(members) * outage.fraction)), replace=False))
-        faults.append((outage.at, lambda hit=hit: [fleet.stop(int(i)) for i in hit]))
-        faults.append((outage.at + outage.duration, lambda hit=hit: [fleet.resume(int(i)) for i in hit]))
-    return faults
+        plan += [(outage.at, "stop", hit, 0.0), (outage.at + outage.duration, "resume", hit, 0.0)]
+    for fault in scenario.fleet.faults:
+        hit = fault_nodes(layout, fault).indices()
+        if fault.action == "kill":
+            plan.append((fault.at, "kill", hit, 0.0))
+        elif fault.action == "stop":
+            plan += [(fault.at, "stop", hit, 0.0), (fault.at + fault.duration, "resume", hit, 0.0)]
+        else:
+            plan += [(fault.at, "slow", hit, fault.slow_ms), (fault.at + fault.duration, "slow", hit, 0.0)]
+    marks = [(at, lambda at=at, e=event, d=detail: ledger.note(at, e, **d))
+             for at, event, detail in fault_marks(scenario)]
+    acts = {"kill": fleet.kill, "stop": fleet.stop, "resume": fleet.resume,
+            "slow": lambda i, ms: fleet.slow(i, ms)}
+
+    def act(action: str, hit: np.ndarray, ms: float) -> Callable[[], None]:
+        def run() -> None:
+            for i in hit:
+                with contextlib.suppress(NodeDown):  # a node that is down cannot be slowed
+                    acts[action](int(i), ms) if action == "slow" else acts[action](int(i))
+        return run
+
+    return marks + [(at, act(action, hit, ms)) for at, action, hit, ms in plan]
 
 
 def progress_printer(stream: Any = sys.stderr) -> Callable[[dict[str, Any]], None]:
@@ -229,7 +251,7 @@ def run(scenario: Scenario, seed: int, *, nodes: int = DEFAULT_NODES, time_scale
                     raise RuntimeError(f"the previous module {rollout.previous_id} does not run: {detail}")
             with Traffic(fleet, rate, seed=seed) as traffic:
                 driver = RealDriver(fleet, traffic, ledger, time_scale=time_scale,
-                                    faults=outage_faults(scaled, fleet, rng))
+                                    faults=fault_schedule(scaled, fleet, ledger, rng))
                 driver._route(Route(((layout.active, 1.0),)))
                 driver.now = 0.0
                 execution = Execution(strategies.start(rollout), ledger)

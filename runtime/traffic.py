@@ -2,7 +2,10 @@
 
 One lane thread per node sends invocation batches every ``tick`` at the node's share of
 the request rate (its routing weight); the weights are what the strategy's ``Route``
-effects set. A request's latency is measured on the node, as a server would: its
+effects set. Like a load balancer that checks its targets, the router spreads the rate
+over the nodes it can reach: a restarting worker gets nothing, and one that failed to
+answer is ejected for ``EJECT_SECONDS`` (as the simulator spreads it over the nodes that
+are up). A request's latency is measured on the node, as a server would: its
 completion within its batch's service time (the harness's own socket round trip is left
 out; ``benchmarks/hot_swap.py`` measures that end to end). Requests a node does not
 answer count as failed for the module it was last known to run. Metrics pile up per
@@ -21,6 +24,8 @@ import numpy as np
 from runtime.fleet import Fleet, NodeDown
 
 SAMPLES = 5_000  # latency samples kept per module and window (a uniform reservoir)
+EJECT_SECONDS = 0.5  # wall time a node that did not answer gets no traffic
+MAX_WAIT = 5.0  # wall seconds a batch may take at the most
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Traffic:
                  timeout: float = 0.5, seed: int = 0) -> None:
         self.fleet, self.rate, self.tick, self.batch_cap, self.timeout = fleet, rate, tick, batch_cap, timeout
         self.weights = np.zeros(len(fleet.nodes))
+        self._ejected = [0.0] * len(fleet.nodes)
         self._tallies: dict[str, Tally] = {}
         self._lock = threading.Lock()
         self._running = threading.Event()
@@ -78,18 +84,28 @@ class Traffic:
                 time.sleep(pause)
             else:
                 due = time.perf_counter()  # fell behind: do not try to catch up in a burst
-            carry += self.rate * self.weights[index] * self.tick
+            reachable = [i for i in range(len(self._ejected)) if self._reachable(i)]
+            if index not in reachable:
+                carry = 0.0
+                continue
+            up = float(self.weights[reachable].sum())
+            carry += self.rate * self.weights[index] / up * self.tick if up > 0 else 0.0
             count = min(int(carry), self.batch_cap)
             if count < 1:
                 continue
             carry -= count
             self._send(index, count)
 
+    def _reachable(self, index: int) -> bool:
+        return self.fleet.nodes[index].ready.is_set() and time.perf_counter() >= self._ejected[index]
+
     def _send(self, index: int, count: int) -> None:
         start = time.perf_counter()
         try:
-            module_id, ok, crashed, _hung, busy_ms, memory_mb = self.fleet.invoke(index, count, self.timeout)
+            module_id, ok, crashed, _hung, busy_ms, memory_mb = self.fleet.invoke(
+                index, count, min(MAX_WAIT, self.timeout * count))  # each request may take the timeout
         except NodeDown:
+            self._ejected[index] = time.perf_counter() + EJECT_SECONDS
             module_id = self.fleet.nodes[index].module_id
             if module_id is not None:
                 self._record(module_id, count, count, [], crashed=None, memory_mb=0.0)

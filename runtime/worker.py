@@ -182,9 +182,11 @@ class Worker:
         if slot is None:
             return (None, 0, 0, 0, 0.0, 0.0)
         first, self.requests = self.requests, self.requests + count
-        if self.slow_ms:
-            time.sleep(self.slow_ms / 1000)
-        return (slot.module_id, *slot.invoke(count, first))
+        module_id, (ok, crashed, hung, busy_ms, memory_mb) = slot.module_id, slot.invoke(count, first)
+        if self.slow_ms:  # a slow node: each request takes slow_ms longer
+            time.sleep(self.slow_ms * count / 1000)
+            busy_ms += self.slow_ms * count
+        return (module_id, ok, crashed, hung, busy_ms, memory_mb)
 
 
 def serve(conn: Connection, handle: Any) -> None:

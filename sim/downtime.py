@@ -1,4 +1,5 @@
-"""When nodes are down for reasons of their own: background failures and region outages.
+"""When nodes are down for reasons of their own: background failures, region outages,
+and the scenario's ``kill`` (down while the worker restarts) and ``stop`` faults.
 
 Background failures are a Poisson process over the whole fleet (a uniform node each
 time, exponential repair), sampled lazily a day at a time; outages are the scenario's.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from hotswap.nodes import Topology
+from hotswap.rollout import fault_nodes
 from hotswap.scenario.fleet import Fleet
 
 YEAR = 365 * 86400.0
@@ -33,6 +35,11 @@ class Downtime:
             count = round(len(members) * outage.fraction)
             hit = members if count == len(members) else np.sort(rng.choice(members, count, replace=False))
             self._add(hit, np.full(count, outage.at), np.full(count, outage.at + outage.duration))
+        for fault in fleet.faults:
+            if fault.action in ("kill", "stop"):
+                hit = fault_nodes(topology, fault).indices()
+                lasts = fleet.restart_seconds if fault.action == "kill" else fault.duration
+                self._add(hit, np.full(len(hit), fault.at), np.full(len(hit), fault.at + lasts))
 
     def _add(self, node: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
         self.node = np.concatenate([self.node, node])

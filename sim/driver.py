@@ -19,7 +19,7 @@ from hotswap.effects import Deploy, Effect, HealthCheck, Observation, Observe, R
 from hotswap.execution import Execution
 from hotswap.ledger import Ledger
 from hotswap.results import record
-from hotswap.rollout import Rollout, topology
+from hotswap.rollout import Rollout, fault_marks, topology
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
 from sim.population import Population
@@ -66,14 +66,11 @@ class SimDriver:
         return self.population.traffic(start, self.env.now)
 
 
-def announce_outages(env: simpy.Environment, scenario: Scenario, ledger: Ledger) -> Process:
-    """Put the scenario's region outages on the timeline as they start and end."""
-    marks = sorted([(o.at, "RegionOutage", o) for o in scenario.fleet.outages]
-                   + [(o.at + o.duration, "RegionRecovered", o) for o in scenario.fleet.outages],
-                   key=lambda m: m[0])
-    for at, event, outage in marks:
+def announce_faults(env: simpy.Environment, scenario: Scenario, ledger: Ledger) -> Process:
+    """Put the scenario's region outages and faults on the timeline as they happen."""
+    for at, event, detail in fault_marks(scenario):
         yield env.timeout(at - env.now)
-        ledger.note(env.now, event, region=outage.region, fraction=outage.fraction)
+        ledger.note(env.now, event, **detail)
 
 
 def simulate(scenario: Scenario, seed: int) -> dict[str, Any]:
@@ -86,7 +83,7 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, Any]:
     population = Population(scenario, layout, ledger, downtime, rng)
     env = simpy.Environment()
     execution = Execution(strategies.start(rollout), ledger)
-    env.process(announce_outages(env, scenario, ledger))
+    env.process(announce_faults(env, scenario, ledger))
     done = env.process(SimDriver(env, population, scenario.fleet.route_update_seconds).run(execution))
     env.run(until=done)
     return record(scenario, rollout, backend="sim", seed=seed, execution=execution, ledger=ledger)

@@ -17,6 +17,7 @@ from hotswap import health
 from hotswap.effects import DeployReport, HealthPolicy, HealthReport, VersionMetrics
 from hotswap.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.nodes import NodeSet, Topology
+from hotswap.rollout import fault_nodes
 from hotswap.scenario import Scenario
 from hotswap.scenario.fields import Spread
 from hotswap.scenario.fleet import ModuleProfile
@@ -50,6 +51,9 @@ class Population:
         self.weight = np.zeros(size)
         self._mix: tuple[np.ndarray, np.ndarray] | None = None
         self.rate = self.fleet.traffic_per_node * len(topology.active)
+        slow = [(fault_nodes(topology, f).indices(), f) for f in self.fleet.faults if f.action == "slow"]
+        self.slow_node = np.concatenate([n for n, _ in slow]) if slow else np.empty(0, dtype=np.int64)
+        self.slow_span = np.array([(f.at, f.at + f.duration, f.slow_ms) for n, f in slow for _ in n]).reshape(-1, 3)
         self.route(((topology.active, 1.0),))
         running = topology.active.indices()
         self._land(running, PREVIOUS, np.zeros(len(running)))
@@ -166,6 +170,7 @@ class Population:
                                     minlength=3)
         served = np.maximum(served, 0.0)
         total = served[PREVIOUS] + served[CANDIDATE]
+        slowed = self._slowed(t0, t1)
         out = {}
         for code in (PREVIOUS, CANDIDATE):
             if not counts[code]:
@@ -177,7 +182,7 @@ class Population:
             lost = int(self.rng.binomial(requests, lost_share))
             errors = int(self.rng.binomial(requests - lost, profile.error_rate))
             ok = requests - lost - errors
-            mean, samples = self._latency(profile.latency_ms, ok)
+            mean, samples = self._latency(profile.latency_ms, ok, slowed[code] / served[code] if served[code] else 0.0)
             self.ledger.serve(code, requests, lost + errors)
             module_id = self.ledger.module_id(code)
             assert module_id is not None
@@ -187,13 +192,22 @@ class Population:
                 latency_samples=samples, memory_mb=profile.memory_mb)
         return out
 
-    def _latency(self, spread: Spread, n: int) -> tuple[float, tuple[float, ...]]:
+    def _slowed(self, t0: float, t1: float) -> np.ndarray:
+        """Per version: the milliseconds that slow nodes added, weighted like ``served``."""
+        if not len(self.slow_node):
+            return np.zeros(3)
+        start, end, ms = self.slow_span.T
+        overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
+        nodes = self.slow_node
+        return np.bincount(self.ledger.version[nodes], weights=self.weight[nodes] * overlap * ms, minlength=3)
+
+    def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, tuple[float, ...]]:
         """The mean latency of ``n`` requests (exact for a log-normal, via the central
-        limit theorem) and a sample of single-request latencies."""
+        limit theorem) plus what slow nodes add, and a sample of single-request latencies."""
         if not n:
             return 0.0, ()
         mu, sigma = math.log(spread.median), spread.sigma
         sd = math.sqrt((math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2) / n)
-        mean = spread.mean + sd * float(self.rng.standard_normal())
-        samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES))
+        mean = spread.mean + sd * float(self.rng.standard_normal()) + extra_ms
+        samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES)) + extra_ms
         return mean, tuple(samples.tolist())

@@ -59,8 +59,12 @@ def _guide_triggers() -> list[Trigger]:
 
 
 class AutoRollback(Model):
+    """Triggers watched every ``interval``; request-based metrics are judged only once
+    the window holds ``minRequests`` requests (Kayenta: at least 50 data points)."""
+
     enabled: bool = True
     interval: Seconds = 30.0
+    min_requests: Count = 100
     triggers: list[Trigger] = Field(default_factory=_guide_triggers)
 
     @field_validator("interval")

@@ -7,7 +7,8 @@ Defaults and where they come from (see docs/scenario.md):
   in a new ~10,000-machine cluster), repaired after an hour;
 - deploy (download + compile + instantiate): median 2 s, p99 8 s (Cloudflare's
   Quicksilver pushes config fleet-wide "within seconds"); a swap back to a module the
-  node still holds: median 50 ms, p99 500 ms; a load-balancer update: 5 s;
+  node still holds: median 50 ms, p99 500 ms; a load-balancer update: 5 s; a killed
+  worker's restart: 0.1 s (benchmarks/hot_swap.py measures ~75 ms on the real fleet);
 - a module: healthy, 0.1% errors, 25 ms median latency (the guide's A/B example).
 """
 
@@ -42,6 +43,19 @@ class Outage(Model):
     fraction: float = Field(default=1.0, gt=0, le=1)
 
 
+class Fault(Model):
+    """A fault injected into a region's first ``nodes`` active nodes (the first ones a
+    canary reaches): ``kill`` (the worker dies and restarts), ``stop`` (it hangs for
+    ``duration``), ``slow`` (each request takes ``slowMs`` longer for ``duration``)."""
+
+    action: Literal["kill", "stop", "slow"]
+    region: str
+    at: Seconds
+    nodes: Annotated[int, Field(strict=True, ge=1)] = 1
+    duration: Seconds = 60.0
+    slow_ms: float = Field(default=100.0, ge=0)
+
+
 GUIDE_REGIONS = [("us-east", 20), ("us-west", 15), ("eu-central", 18), ("apac-east", 12)]
 
 
@@ -59,6 +73,8 @@ class Fleet(Model):
     health_check_flake_rate: Rate = 0.0
     node_failures: NodeFailures = NodeFailures()
     outages: list[Outage] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
+    restart_seconds: Seconds = 0.1
 
 
 

@@ -48,7 +48,7 @@ def watch(r: Rollout, seconds: float) -> Steps:
         elapsed += step
         for module_id, m in observation.versions.items():
             metrics[module_id] = analysis.merge(metrics.get(module_id), m)
-        why = analysis.fired(metrics.get(r.module_id), list(r.triggers))
+        why = analysis.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
         if why:
             yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed})
             return Watch(why, metrics)

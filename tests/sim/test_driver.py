@@ -23,6 +23,7 @@ EXPECTED = {
     "regional-bad-module": {"RolledBack", "PartialSuccess"},
     "ab-testing-bad-module": {"RolledBack"},
     "fleet-100k": {"Succeeded"},
+    "canary-node-faults": {"Succeeded"},
 }
 
 
@@ -68,6 +69,7 @@ def test_process_pool_gives_the_same_runs_as_one_process():
 def _scenario(strategy, **extra):
     return Scenario.model_validate({"previousModuleId": "old", "deployment": {"moduleId": "new", "strategy": strategy},
                                     **extra})
+
 
 
 def test_canary_times_follow_the_configuration():
@@ -123,3 +125,20 @@ def test_guide_literal_gate_fails_on_unreachable_nodes():
         "health_check": scenario.deployment.health_check.model_copy(update={"unreachable": "fail"})})})
     assert simulate(scenario, 0)["outcome"] == "Succeeded"
     assert simulate(literal, 0)["outcome"] == "RolledBack"
+
+
+def test_scenario_faults_kill_stop_and_slow_nodes():
+    scenario = _scenario("Canary", fleet={
+        "regions": [{"name": "a", "nodes": 20}], "nodeFailures": {"perNodeYear": 0},
+        "faults": [{"action": "stop", "region": "a", "at": 0, "duration": "PT1H", "nodes": 1},
+                   {"action": "slow", "region": "a", "at": 0, "duration": "PT1H", "nodes": 2, "slowMs": 500}],
+    }, deployment={"moduleId": "new", "strategy": "Canary", "autoRollback": {"enabled": False}})
+    run = simulate(scenario, 0)
+    first = next(e for e in run["timeline"] if e["event"] == "HealthCheck")
+    assert first["unreachable"] == 1  # the stopped node: unreachable, not unhealthy
+    assert run["outcome"] == "Succeeded" and "19 of 20 nodes" in run["reason"]
+    evaluated = next(e for e in run["timeline"] if e["event"] == "Evaluated")
+    # stage 1 is nodes 0 (stopped) and 1 (slow, +500 ms): the new module's mean latency is
+    # about the profile's mean plus 500 ms
+    assert evaluated["new"]["avgLatencyMs"] > 500
+    assert [e["action"] for e in run["timeline"] if e["event"] == "Fault"] == ["stop", "slow"]
