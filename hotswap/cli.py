@@ -102,3 +102,38 @@ def validate(files: tuple[Path, ...]) -> None:
         click.echo(f"ok  {path}  ({s.deployment.strategy}, {nodes:,} nodes)")
     if bad:
         sys.exit(2)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--backend", type=click.Choice(sorted(runner.BACKENDS)),
+              help="Run on this backend [default: each file's expect.backend, else sim].")
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write JUnit XML here.")
+@click.option("--update-baseline", is_flag=True, help="Record the figures as each scenario's baseline.")
+@click.option("--tolerance", type=click.FloatRange(min=0), default=0.05, show_default=True,
+              help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+def check_(paths: tuple[Path, ...], backend: str | None, junit_path: Path | None, update_baseline: bool,
+           tolerance: float, jobs: int | None) -> None:
+    """Check the expectations of the scenario files in PATHS (files or folders, default
+    scenarios/). Exit 0 when all hold, 1 when any fails, 2 on unusable input."""
+    from hotswap import check, junit
+
+    try:
+        targets = check.files(list(paths) or [Path("scenarios")])
+        if not targets:
+            _fail(f"no scenario with an expect block in {', '.join(map(str, paths or ('scenarios',)))}")
+        results = []
+        for path in targets:
+            checked = check.check(path, backend=backend, update_baseline=update_baseline, tolerance=tolerance,
+                                  jobs=jobs)
+            click.echo("\n".join(check.report_lines(checked)))
+            results.append(checked)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    if junit_path is not None:
+        junit.write(junit_path, results)
+    failed = sum(not c.passed for c in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

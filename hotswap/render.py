@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotswap.results import FIGURES
+from hotswap.figures import FIGURES
 
 
 def _num(value: float | None, unit: str = "") -> str:

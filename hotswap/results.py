@@ -7,20 +7,15 @@ and seed give byte-identical output.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from hotswap.execution import Execution
+from hotswap.figures import FIGURES, describe, figure
 from hotswap.ledger import Ledger
 from hotswap.rollout import Rollout
 from hotswap.scenario import Scenario
-
-FIGURES = ("deployTimeSeconds", "rollbackTimeSeconds", "blastRadius.nodes",
-           "blastRadius.nodesPercent", "blastRadius.requests", "blastRadius.failedRequests",
-           "blastRadius.nodeSeconds")
 
 
 def record(scenario: Scenario, rollout: Rollout, *, backend: str, seed: int,
@@ -62,29 +57,6 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_rounded(v) for v in value]
     return value
-
-
-def figure(run: dict[str, Any], name: str) -> float | None:
-    """A figure of a run by dotted name, e.g. ``blastRadius.nodes``."""
-    value: Any = run
-    for part in name.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def describe(values: list[float]) -> dict[str, Any]:
-    """n, mean, p5/p50/p95 and a 95% Student-t confidence interval of the mean."""
-    if not values:
-        return {"n": 0}
-    a = np.asarray(values, dtype=float)
-    mean = float(a.mean())
-    if len(a) > 1 and a.std(ddof=1) > 0:
-        half = float(stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a)))
-    else:
-        half = 0.0
-    p5, p50, p95 = (float(x) for x in np.percentile(a, [5, 50, 95]))
-    return {"n": len(a), "mean": mean, "p5": p5, "p50": p50, "p95": p95,
-            "ci95": [mean - half, mean + half]}
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from hotswap import expect
 from hotswap.scenario.deployment import STRATEGIES
 from hotswap.scenario.model import Scenario
 
@@ -157,3 +158,8 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
                                 f"nor the previous one {scenario.previous!r}")
     if scenario.previous == deployment.module_id:
         raise ScenarioError(path, "previousModuleId", "must differ from deployment.moduleId")
+    if scenario.expect is not None:
+        try:
+            expect.parse(scenario.expect)
+        except expect.ExpectError as exc:
+            raise ScenarioError(path, exc.field, str(exc)) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from hotswap.scenario.deployment import Deployment
@@ -17,6 +19,7 @@ class Scenario(Model):
     fleet: Fleet = Fleet()
     modules: dict[str, ModuleProfile] = Field(default_factory=dict)
     deployment: Deployment
+    expect: dict[str, Any] | None = None  # checked by hotswap.expect.parse in the loader
 
     @property
     def previous(self) -> str:
