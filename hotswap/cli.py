@@ -137,3 +137,92 @@ def check_(paths: tuple[Path, ...], backend: str | None, junit_path: Path | None
     failed = sum(not c.passed for c in results)
     click.echo(f"{len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def _progress(total: int, what: str) -> Any:
+    """A progress bar on stderr (rich), advanced by calling it with the step's name."""
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=None)
+    task = bar.add_task(what, total=total)
+    bar.start()
+
+    def step(name: str) -> None:
+        bar.update(task, advance=1 if bar.tasks[0].description != what else 0, description=f"{what}: {name}")
+
+    step.close = bar.stop  # type: ignore[attr-defined]
+    return step
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--strategies", default="all", show_default=True,
+              help="Comma-separated strategies to compare on the first scenario's fleet, or 'all'; "
+                   "with several scenario files, each file is compared as written.")
+@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder for the data, plots and report.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+def compare(scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int | None, out: Path,
+            jobs: int | None) -> None:
+    """Compare strategies (or scenario files) over many runs: deploy time, rollback time
+    and blast radius, with plots and data."""
+    from hotswap import compare as comparing
+    from hotswap import comparison_report, guide
+
+    try:
+        loaded = [load(p) for p in scenarios]
+    except ScenarioError as exc:
+        _fail(str(exc))
+    if len(loaded) == 1:
+        names = list(guide.STRATEGIES) if strategies == "all" else [s.strip() for s in strategies.split(",")]
+        unknown = [n for n in names if n not in guide.STRATEGIES]
+        if unknown:
+            _fail(f"--strategies: unknown strategy {unknown[0]!r}; one of {', '.join(guide.STRATEGIES)} or all")
+        items = comparing.cases(loaded[0], names)
+        title = f"Strategies compared on {loaded[0].name}"
+    else:
+        items = [comparing.Case(s.name, s.deployment.strategy, "as written", s) for s in loaded]
+        title = "Scenarios compared: " + ", ".join(s.name for s in loaded)
+    first = loaded[0].seed if seed is None else seed
+    step = _progress(len(items), "compare")
+    try:
+        frame, records = comparing.run(items, runs=runs, seed=first, jobs=jobs, progress=step)
+    finally:
+        step.close()
+    fleet = loaded[0].fleet
+    intro = (f"{runs} runs per case (seeds {first}..{first + runs - 1}) on {sum(r.nodes for r in fleet.regions):,} "
+             f"nodes in {len(fleet.regions)} regions; each strategy with the guide's example configuration "
+             "(the scenario's own for its strategy). Faulty: the scenario's module profile, or one that passes "
+             "health checks while 12% of its requests fail. Blue-green runs with as many idle nodes as active ones.")
+    written = comparison_report.write(out, title, intro, frame, comparing.summary(frame), records)
+    click.echo(f"wrote {len(written)} files to {out}/ (report.md, report.html, runs.csv, runs.parquet, ...)")
+
+
+@main.group()
+def report() -> None:
+    """Write reports that check the guide against measured runs."""
+
+
+@report.command("strategy-table")
+@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Runs per case on the guide's fleet (a tenth on the larger fleets).")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True)
+@click.option("--real/--no-real", default=False, show_default=True,
+              help="Add a column measured on the real fleet of wasmtime workers (wall-clock, not reproducible).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None) -> None:
+    """Check the guide's strategy table and comparison matrix: writes
+    OUT/strategy-table.md, OUT/strategy-table.html and plots."""
+    from hotswap import gates, strategy_table
+
+    steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(strategy_table.guide.STRATEGIES)
+    step = _progress(steps + (5 if real else 0), "strategy table")
+    try:
+        measured = strategy_table.measure_real(step) if real else None
+        written = strategy_table.build(out, runs=runs, seed=seed, jobs=jobs, real=measured, progress=step)
+    finally:
+        step.close()
+    click.echo(f"wrote {written[0]} and {written[1]} (plots in {out}/strategy-table/)")

@@ -50,6 +50,8 @@ class Execution:
         """Record ``effect``'s result and resume the strategy; None when it has finished."""
         entry = describe(effect, result)
         if entry is not None:
+            if isinstance(effect, Deploy):
+                entry[1].update(self.ledger.final_state())
             self.ledger.note(started, entry[0], **entry[1])
         return self._resume(lambda: self.steps.send(result), now)
 

@@ -23,6 +23,7 @@ class Ledger:
         self.targets = len(running)
         self.since = np.zeros(size)
         self.exposed = np.zeros(size, dtype=bool)
+        self.counts = np.bincount(self.version, minlength=3)  # nodes on each version
         self.in_use = self.peak_in_use = len(running)
         self.node_seconds = 0.0
         self.requests = np.zeros(3, dtype=np.int64)
@@ -51,6 +52,8 @@ class Ledger:
         self.exposed[nodes[arriving]] = True
         self.in_use += (len(nodes) if code != NONE else 0) - int(np.count_nonzero(old))
         self.peak_in_use = max(self.peak_in_use, self.in_use)
+        self.counts -= np.bincount(old, minlength=3)
+        self.counts[code] += len(nodes)
         self.version[nodes] = code
 
     def serve(self, code: int, requests: int, failed: int) -> None:
@@ -77,9 +80,8 @@ class Ledger:
         }
 
     def final_state(self) -> dict[str, int]:
-        """How many nodes run each module when the run ends."""
-        counts = np.bincount(self.version, minlength=3)
-        return {"newModuleNodes": int(counts[CANDIDATE]), "previousModuleNodes": int(counts[PREVIOUS])}
+        """How many nodes run each module (now, or when the run ended)."""
+        return {"newModuleNodes": int(self.counts[CANDIDATE]), "previousModuleNodes": int(self.counts[PREVIOUS])}
 
     def capacity(self) -> dict[str, float | int]:
         """Peak nodes running any module, against the nodes that served before."""

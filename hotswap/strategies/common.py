@@ -50,7 +50,7 @@ def watch(r: Rollout, seconds: float) -> Steps:
             metrics[module_id] = analysis.merge(metrics.get(module_id), m)
         why = analysis.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
         if why:
-            yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed})
+            yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **_summary(metrics)})
             return Watch(why, metrics)
     if metrics:
         yield Report(Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics)})
