@@ -77,8 +77,11 @@ def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -
     from runtime.worker import Slot, SwapError  # the worker's own way of running a module
 
     try:
-        slot = Slot("calibration", module, {"work_permille": work_permille}, eng, engine.FUEL * 100)
+        slot = Slot("calibration", module, {"work_permille": work_permille}, eng, engine.FUEL * 4)
     except SwapError:
+        return None
+    ok, crashed, hung, _, _ = slot.invoke(1, 0)  # one request first: a module that hangs costs one budget
+    if crashed or hung or not ok:
         return None
     best = math.inf
     for _ in range(5):
@@ -87,9 +90,9 @@ def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -
         if crashed or hung or not ok:
             return None
         best = min(best, (time.perf_counter() - start) / CALIBRATION_REQUESTS)
-    slot.store.set_fuel(engine.FUEL * 100)
+    slot.store.set_fuel(engine.FUEL * 4)
     slot.invoke_fueled(1)
-    return best, engine.FUEL * 100 - slot.store.get_fuel()
+    return best, engine.FUEL * 4 - slot.store.get_fuel()
 
 
 def work(scenario: Scenario, costs: dict[str, float | None]) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 It keeps a scenario clock: nominal waits (observation windows, health-check intervals,
 timeouts) advance it by their scenario length while the wall clock sleeps them divided by
-``time_scale``; real work (hot swaps, health calls) advances it by its measured duration.
+``time_scale`` (an observation window at least ``MIN_OBSERVE_WALL``, so that it holds
+traffic to judge); real work (hot swaps, health calls) advances it by its measured duration.
 Scaling shrinks the waits, never the work. Traffic runs all along; whatever it served
 between two effects is booked in the ledger after each.
 """
@@ -50,6 +51,7 @@ DEFAULT_RATE = 2000.0  # requests per wall-clock second, fleet-wide
 DEPLOY_TIMEOUT = 2.0  # wall seconds one hot swap may take
 RESTART_WAIT = 5.0  # wall seconds to wait for a killed worker before giving up on it
 MIN_ATTEMPT_WALL = 0.25  # a health call's wall-clock timeout never drops below this
+MIN_OBSERVE_WALL = 0.1  # an observation window lasts at least this long, so it holds traffic to judge
 
 
 class RealDriver:
@@ -154,10 +156,11 @@ class RealDriver:
         """Let ``seconds`` of scenario time pass, in wall time divided by the scale,
         injecting the faults that fall due on the way."""
         end = self.now + seconds
-        wall_end = time.perf_counter() + seconds / self.time_scale
+        wall_end = time.perf_counter() + max(seconds / self.time_scale, MIN_OBSERVE_WALL)
+        wall_per_second = (wall_end - time.perf_counter()) / seconds
         while self.faults and self.faults[0][0] <= end:
             at, _ = self.faults[0]
-            time.sleep(max(0.0, wall_end - (end - at) / self.time_scale - time.perf_counter()))
+            time.sleep(max(0.0, wall_end - (end - at) * wall_per_second - time.perf_counter()))
             self.now = max(self.now, at)
             self._fire_due()
         time.sleep(max(0.0, wall_end - time.perf_counter()))
@@ -181,6 +184,13 @@ class RealDriver:
                 crashed_nodes=min(len(tally.crashed), int(counts[code])), latency_mean_ms=mean,
                 latency_samples=tuple(tally.samples), memory_mb=tally.memory_mb)
         return out
+
+
+def node_keys(size: int, rng: np.random.Generator) -> list[int]:
+    """Each worker's draw in 0..999999, stratified: a fault of rate r afflicts the workers
+    whose key is below r * 1e6, which are r of the fleet rounded (independent draws would
+    often hit none or all of a few workers)."""
+    return [int(k) for k in (rng.permutation(size) + rng.random(size)) / size * 1_000_000]
 
 
 def fault_schedule(scenario: Scenario, fleet: Fleet, ledger: Ledger,
@@ -241,7 +251,7 @@ def run(scenario: Scenario, seed: int, *, nodes: int = DEFAULT_NODES, time_scale
     rng = np.random.default_rng(seed)
     ledger = Ledger(layout.size, layout.active, rollout.previous_id, rollout.module_id)
     ledger.listener = progress
-    keys = [int(k) for k in rng.integers(0, 1_000_000, layout.size)]
+    keys = node_keys(layout.size, rng)
     with tempfile.TemporaryDirectory(prefix="hotswap-artifacts-") as folder:
         artifacts = build(scaled, Path(folder))
         with Fleet(layout.size, artifacts, keys) as fleet:

@@ -29,7 +29,11 @@ START_TIMEOUT = 20.0
 
 
 class NodeDown(Exception):
-    """A worker did not answer: dead, stopped, or too slow."""
+    """A worker did not answer: dead (``lost``: the connection is gone), stopped, or too slow."""
+
+    def __init__(self, message: str, *, lost: bool = False) -> None:
+        super().__init__(message)
+        self.lost = lost
 
 
 @dataclass
@@ -54,7 +58,7 @@ class Channel:
                     if seq == self.seq:
                         return tuple(reply)
             except (EOFError, OSError, ValueError) as exc:
-                raise NodeDown(f"connection lost: {exc}") from None
+                raise NodeDown(f"connection lost: {exc}", lost=True) from None
 
 
 @dataclass
@@ -73,6 +77,8 @@ class Node:
 
 class Fleet:
     def __init__(self, size: int, artifacts: dict[str, Artifact], node_keys: list[int]) -> None:
+        if len(node_keys) != size:
+            raise ValueError(f"{size} workers need {size} node keys, got {len(node_keys)}")
         self.folder = Path(tempfile.mkdtemp(prefix="hotswap-fleet-"))
         os.chmod(self.folder, 0o700)
         self.key = secrets.token_bytes(32)
@@ -131,24 +137,29 @@ class Fleet:
         """Hot-swap a node to ``module_id``: ("ok" | "failed", detail, seconds)."""
         node = self.nodes[index]
         artifact = self.artifacts[module_id].__dict__ if module_id is not None else None
-        status, detail, seconds = self._channel(node, "control").request(
-            ("deploy", module_id, artifact, node.node_key), timeout)
+        status, detail, seconds = self._request(node, "control", ("deploy", module_id, artifact, node.node_key),
+                                                timeout)
         if status == "ok":
             node.module_id = module_id
         return status, detail, seconds
 
     def health(self, index: int, module_id: str, function: str, timeout: float) -> str:
-        return self._channel(self.nodes[index], "control").request(("health", module_id, function), timeout)[1]
+        return self._request(self.nodes[index], "control", ("health", module_id, function), timeout)[1]
 
     def invoke(self, index: int, count: int, timeout: float) -> tuple[Any, ...]:
-        return self._channel(self.nodes[index], "data").request((count,), timeout)
+        return self._request(self.nodes[index], "data", (count,), timeout)
 
-    def _channel(self, node: Node, which: str) -> Channel:
+    def _request(self, node: Node, which: str, message: tuple[Any, ...], timeout: float) -> tuple[Any, ...]:
         if not node.ready.is_set():
             raise NodeDown("restarting")
         channel = getattr(node, which)
         assert channel is not None
-        return channel
+        try:
+            return channel.request((time.monotonic() + timeout, *message), timeout)
+        except NodeDown as exc:
+            if exc.lost:
+                node.ready.clear()  # dead: wait_ready now waits for the restart
+            raise
 
     def wait_ready(self, index: int, timeout: float) -> bool:
         return self.nodes[index].ready.wait(timeout)
@@ -173,7 +184,7 @@ class Fleet:
             node.process.send_signal(signal.SIGCONT)
 
     def slow(self, index: int, ms: float, timeout: float = 2.0) -> None:
-        self._channel(self.nodes[index], "control").request(("slow", ms), timeout)
+        self._request(self.nodes[index], "control", ("slow", ms), timeout)
 
     # --- restarts -----------------------------------------------------------------------
     def _watch_loop(self) -> None:
@@ -195,8 +206,8 @@ class Fleet:
             self._connect(node)
             if node.module_id is not None:
                 assert node.control is not None
-                node.control.request(("deploy", node.module_id, self.artifacts[node.module_id].__dict__,
-                                      node.node_key), START_TIMEOUT)
+                node.control.request((time.monotonic() + START_TIMEOUT, "deploy", node.module_id,
+                                      self.artifacts[node.module_id].__dict__, node.node_key), START_TIMEOUT)
             node.ready.set()
         except (RuntimeError, NodeDown, OSError):
             pass  # not ready: the watcher tries again when it sees the process dead

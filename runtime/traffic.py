@@ -5,7 +5,8 @@ the request rate (its routing weight); the weights are what the strategy's ``Rou
 effects set. Like a load balancer that checks its targets, the router spreads the rate
 over the nodes it can reach: a restarting worker gets nothing, and one that failed to
 answer is ejected for ``EJECT_SECONDS`` (as the simulator spreads it over the nodes that
-are up). A request's latency is measured on the node, as a server would: its
+are up). Until then, what is routed to a node that does not answer fails, as it would
+behind a real load balancer. A request's latency is measured on the node, as a server would: its
 completion within its batch's service time (the harness's own socket round trip is left
 out; ``benchmarks/hot_swap.py`` measures that end to end). Requests a node does not
 answer count as failed for the module it was last known to run. Metrics pile up per
@@ -89,17 +90,18 @@ class Traffic:
                 carry = 0.0
                 continue
             up = float(self.weights[reachable].sum())
-            carry += self.rate * self.weights[index] / up * self.tick if up > 0 else 0.0
+            per_second = self.rate * self.weights[index] / up if up > 0 else 0.0
+            carry += per_second * self.tick
             count = min(int(carry), self.batch_cap)
             if count < 1:
                 continue
             carry -= count
-            self._send(index, count)
+            self._send(index, count, per_second)
 
     def _reachable(self, index: int) -> bool:
         return self.fleet.nodes[index].ready.is_set() and time.perf_counter() >= self._ejected[index]
 
-    def _send(self, index: int, count: int) -> None:
+    def _send(self, index: int, count: int, per_second: float) -> None:
         start = time.perf_counter()
         try:
             module_id, ok, crashed, _hung, busy_ms, memory_mb = self.fleet.invoke(
@@ -107,8 +109,9 @@ class Traffic:
         except NodeDown:
             self._ejected[index] = time.perf_counter() + EJECT_SECONDS
             module_id = self.fleet.nodes[index].module_id
-            if module_id is not None:
-                self._record(module_id, count, count, [], crashed=None, memory_mb=0.0)
+            if module_id is not None:  # the batch failed, and so did what was routed here meanwhile
+                lost = count + int(per_second * (time.perf_counter() - start))
+                self._record(module_id, lost, lost, [], crashed=None, memory_mb=0.0)
             return
         if module_id is None:
             return  # an idle node: nothing to serve

@@ -106,9 +106,10 @@ class Slot:
                 else:
                     crashed = 1
                     self.crashes += 1
-                    self._start()  # the crashed instance is started afresh
             busy_ms = (time.thread_time() - start) * 1000
-            memory_mb = self.memory.data_len(self.store) / 2**20
+            memory_mb = self.memory.data_len(self.store) / 2**20  # before a restart: what it crashed at
+            if crashed:
+                self._start()  # the crashed instance is started afresh
         return ok, crashed, hung, busy_ms, memory_mb
 
 
@@ -138,7 +139,7 @@ class Worker:
 
     def deploy(self, module_id: str | None, artifact: dict[str, Any] | None, node_key: int) -> str:
         """Switch to ``module_id`` (None unloads); how it was done."""
-        if self.current is not None and self.current.module_id == module_id:
+        if (self.current.module_id if self.current is not None else None) == module_id:
             return "already running"
         if module_id is None:
             self.previous, self.current = self.current, None
@@ -190,11 +191,15 @@ class Worker:
 
 
 def serve(conn: Connection, handle: Any) -> None:
-    """Answer ``(seq, *message)`` requests with ``(seq, *reply)`` until the peer goes."""
+    """Answer ``(seq, deadline, *message)`` requests with ``(seq, *reply)`` until the peer
+    goes. A request read after its deadline (``time.monotonic``, shared by the processes of
+    one machine) is dropped unanswered: its sender has given up, and a stopped worker
+    must not carry out, on resuming, a deploy the fleet counted as not done."""
     try:
         while True:
-            seq, *message = conn.recv()
-            conn.send((seq, *handle(*message)))
+            seq, deadline, *message = conn.recv()
+            if time.monotonic() <= deadline:
+                conn.send((seq, *handle(*message)))
     except (EOFError, OSError):
         pass
 

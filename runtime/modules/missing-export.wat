@@ -1,4 +1,4 @@
-;; A faulty module: it does the work but exports no health_check, so it cannot be
+;; A faulty module: it exports process_batch (a stub) but no health_check, so it cannot be
 ;; validated and a hot swap to it must fail.
 (module
   (memory (export "memory") 2 256)

@@ -1,0 +1,42 @@
+"""``hotswap run --backend real`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from hotswap.cli import main
+from tests.runtime.conftest import SCENARIOS
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, ["run", *args])
+
+
+def test_run_on_the_real_backend_prints_a_real_record():
+    result = invoke(str(SCENARIOS / "rolling.yaml"), "--backend", "real", "--nodes", "4", "--time-scale", "3000",
+                    "--format", "json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["backend"] == "real" and record["scenario"] == "rolling" and record["seed"] == 1
+    assert record["outcome"] == "Succeeded", record["reason"]
+    assert record["real"]["workers"] == 4 and record["real"]["timeScale"] == 3000
+    assert record["real"]["scaledFrom"] == 65
+    assert result.stderr == ""  # no progress lines when stderr is not a terminal
+
+
+def test_fewer_nodes_than_regions_exits_2_with_one_line():
+    path = SCENARIOS / "canary.yaml"
+    result = invoke(str(path), "--backend", "real", "--nodes", "2")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"hotswap: {path}: --nodes 2 is fewer than the 4 regions with nodes\n"
+
+
+def test_real_fleet_options_are_refused_on_the_simulator():
+    for option, value in (("--nodes", "4"), ("--time-scale", "10"), ("--rate", "100")):
+        result = invoke(str(SCENARIOS / "canary.yaml"), option, value)
+        assert result.exit_code == 2, option
+        assert result.stderr == f"hotswap: {option} applies to --backend real only\n"
+        assert result.stdout == ""

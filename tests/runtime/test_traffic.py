@@ -1,0 +1,78 @@
+"""Live traffic through real workers: batches by routing weight, tallies per module, and
+a router that stops sending to nodes it cannot reach."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from hotswap.scenario import load
+from runtime.catalog import build
+from runtime.fleet import Fleet
+from runtime.traffic import Traffic
+from tests.runtime.conftest import NEW, OLD, variant_of
+
+RATE = 2000.0
+
+
+def serve(traffic: Traffic, weights: list[float], seconds: float, settle: float = 0.05) -> dict:
+    traffic.take()
+    traffic.route(np.array(weights))
+    time.sleep(seconds)
+    traffic.route(np.zeros(len(weights)))
+    time.sleep(settle)  # let the last batches come back
+    return traffic.take()
+
+
+def test_traffic_follows_the_routing_weights(exact_artifacts):
+    with Fleet(2, exact_artifacts, [0, 0]) as fleet:
+        fleet.deploy(0, OLD, 2.0)
+        fleet.deploy(1, NEW, 2.0)
+        with Traffic(fleet, RATE, seed=1) as traffic:
+            only_old = serve(traffic, [1.0, 0.0], 0.4)
+            split = serve(traffic, [0.25, 0.75], 0.6)
+            idle = serve(traffic, [0.0, 0.0], 0.1)
+    assert set(only_old) == {OLD} and only_old[OLD].failed == 0
+    assert 0.3 * RATE * 0.4 < only_old[OLD].requests <= RATE * 0.5
+    assert set(split) == {OLD, NEW}
+    share = split[NEW].requests / (split[NEW].requests + split[OLD].requests)
+    assert 0.65 < share < 0.85
+    assert idle == {}
+    tally = split[NEW]
+    assert tally.latency_count == tally.requests and len(tally.samples) == min(tally.requests, 5000)
+    assert tally.latency_sum_ms > 0 and tally.memory_mb > 0 and not tally.crashed
+
+
+def test_a_stopped_node_fails_its_batch_and_its_share_goes_to_the_others(exact_artifacts):
+    with Fleet(2, exact_artifacts, [0, 0]) as fleet:
+        fleet.deploy(0, OLD, 2.0)
+        fleet.deploy(1, NEW, 2.0)
+        fleet.stop(1)
+        with Traffic(fleet, RATE, timeout=0.05, seed=1) as traffic:
+            served = serve(traffic, [0.5, 0.5], 1.2, settle=0.5)
+    assert served[NEW].failed == served[NEW].requests > 0  # what the stopped node got, failed
+    assert served[NEW].latency_count == 0
+    assert served[OLD].failed == 0
+    assert served[OLD].requests > 0.55 * RATE * 1.2  # more than its own half: the stopped node was ejected
+
+
+def test_the_offered_rate_is_served_or_failed_when_a_node_hangs(exact_artifacts):
+    with Fleet(2, exact_artifacts, [0, 0]) as fleet:
+        for i in range(2):
+            fleet.deploy(i, NEW, 2.0)
+        fleet.stop(1)
+        with Traffic(fleet, RATE, timeout=0.1, seed=1) as traffic:
+            served = serve(traffic, [0.5, 0.5], 2.0, settle=0.1)
+    assert served[NEW].requests > 0.8 * RATE * 2.0  # ~2500 today: node 0's half, plus all while node 1 is ejected
+
+
+def test_a_crashing_module_is_tallied_with_its_node(tmp_path):
+    crashing = build(load(variant_of("canary.yaml", tmp_path, new={"crashRate": 1.0, "errorRate": 0})), tmp_path)
+    with Fleet(2, crashing, [5, 7]) as fleet:
+        for i in range(2):
+            fleet.deploy(i, NEW, 2.0)
+        with Traffic(fleet, RATE, seed=1) as traffic:
+            served = serve(traffic, [0.5, 0.5], 0.4)
+    assert served[NEW].crashed == {0, 1}
+    assert 0 < served[NEW].failed < served[NEW].requests
