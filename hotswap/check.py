@@ -21,7 +21,7 @@ import yaml
 
 from hotswap import expect, runner
 from hotswap.figures import FIGURES, describe, figure
-from hotswap.scenario import ScenarioError, load
+from hotswap.scenario import Scenario, ScenarioError, load
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -31,6 +31,7 @@ class Checked:
     path: Path
     runs: list[dict[str, Any]]
     verdicts: list[expect.Verdict] = field(default_factory=list)
+    baseline: dict[str, Any] = field(default_factory=dict)  # what a baseline would keep of these runs
 
     @property
     def passed(self) -> bool:
@@ -62,23 +63,34 @@ def expects(path: Path) -> bool:
     return isinstance(data, dict) and "expect" in data
 
 
-def check(path: Path, *, backend: str | None = None, update_baseline: bool = False, tolerance: float = 0.05,
-          jobs: int | None = None, options: dict[str, Any] | None = None) -> Checked:
-    """Run one scenario's expectations (and its baseline comparison)."""
+def prepare(path: Path, *, compare_baseline: bool = True) -> tuple[Scenario, dict[str, Any] | None]:
+    """Load and validate a scenario and its baseline (when there is one and it is wanted),
+    before anything runs; ``ScenarioError`` for unusable input."""
     scenario = load(path)
     if scenario.expect is None:
         raise ScenarioError(path, "expect", "missing: nothing to check")
+    stored = baseline_path(path)
+    return scenario, (_read_baseline(stored) if compare_baseline and stored.exists() else None)
+
+
+def check(path: Path, scenario: Scenario, stored: dict[str, Any] | None, *, backend: str | None = None,
+          tolerance: float = 0.05, jobs: int | None = None, options: dict[str, Any] | None = None) -> Checked:
+    """Run one scenario's expectations, and compare with its baseline when given one."""
+    assert scenario.expect is not None
     wanted = expect.parse(scenario.expect)
     chosen = backend or wanted.backend or "sim"
     runs = runner.run(scenario, backend_name=chosen, seed=scenario.seed, runs=wanted.runs, jobs=jobs,
                       options=options)
-    checked = Checked(path, runs, expect.judge(wanted, runs))
-    stored = baseline_path(path)
-    if update_baseline:
-        _write_json(stored, baseline(runs, chosen))
-    elif stored.exists():
-        checked.verdicts += compare(_read_baseline(stored), baseline(runs, chosen), tolerance)
+    checked = Checked(path, runs, expect.judge(wanted, runs), baseline(runs, chosen))
+    if stored is not None:
+        checked.verdicts += compare(stored, checked.baseline, tolerance)
     return checked
+
+
+def write_baseline(checked: Checked) -> Path:
+    path = baseline_path(checked.path)
+    _write_json(path, checked.baseline)
+    return path
 
 
 def baseline_path(path: Path) -> Path:
@@ -100,7 +112,13 @@ def baseline(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
 
 
 def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[expect.Verdict]:
-    """Verdicts on the figures that grew, and the outcome shares that moved, beyond tolerance."""
+    """Verdicts on the figures that grew, and the outcome shares that moved, beyond tolerance;
+    a baseline of other runs or another backend cannot be compared."""
+    same = {k: old.get(k) for k in ("backend", "runs", "seeds")}
+    now = {k: new[k] for k in same}
+    if same != now:
+        return [expect.Verdict("baseline", False, f"runs {now}", f"runs {same}: update the baseline "
+                                                                  "(hotswap check --update-baseline)")]
     out = []
     for name, before in old["figures"].items():
         now = new["figures"].get(name)
@@ -125,8 +143,13 @@ def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[
 def _read_baseline(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data.get("figures"), dict) or not isinstance(data.get("outcomeRates"), dict):
-            raise ValueError("figures and outcomeRates are required")
+        for part in ("figures", "outcomeRates"):
+            values = data.get(part)
+            if not isinstance(values, dict):
+                raise ValueError(f"{part} is required, a mapping")
+            for name, value in values.items():
+                if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                    raise ValueError(f"{part}.{name} is not a number")
     except (OSError, ValueError, AttributeError) as exc:
         raise ScenarioError(path, "", f"unusable baseline: {exc}") from None
     return data

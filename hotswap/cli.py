@@ -120,18 +120,21 @@ def check_(paths: tuple[Path, ...], backend: str | None, junit_path: Path | None
     scenarios/). Exit 0 when all hold, 1 when any fails, 2 on unusable input."""
     from hotswap import check, junit
 
-    try:
+    try:  # every file and baseline is validated before anything runs or is written
         targets = check.files(list(paths) or [Path("scenarios")])
-        if not targets:
-            _fail(f"no scenario with an expect block in {', '.join(map(str, paths or ('scenarios',)))}")
-        results = []
-        for path in targets:
-            checked = check.check(path, backend=backend, update_baseline=update_baseline, tolerance=tolerance,
-                                  jobs=jobs)
-            click.echo("\n".join(check.report_lines(checked)))
-            results.append(checked)
+        prepared = [(path, *check.prepare(path, compare_baseline=not update_baseline)) for path in targets]
     except ScenarioError as exc:
         _fail(str(exc))
+    if not prepared:
+        _fail(f"no scenario with an expect block in {', '.join(map(str, paths or ('scenarios',)))}")
+    results = []
+    for path, scenario, stored in prepared:
+        checked = check.check(path, scenario, stored, backend=backend, tolerance=tolerance, jobs=jobs)
+        click.echo("\n".join(check.report_lines(checked)))
+        results.append(checked)
+    if update_baseline:
+        for checked in results:
+            check.write_baseline(checked)
     if junit_path is not None:
         junit.write(junit_path, results)
     failed = sum(not c.passed for c in results)

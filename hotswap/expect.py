@@ -168,7 +168,8 @@ def _judge(e: Expectation, runs: list[dict[str, Any]]) -> Verdict:
     if e.what.startswith("outcomeRate."):
         status = e.what.split(".", 1)[1]
         rate = sum(r["outcome"] == status for r in runs) / len(runs)
-        bad = tuple(r["seed"] for r in runs if r["outcome"] != status) if not e.bound.holds(rate) else ()
+        too_many = rate > e.bound.high  # then the runs that ended so break it, else those that did not
+        bad = () if e.bound.holds(rate) else tuple(r["seed"] for r in runs if (r["outcome"] == status) == too_many)
         return Verdict(e.what, e.bound.holds(rate), f"{rate:.3g}", str(e.bound), bad)
     name, stat = _split(e.what)
     pairs = [(r["seed"], v) for r in runs if (v := figure(r, name)) is not None]
@@ -177,7 +178,8 @@ def _judge(e: Expectation, runs: list[dict[str, Any]]) -> Verdict:
     values = np.array([v for _, v in pairs], dtype=float)
     if stat is None:
         bad = tuple(s for s, v in pairs if not e.bound.holds(v))
-        worst = values.max() if e.bound.high < math.inf else values.min()
+        outside = [max(v - e.bound.high, e.bound.low - v) for _, v in pairs]
+        worst = pairs[int(np.argmax(outside))][1]  # the value farthest outside (or closest to leaving)
         return Verdict(e.what, not bad, f"{worst:.6g} at worst", str(e.bound), bad)
     value = float(values.mean()) if stat == "mean" else (
         float(values.min()) if stat == "min" else float(values.max()) if stat == "max"

@@ -30,9 +30,10 @@ class ExpectationsFailed(Exception):
 class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         try:
-            checked = check.check(self.path)
+            scenario, stored = check.prepare(self.path)
         except ScenarioError as exc:
             raise ExpectationsFailed(str(exc)) from None
+        checked = check.check(self.path, scenario, stored)
         if not checked.passed:
             raise ExpectationsFailed("\n".join(check.report_lines(checked)))
 
