@@ -49,7 +49,7 @@ def with_strategy(scenario: Scenario, strategy: str, candidate: dict[str, Any] |
                           strategyConfig=dict(config["strategyConfig"]))
         names = {r["name"] for r in data["fleet"]["regions"]}
         order = deployment["strategyConfig"].get("regionOrder")
-        if order and not set(order) <= names:
+        if order and set(order) != names:
             del deployment["strategyConfig"]["regionOrder"]  # the guide's order names other regions
     if strategy == "BlueGreen":
         for region in data["fleet"]["regions"]:

@@ -26,7 +26,8 @@ from hotswap import compare, document, gates, guide, plots, runner, verdicts
 from hotswap.document import Heading, Image, Para, Table
 from hotswap.scenario import Scenario
 
-SIZES = (65, 6_500)
+BASE = 65  # the guide's example fleet
+LARGE = 100  # and the same fleet this many times larger
 REGIONS = (("us-east", 20), ("us-west", 15), ("eu-central", 18), ("apac-east", 12))
 HEALTHY = {"latencyMs": {"median": 15, "p99": 60}}
 BAD = {**HEALTHY, "errorRate": 0.12}
@@ -49,21 +50,22 @@ def scenario(strategy: str, scale: int, module: dict[str, Any], *, name: str = "
     })
 
 
-def cases() -> list[compare.Case]:
-    return [compare.Case(f"{s} {c} {65 * scale}", s, f"{c} {65 * scale}", scenario(s, scale, module))
-            for s in guide.STRATEGIES for scale in (1, 100)
+def cases(large: int = LARGE) -> list[compare.Case]:
+    return [compare.Case(f"{s} {c} {BASE * scale}", s, f"{c} {BASE * scale}", scenario(s, scale, module))
+            for s in guide.STRATEGIES for scale in (1, large)
             for c, module in (("healthy", HEALTHY), ("faulty", BAD))]
 
 
-def runs_for(label: str, runs: int) -> int:
-    return runs if label.endswith(f" {SIZES[0]}") else max(5, runs // 10)
+def large_runs(runs: int) -> int:
+    return max(5, runs // 10)
 
 
-def measure(runs: int, seed: int, *, jobs: int | None = None,
+def measure(runs: int, seed: int, *, large: int = LARGE, jobs: int | None = None,
             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     frames = []
-    for case in cases():
-        frame, _ = compare.run([case], runs=runs_for(case.label, runs), seed=seed, jobs=jobs, progress=progress)
+    for case in cases(large):
+        n = runs if case.condition.endswith(f" {BASE}") else large_runs(runs)
+        frame, _ = compare.run([case], runs=n, seed=seed, jobs=jobs, progress=progress)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -81,9 +83,9 @@ def spread(frame: pd.DataFrame, strategy: str, condition: str, column: str, unit
     return f"{unit(p50)} [{unit(p5)}-{unit(p95)}], n={len(values)}"
 
 
-def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None) -> list[document.Block]:
+def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: tuple[int, int]) -> list[document.Block]:
     """The strategy table and the matrix, claim by claim."""
-    small, large = (f"{{}} {n}" for n in SIZES)
+    small, large = (f"{{}} {n}" for n in sizes)
     blocks: list[document.Block] = []
     real_head = ["real fleet (16 workers)"] if real else []
 
@@ -91,20 +93,20 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None) -> list[
     for s in guide.STRATEGIES:
         claim = guide.span(guide.TABLE[s][0])
         v = verdicts.duration(claim, median(frame, s, small.format("healthy"), "deployTimeSeconds"),
-                              median(frame, s, large.format("healthy"), "deployTimeSeconds"), SIZES)
+                              median(frame, s, large.format("healthy"), "deployTimeSeconds"), sizes)
         rows.append([s, claim.text, spread(frame, s, small.format("healthy"), "deployTimeSeconds", verdicts.seconds),
                      spread(frame, s, large.format("healthy"), "deployTimeSeconds", verdicts.seconds),
                      *([verdicts.seconds(real[s]["deploy"])] if real else []), v.verdict, v.why])
     blocks += [Heading(2, "Deployment time"),
                Para("Healthy module; scenario time from the first deploy until the new module serves 100%."),
-               Table(["strategy", "guide", f"measured, {SIZES[0]} nodes", f"measured, {SIZES[1]:,} nodes",
+               Table(["strategy", "guide", f"measured, {sizes[0]} nodes", f"measured, {sizes[1]:,} nodes",
                       *real_head, "verdict", "why"], rows)]
 
     rows = []
     for s in guide.STRATEGIES:
         claim = guide.span(guide.TABLE[s][1])
         v = verdicts.duration(claim, median(frame, s, small.format("faulty"), "rollbackTimeSeconds"),
-                              median(frame, s, large.format("faulty"), "rollbackTimeSeconds"), SIZES)
+                              median(frame, s, large.format("faulty"), "rollbackTimeSeconds"), sizes)
         rows.append([s, claim.text, spread(frame, s, small.format("faulty"), "rollbackTimeSeconds", verdicts.seconds),
                      spread(frame, s, large.format("faulty"), "rollbackTimeSeconds", verdicts.seconds),
                      *([verdicts.seconds(real[s]["rollback"]) if real[s]["rollback"] is not None else "-"]
@@ -113,7 +115,7 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None) -> list[
                Para("Bad module (health checks pass, 12% of requests fail); from the rollback decision until the "
                     "previous module runs again and its health is verified. The guide gives one figure (\"30 sec\"); "
                     "it is read as half to twice it."),
-               Table(["strategy", "guide", f"measured, {SIZES[0]} nodes", f"measured, {SIZES[1]:,} nodes",
+               Table(["strategy", "guide", f"measured, {sizes[0]} nodes", f"measured, {sizes[1]:,} nodes",
                       *real_head, "verdict", "why"], rows)]
 
     exposure = {s: float(frame.loc[(frame["strategy"] == s) & (frame["condition"] == small.format("faulty")),
@@ -161,7 +163,7 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None) -> list[
 def contradictions(runs: int, seed: int, frame: pd.DataFrame, jobs: int | None) -> list[document.Block]:
     """Where the guide contradicts itself or its pseudo-code is wrong, with runs to show it."""
     n = max(20, runs // 2)
-    ab = median(frame, "ABTesting", f"healthy {SIZES[0]}", "deployTimeSeconds") or 0.0
+    ab = median(frame, "ABTesting", f"healthy {BASE}", "deployTimeSeconds") or 0.0
     same = runner.run(scenario("ABTesting", 1, PREVIOUS, name="ab-identical"), seed=seed, runs=n, jobs=jobs)
     inconclusive = sum(r["outcome"] == "Paused" for r in same)
     regional = runner.run(scenario("Regional", 1, {"healthCheckFailureRate": 0.05}, name="regional-flaky"),
@@ -191,7 +193,7 @@ def contradictions(runs: int, seed: int, frame: pd.DataFrame, jobs: int | None) 
              f"({n} runs): {len(partial)} runs rolled back some regions and kept others; the guide's pseudo-code "
              "returns `Success` for them, HotSwap `PartialSuccess`. And with that setting a bad module reaches "
              f"every region in turn: the bad module's exposure above is "
-             f"{float(frame.loc[(frame['strategy'] == 'Regional') & (frame['condition'] == 'faulty 65'), 'blastRadius.nodesPercent'].mean()):.3g}% "  # noqa: E501
+             f"{float(frame.loc[(frame['strategy'] == 'Regional') & (frame['condition'] == f'faulty {BASE}'), 'blastRadius.nodesPercent'].mean()):.3g}% "  # noqa: E501
              "of nodes, though the guide calls Regional its lowest risk."),
         Para("**Canary risk.** The canary section says risk \"Low\", the comparison matrix \"Very Low\"; the "
              "measured exposure is in the risk table above."),
@@ -251,31 +253,32 @@ def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
 
 
 def build(folder: Path, *, runs: int, seed: int, jobs: int | None = None,
-          real: dict[str, dict[str, Any]] | None = None,
-          progress: Callable[[str], None] | None = None, gate_sizes: tuple[int, ...] = gates.SIZES) -> list[Path]:
+          real: dict[str, dict[str, Any]] | None = None, progress: Callable[[str], None] | None = None,
+          large: int = LARGE, gate_sizes: tuple[int, ...] = gates.SIZES) -> list[Path]:
     """Run everything and write ``strategy-table.md``, ``.html`` and plots into ``folder``."""
+    sizes = (BASE, BASE * large)
     plots_folder = folder / "strategy-table"
     plots_folder.mkdir(parents=True, exist_ok=True)
-    frame = measure(runs, seed, jobs=jobs, progress=progress)
+    frame = measure(runs, seed, large=large, jobs=jobs, progress=progress)
     gate_table = gates.measure(runs, seed, sizes=gate_sizes, jobs=jobs, progress=progress)
     frame.to_csv(plots_folder / "runs.csv", index=False)
     gate_table.to_csv(plots_folder / "gates.csv", index=False)
-    by_size = {f"{SIZES[0]}": frame[frame["condition"].str.endswith(f" {SIZES[0]}")].copy()}
-    data = by_size[f"{SIZES[0]}"].assign(condition=lambda f: f["condition"].str.split().str[0])
+    by_size = {f"{sizes[0]}": frame[frame["condition"].str.endswith(f" {sizes[0]}")].copy()}
+    data = by_size[f"{sizes[0]}"].assign(condition=lambda f: f["condition"].str.split().str[0])
     pictures = [plots.cdf(data, "deployTimeSeconds", "healthy", plots_folder / "deploy-time-cdf.png",
-                          f"Deploy time, healthy module, {SIZES[0]} nodes"),
+                          f"Deploy time, healthy module, {sizes[0]} nodes"),
                 plots.cdf(data, "rollbackTimeSeconds", "faulty", plots_folder / "rollback-time-cdf.png",
-                          f"Rollback time, bad module, {SIZES[0]} nodes"),
+                          f"Rollback time, bad module, {sizes[0]} nodes"),
                 plots.blast(data, plots_folder / "blast-radius.png")]
     blocks: list[document.Block] = [
         Heading(1, "The guide's strategy table, checked"),
         Para(__doc__.split("\n\n")[1].replace("\n", " ")),
         Para(f"Produced by `hotswap report strategy-table --runs {runs} --seed {seed}"
-             + (" --real" if real else "") + f"`: {runs} runs per case on {SIZES[0]} nodes (seeds {seed}..), "
-             f"{max(5, runs // 10)} on {SIZES[1]:,}. Every number below comes from those runs; the same command "
+             + (" --real" if real else "") + f"`: {runs} runs per case on {sizes[0]} nodes (seeds {seed}..), "
+             f"{large_runs(runs)} on {sizes[1]:,}. Every number below comes from those runs; the same command "
              "with the same seeds reproduces them"
              + (" (all but the real-fleet column, measured in wall-clock time on this machine)." if real else ".")),
-        *claims(frame, real),
+        *claims(frame, real, sizes),
         Image(pictures[0], "CDF of deploy time per strategy, healthy module"),
         Image(pictures[1], "CDF of rollback time per strategy, bad module"),
         Image(pictures[2], "Blast radius per strategy, bad module"),

@@ -43,8 +43,10 @@ def regional(r: Rollout) -> Steps:
             done.append(region.name)
             left += missed(report)
             yield progress(100 * len(done) / len(regions), region=region.name)
+    outside = [g.name for g in r.fleet.regions if g.active and g not in regions]
     if not failed:
-        return succeeded(r, sum(len(g.active) for g in regions), left, f" in {len(done)} regions")
+        note = f"; not in the region order, left on {r.previous_id}: {', '.join(outside)}" if outside else ""
+        return succeeded(r, sum(len(g.active) for g in regions), left, f" in {len(done)} regions{note}")
     rolled = f"rolled back in {', '.join(failed)}"
     if not done:
         return Outcome("RolledBack", f"No region succeeded; {rolled}")

@@ -24,6 +24,7 @@ EXPECTED = {
     "ab-testing-bad-module": {"RolledBack"},
     "fleet-100k": {"Succeeded"},
     "canary-node-faults": {"Succeeded"},
+    "fleet-10k": {"Succeeded"},
 }
 
 

@@ -53,7 +53,8 @@ def test_regions_left_out_of_the_order_are_not_deployed():
     r = rollout("Regional", {**FAST, "regionOrder": ["apac-east", "us-west"]})
     effects, outcome = drive(r)
     assert regions_deployed(r, effects) == ["apac-east", "us-west"]
-    assert outcome.reason == f"All 27 nodes run {NEW} in 2 regions"
+    assert outcome.reason == f"All 27 nodes run {NEW} in 2 regions; not in the region order, left on {OLD}: " \
+                             "us-east, eu-central"
 
 
 def test_regions_outside_the_fleet_or_without_nodes_are_skipped():
@@ -158,3 +159,4 @@ def test_unreachable_nodes_in_succeeded_regions_are_reported():
         return DeployReport(requested=n, updated=n - 1, failed=0, unreachable=1, seconds=1.0)
     _, outcome = drive(rollout("Regional", FAST), deploy=deploy)
     assert outcome.reason.startswith(f"61 of 65 nodes run {NEW} in 4 regions; 4 were unreachable")
+
