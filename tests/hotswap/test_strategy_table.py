@@ -29,6 +29,7 @@ def test_every_claim_gets_a_verdict(built):
         assert section in text
     for strategy, (deploy, rollback, risk) in guide.TABLE.items():
         assert f"| {strategy} | {deploy} |" in text and f"| {strategy} | {rollback} |" in text
+        assert f"| {strategy} | {risk} |" in text
     # the guide's own A/B configuration runs two hours: the table's 5-10 min cannot hold
     assert "| ABTesting | 5-10 min |" in text and "above 5-10 min" in text
     # blue-green costs a second fleet: High overhead, as the guide says
