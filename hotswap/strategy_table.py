@@ -83,40 +83,37 @@ def spread(frame: pd.DataFrame, strategy: str, condition: str, column: str, unit
     return f"{unit(p50)} [{unit(p5)}-{unit(p95)}], n={len(values)}"
 
 
+def duration_table(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: tuple[int, int],
+                   title: str, column_of_table: int, condition: str, column: str, real_key: str,
+                   intro: str) -> list[document.Block]:
+    """A duration claim of the strategy table, per strategy, against both fleets (and the real one)."""
+    rows = []
+    for s in guide.STRATEGIES:
+        claim = guide.span(guide.TABLE[s][column_of_table])
+        at = [f"{condition} {n}" for n in sizes]
+        v = verdicts.duration(claim, median(frame, s, at[0], column), median(frame, s, at[1], column), sizes)
+        measured_real = []
+        if real:
+            value = real[s][real_key]
+            measured_real = [verdicts.seconds(value) if value is not None else "-"]
+        rows.append([s, claim.text, *[spread(frame, s, a, column, verdicts.seconds) for a in at], *measured_real,
+                     v.verdict, v.why])
+    head = ["strategy", "guide", f"measured, {sizes[0]} nodes", f"measured, {sizes[1]:,} nodes",
+            *(["real fleet (16 workers)"] if real else []), "verdict", "why"]
+    return [Heading(2, title), Para(intro), Table(head, rows)]
+
+
 def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: tuple[int, int]) -> list[document.Block]:
     """The strategy table and the matrix, claim by claim."""
-    small, large = (f"{{}} {n}" for n in sizes)
+    small = f"{{}} {sizes[0]}"
     blocks: list[document.Block] = []
-    real_head = ["real fleet (16 workers)"] if real else []
-
-    rows = []
-    for s in guide.STRATEGIES:
-        claim = guide.span(guide.TABLE[s][0])
-        v = verdicts.duration(claim, median(frame, s, small.format("healthy"), "deployTimeSeconds"),
-                              median(frame, s, large.format("healthy"), "deployTimeSeconds"), sizes)
-        rows.append([s, claim.text, spread(frame, s, small.format("healthy"), "deployTimeSeconds", verdicts.seconds),
-                     spread(frame, s, large.format("healthy"), "deployTimeSeconds", verdicts.seconds),
-                     *([verdicts.seconds(real[s]["deploy"])] if real else []), v.verdict, v.why])
-    blocks += [Heading(2, "Deployment time"),
-               Para("Healthy module; scenario time from the first deploy until the new module serves 100%."),
-               Table(["strategy", "guide", f"measured, {sizes[0]} nodes", f"measured, {sizes[1]:,} nodes",
-                      *real_head, "verdict", "why"], rows)]
-
-    rows = []
-    for s in guide.STRATEGIES:
-        claim = guide.span(guide.TABLE[s][1])
-        v = verdicts.duration(claim, median(frame, s, small.format("faulty"), "rollbackTimeSeconds"),
-                              median(frame, s, large.format("faulty"), "rollbackTimeSeconds"), sizes)
-        rows.append([s, claim.text, spread(frame, s, small.format("faulty"), "rollbackTimeSeconds", verdicts.seconds),
-                     spread(frame, s, large.format("faulty"), "rollbackTimeSeconds", verdicts.seconds),
-                     *([verdicts.seconds(real[s]["rollback"]) if real[s]["rollback"] is not None else "-"]
-                       if real else []), v.verdict, v.why])
-    blocks += [Heading(2, "Rollback time"),
-               Para("Bad module (health checks pass, 12% of requests fail); from the rollback decision until the "
-                    "previous module runs again and its health is verified. The guide gives one figure (\"30 sec\"); "
-                    "it is read as half to twice it."),
-               Table(["strategy", "guide", f"measured, {sizes[0]} nodes", f"measured, {sizes[1]:,} nodes",
-                      *real_head, "verdict", "why"], rows)]
+    blocks += duration_table(frame, real, sizes, "Deployment time", 0, "healthy", "deployTimeSeconds", "deploy",
+                             "Healthy module; scenario time from the first deploy until the new module serves 100%.")
+    blocks += duration_table(
+        frame, real, sizes, "Rollback time", 1, "faulty", "rollbackTimeSeconds", "rollback",
+        "Bad module (health checks pass, 12% of requests fail); from the rollback decision until the previous "
+        "module runs again and its health is verified. The guide gives one figure (\"30 sec\"); it is read as "
+        "half to twice it.")
 
     exposure = {s: float(frame.loc[(frame["strategy"] == s) & (frame["condition"] == small.format("faulty")),
                                    "blastRadius.nodesPercent"].mean()) for s in guide.STRATEGIES}
