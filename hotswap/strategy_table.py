@@ -213,7 +213,7 @@ def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
         for ax, (gate, group) in zip(axes, table.groupby("gate", sort=False), strict=True):
             for strategy, g in group.groupby("strategy", sort=False):
-                ax.plot(g["nodes"], 100 * g["falseRollbackRate"], "o-", label=f"{strategy} false rollback")
+                ax.plot(g["nodes"], 100 * g["falseAlarmRate"], "o-", label=f"{strategy} false alarm")
                 ax.plot(g["nodes"], 100 * g["missedBadRate"], "x--", label=f"{strategy} missed bad")
             ax.set_xscale("log")
             ax.set_xlabel("nodes")
@@ -226,26 +226,27 @@ def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
     rows = []
     for (strategy, gate), g in table.groupby(["strategy", "gate"], sort=False):
         rows.append([strategy, gate, *[f"{100 * f:.0f}% / {100 * m:.0f}%" for f, m in
-                                       zip(g["falseRollbackRate"], g["missedBadRate"], strict=True)]])
+                                       zip(g["falseAlarmRate"], g["missedBadRate"], strict=True)]])
     sizes = list(dict.fromkeys(table["nodes"]))
     runs = dict(zip(table["nodes"], table["runs"], strict=False))
-    worst = table[(table["gate"].str.startswith("guide")) & (table["nodes"] == max(sizes))]["falseRollbackRate"]
+    worst = table[(table["gate"].str.startswith("guide")) & (table["nodes"] == max(sizes))]["falseAlarmRate"]
     return [
         Heading(2, "Health gates at scale"),
         Para("Nodes fail for reasons of their own (0.1 failures per node-year, Dean 2008; an hour to repair). "
              "The guide's gate demands every checked node healthy; HotSwap can set unreachable nodes apart and "
-             "tolerate a share of unhealthy ones. Cells: false rollbacks of a healthy module / missed bad "
-             "modules (one whose health check fails on 0.5% of nodes). Runs per size: "
+             "tolerate a share of unhealthy ones. Cells: false alarms on a healthy module (rolled back, paused "
+             "or only partly rolled out) / missed bad modules (one whose health check fails on 0.5% of nodes, "
+             "rolled out anyway). Runs per size: "
              + ", ".join(f"{runs[s]} at {s:,}" for s in sizes) + f". Rolling uses batches of {gates.BATCH}."),
         Table(["strategy", "gate", *[f"{s:,} nodes" for s in sizes]], rows),
-        Para(f"**The finding.** With the guide's \"all healthy\" gate, a healthy module is rolled back in up to "
+        Para(f"**The finding.** With the guide's \"all healthy\" gate, a healthy module is stopped in up to "
              f"{100 * float(worst.max()):.0f}% of runs on {max(sizes):,} nodes, only because some node is always "
              "down somewhere; on a hundred nodes it almost never is. Setting unreachable nodes apart with a 1% "
-             "tolerance removes the false rollbacks at every size — and lets the subtly bad module through on "
+             "tolerance removes the false alarms at every size — and lets the subtly bad module through on "
              "large fleets, where 0.5% unhealthy is under the tolerance. No single gate setting is right at "
              "every fleet size: the tolerance has to be chosen against the failure rate the fleet has and the "
              "faults it must catch."),
-        Image(path, "False rollbacks and missed bad modules by fleet size, for both gates"),
+        Image(path, "False alarms and missed bad modules by fleet size, for both gates"),
     ]
 
 

@@ -52,6 +52,10 @@ def ordinal(claims: dict[str, str], scale: tuple[str, ...], measured: dict[str, 
             higher_word_higher_value: bool, unit: str) -> dict[str, Verdict]:
     """Each strategy's claim against every other strategy the guide ranks apart from it."""
     rank = {word: i for i, word in enumerate(scale)}
+
+    def said(value: float) -> str:
+        return seconds(value) if unit == "s" else f"{value:.3g} {unit}"
+
     out = {}
     for a, word in claims.items():
         wrong = []
@@ -61,13 +65,13 @@ def ordinal(claims: dict[str, str], scale: tuple[str, ...], measured: dict[str, 
             above = rank[word] > rank[other]
             bigger = measured[a] > measured[b]
             if measured[a] != measured[b] and above != (bigger == higher_word_higher_value):
-                wrong.append(f"{b} ({other}, {measured[b]:.3g} {unit})")
+                wrong.append(f"{b} ({other}, {said(measured[b])})")
         if a not in measured:
             out[a] = Verdict(INCONSISTENT, "not measured")
         elif wrong:
-            out[a] = Verdict(INCONSISTENT, f"{measured[a]:.3g} {unit}, yet ranked against " + "; ".join(wrong))
+            out[a] = Verdict(INCONSISTENT, f"{said(measured[a])}, yet ranked against " + "; ".join(wrong))
         else:
-            out[a] = Verdict(CONSISTENT, f"{measured[a]:.3g} {unit}, ordered as the guide ranks it")
+            out[a] = Verdict(CONSISTENT, f"{said(measured[a])}, ordered as the guide ranks it")
     return out
 
 
