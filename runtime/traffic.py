@@ -5,8 +5,9 @@ the request rate (its routing weight); the weights are what the strategy's ``Rou
 effects set. Like a load balancer that checks its targets, the router spreads the rate
 over the nodes it can reach: a restarting worker gets nothing, and one that failed to
 answer is ejected for ``EJECT_SECONDS`` (as the simulator spreads it over the nodes that
-are up). Until then, what is routed to a node that does not answer fails, as it would
-behind a real load balancer. A request's latency is measured on the node, as a server would: its
+are up). What a node did not answer, and what was routed to it meanwhile, is retried on
+the reachable nodes (as a load balancer retries on a timeout): a node that is down for
+reasons of its own is not a failure of the module. A request's latency is measured on the node, as a server would: its
 completion within its batch's service time (the harness's own socket round trip is left
 out; ``benchmarks/hot_swap.py`` measures that end to end). Requests a node does not
 answer count as failed for the module it was last known to run. Metrics pile up per
@@ -49,6 +50,7 @@ class Traffic:
         self.fleet, self.rate, self.tick, self.batch_cap, self.timeout = fleet, rate, tick, batch_cap, timeout
         self.weights = np.zeros(len(fleet.nodes))
         self._ejected = [0.0] * len(fleet.nodes)
+        self._retry = 0.0  # requests to send again on reachable nodes
         self._tallies: dict[str, Tally] = {}
         self._lock = threading.Lock()
         self._running = threading.Event()
@@ -91,12 +93,19 @@ class Traffic:
                 continue
             up = float(self.weights[reachable].sum())
             per_second = self.rate * self.weights[index] / up if up > 0 else 0.0
-            carry += per_second * self.tick
+            carry += per_second * self.tick + self._take_retries(len(reachable))
             count = min(int(carry), self.batch_cap)
             if count < 1:
                 continue
             carry -= count
             self._send(index, count, per_second)
+
+    def _take_retries(self, lanes: int) -> float:
+        """This lane's share of the requests waiting to be sent again."""
+        with self._lock:
+            share = self._retry / max(lanes, 1)
+            self._retry -= share
+        return share
 
     def _reachable(self, index: int) -> bool:
         return self.fleet.nodes[index].ready.is_set() and time.perf_counter() >= self._ejected[index]
@@ -108,10 +117,8 @@ class Traffic:
                 index, count, min(MAX_WAIT, self.timeout * count))  # each request may take the timeout
         except NodeDown:
             self._ejected[index] = time.perf_counter() + EJECT_SECONDS
-            module_id = self.fleet.nodes[index].module_id
-            if module_id is not None:  # the batch failed, and so did what was routed here meanwhile
-                lost = count + int(per_second * (time.perf_counter() - start))
-                self._record(module_id, lost, lost, [], crashed=None, memory_mb=0.0)
+            with self._lock:  # the batch, and what was routed here meanwhile, go to the others
+                self._retry += count + per_second * (time.perf_counter() - start)
             return
         if module_id is None:
             return  # an idle node: nothing to serve

@@ -44,27 +44,29 @@ def test_traffic_follows_the_routing_weights(exact_artifacts):
     assert tally.latency_sum_ms > 0 and tally.memory_mb > 0 and not tally.crashed
 
 
-def test_a_stopped_node_fails_its_batch_and_its_share_goes_to_the_others(exact_artifacts):
+def test_a_stopped_node_is_ejected_and_its_share_served_by_the_others(exact_artifacts):
     with Fleet(2, exact_artifacts, [0, 0]) as fleet:
         fleet.deploy(0, OLD, 2.0)
         fleet.deploy(1, NEW, 2.0)
         fleet.stop(1)
         with Traffic(fleet, RATE, timeout=0.05, seed=1) as traffic:
             served = serve(traffic, [0.5, 0.5], 1.2, settle=0.5)
-    assert served[NEW].failed == served[NEW].requests > 0  # what the stopped node got, failed
-    assert served[NEW].latency_count == 0
+    assert NEW not in served  # the stopped node served nothing, and nothing is charged to its module
     assert served[OLD].failed == 0
-    assert served[OLD].requests > 0.55 * RATE * 1.2  # more than its own half: the stopped node was ejected
+    assert served[OLD].requests > 0.75 * RATE * 1.2  # its own half and the stopped node's, retried
 
 
-def test_the_offered_rate_is_served_or_failed_when_a_node_hangs(exact_artifacts):
+def test_traffic_to_a_hung_node_is_retried_on_the_others(exact_artifacts):
     with Fleet(2, exact_artifacts, [0, 0]) as fleet:
         for i in range(2):
             fleet.deploy(i, NEW, 2.0)
         fleet.stop(1)
         with Traffic(fleet, RATE, timeout=0.1, seed=1) as traffic:
             served = serve(traffic, [0.5, 0.5], 2.0, settle=0.1)
-    assert served[NEW].requests > 0.8 * RATE * 2.0  # ~2500 today: node 0's half, plus all while node 1 is ejected
+    # the offered rate is served (less what a load generator on a busy host falls behind):
+    # node 1's share, unanswered, goes to node 0
+    assert served[NEW].requests > 0.75 * RATE * 2.0
+    assert served[NEW].failed == 0  # a node down for its own reasons is not the module's failure
 
 
 def test_a_crashing_module_is_tallied_with_its_node(tmp_path):
