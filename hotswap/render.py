@@ -30,6 +30,11 @@ def run_text(run: dict[str, Any]) -> str:
         f"  capacity  peak {run['capacity']['peakNodes']:,} nodes "
         f"(+{_num(run['capacity']['overheadPercent'], '%')})",
     ]
+    if "real" in run:
+        real = run["real"]
+        lines.append(f"  real      {real['workers']} workers for {real['scaledFrom']:,} nodes, "
+                     f"{_num(real['wallSeconds'], ' s')} wall at time scale {real['timeScale']:g}, "
+                     f"{real['requestRate']:,.0f} requests/s, {real['workerRestarts']} worker restarts")
     return "\n".join(lines)
 
 

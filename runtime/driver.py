@@ -228,8 +228,10 @@ def fault_schedule(scenario: Scenario, fleet: Fleet, ledger: Ledger,
     return marks + [(at, act(action, hit, ms)) for at, action, hit, ms in plan]
 
 
-def progress_printer(stream: Any = sys.stderr) -> Callable[[dict[str, Any]], None]:
-    """A live line per timeline entry: wall time, scenario time, what happened."""
+def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
+    """A live line per timeline entry: wall time, scenario time, what happened (on
+    ``stream``, by default the standard error of the moment it is made)."""
+    stream = stream if stream is not None else sys.stderr
     start = time.perf_counter()
 
     def show(entry: dict[str, Any]) -> None:

@@ -26,6 +26,21 @@ def test_run_on_the_real_backend_prints_a_real_record():
     assert result.stderr == ""  # no progress lines when stderr is not a terminal
 
 
+def test_the_text_summary_of_a_real_run_names_its_fleet_and_wall_time():
+    result = invoke(str(SCENARIOS / "canary-bad-module.yaml"), "--backend", "real", "--nodes", "4", "--time-scale",
+                    "3000", "--progress")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("canary-bad-module: Canary") and "(real, seed 7)" in lines[0]
+    assert lines[1].startswith("  outcome   RolledBack: Rollback trigger fired")
+    real = next(line for line in lines if line.startswith("  real "))
+    assert "4 workers for 65 nodes" in real and "time scale 3000" in real and "0 worker restarts" in real
+    # --progress: a live line per timeline entry on stderr, scenario time next to wall time
+    progress = result.stderr.splitlines()
+    assert progress and all(line.startswith("[wall ") for line in progress)
+    assert any("TriggerFired" in line for line in progress) and any("RollbackCompleted" in line for line in progress)
+
+
 def test_fewer_nodes_than_regions_exits_2_with_one_line():
     path = SCENARIOS / "canary.yaml"
     result = invoke(str(path), "--backend", "real", "--nodes", "2")
