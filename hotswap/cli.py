@@ -73,6 +73,10 @@ def run(scenario: Path, backend: str, seed: int | None, runs: int, fmt: str, out
         options["progress"] = progress_printer()
     first = loaded.seed if seed is None else seed
     try:
+        if backend == "real":
+            from runtime.catalog import check_files  # the real backend only
+
+            check_files(loaded)
         records = runner.run(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
     except (ValueError, RuntimeError) as exc:
         _fail(f"{scenario}: {exc}")
@@ -94,8 +98,16 @@ def validate(files: tuple[Path, ...]) -> None:
     for path in files:
         try:
             s = load(path)
+            if any(p.wasm is not None for p in s.modules.values()):
+                from runtime.catalog import check_files  # compiles the files: the real backend's part
+
+                check_files(s)
         except ScenarioError as exc:
             click.echo(f"hotswap: {exc}", err=True)
+            bad += 1
+            continue
+        except ValueError as exc:
+            click.echo(f"hotswap: {path}: {exc}", err=True)
             bad += 1
             continue
         nodes = sum(r.nodes for r in s.fleet.regions)

@@ -7,6 +7,10 @@ for the new one. Its fault *knobs* come from the same profile's rates, so
 stated ``latencyMs`` sets how much work a request does, calibrated against the modules'
 measured speed, so the profiles' latency ratio holds on the real fleet.
 
+A module id whose profile names a ``wasm`` file is played by that file instead (a user's
+own module); it must compile and export ``memory``, ``health_check`` and
+``process_batch``, or the scenario is refused as bad input.
+
 Variants: ``v1.1.0``, ``v1.2.0`` (healthy unless knobs say otherwise),
 ``infinite-loop`` (every call runs out of fuel), ``memory-bomb`` (memory grows until the
 limit, then calls trap), ``missing-export`` (no ``health_check``), ``invalid-bytes``
@@ -51,6 +55,39 @@ class Artifact:
     kind: str
     knobs: dict[str, int]
     fuel: int  # per request: a margin over what one takes, so a loop is stopped early
+
+
+class ModuleFileError(ValueError):
+    """A module file of the user's that cannot play on the real fleet."""
+
+    def __init__(self, module_id: str, message: str) -> None:
+        super().__init__(f"modules.{module_id}.wasm: {message}")
+
+
+REQUIRED = {"memory": wasmtime.MemoryType, "health_check": wasmtime.FuncType, "process_batch": wasmtime.FuncType}
+
+
+def own_module(eng: wasmtime.Engine, module_id: str, path: str) -> wasmtime.Module:
+    """Compile a user's module file (WAT or binary) and check it exports what a worker
+    calls: ``memory``, ``health_check`` and ``process_batch``."""
+    try:
+        module = wasmtime.Module(eng, Path(path).read_bytes())
+    except wasmtime.WasmtimeError as exc:
+        raise ModuleFileError(module_id, f"not valid WebAssembly: {str(exc).splitlines()[0]}") from None
+    exports = {e.name: e.type for e in module.exports}
+    for name, kind in REQUIRED.items():
+        if not isinstance(exports.get(name), kind):
+            raise ModuleFileError(module_id, f"exports no {name} (a module for the real fleet exports memory, "
+                                             "health_check and process_batch: see docs/scenario.md)")
+    return module
+
+
+def check_files(scenario: Scenario) -> None:
+    """Refuse, as bad input, a module file of the scenario's that cannot play."""
+    eng = engine.engine()
+    for module_id, profile in scenario.modules.items():
+        if profile.wasm is not None:
+            own_module(eng, module_id, profile.wasm)
 
 
 def source(variant: str) -> bytes:
@@ -115,11 +152,16 @@ def build(scenario: Scenario, folder: Path) -> dict[str, Artifact]:
     eng = engine.engine()
     variants, modules, costs = {}, {}, {}
     for module_id, default in ((scenario.previous, "v1.1.0"), (scenario.deployment.module_id, "v1.2.0")):
-        variants[module_id] = scenario.profile(module_id).variant or default
-        try:
-            modules[module_id] = wasmtime.Module(eng, source(variants[module_id]))
-        except wasmtime.WasmtimeError:
-            continue  # invalid on purpose: each worker's load will fail
+        profile = scenario.profile(module_id)
+        if profile.wasm is not None:
+            variants[module_id] = f"file {Path(profile.wasm).name}"
+            modules[module_id] = own_module(eng, module_id, profile.wasm)
+        else:
+            variants[module_id] = profile.variant or default
+            try:
+                modules[module_id] = wasmtime.Module(eng, source(variants[module_id]))
+            except wasmtime.WasmtimeError:
+                continue  # invalid on purpose: each worker's load will fail
         measured = measure(eng, modules[module_id], engine.BASE_WORK)
         costs[module_id] = measured[0] if measured else None
     works = work(scenario, {m: costs.get(m) for m in variants})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hotswap.scenario.fields import Count, Model, Rate, Seconds, Spread
 
@@ -91,4 +91,11 @@ class ModuleProfile(Model):
     mean_time_to_crash: Seconds = 120.0
     latency_ms: Spread = Spread(median=25.0, p99=100.0)
     memory_mb: float = Field(default=64.0, ge=0)
-    variant: Variant | None = None  # which WebAssembly module plays it on the real fleet
+    variant: Variant | None = None  # which bundled WebAssembly module plays it on the real fleet
+    wasm: str | None = Field(default=None, min_length=1)  # or a module of one's own (a file path)
+
+    @model_validator(mode="after")
+    def _one_module(self) -> ModuleProfile:
+        if self.variant is not None and self.wasm is not None:
+            raise ValueError("give a variant or a wasm file, not both")
+        return self

@@ -43,7 +43,7 @@ def load(path: Path | str) -> Scenario:
     except ValidationError as exc:
         raise _first_error(path, exc, data) from None
     _cross_check(path, scenario)
-    return scenario
+    return _resolve_modules(path, scenario)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -125,6 +125,19 @@ def _first_error(path: Path, exc: ValidationError, data: Any) -> ScenarioError:
     elif error["type"] in ("model_type", "model_attributes_type", "dict_type"):
         message = "expected a mapping"
     return ScenarioError(path, field, message)
+
+
+def _resolve_modules(path: Path, scenario: Scenario) -> Scenario:
+    """Module files are named relative to the scenario file; make them absolute and
+    check they exist (whether they are WebAssembly the real backend checks)."""
+    modules = dict(scenario.modules)
+    for module_id, profile in scenario.modules.items():
+        if profile.wasm is not None:
+            found = (path.parent / profile.wasm).resolve()
+            if not found.is_file():
+                raise ScenarioError(path, f"modules.{module_id}.wasm", f"no such file: {profile.wasm}")
+            modules[module_id] = profile.model_copy(update={"wasm": str(found)})
+    return scenario.model_copy(update={"modules": modules})
 
 
 def _cross_check(path: Path, scenario: Scenario) -> None:
