@@ -154,19 +154,24 @@ def check_(paths: tuple[Path, ...], backend: str | None, junit_path: Path | None
     sys.exit(1 if failed else 0)
 
 
-def _progress(total: int, what: str) -> Any:
-    """A progress bar on stderr (rich), advanced by calling it with the step's name."""
-    from rich.progress import Progress
+class _Steps:
+    """A progress bar on stderr (rich): call it with each step's name as the step starts."""
 
-    bar = Progress(transient=True, console=None)
-    task = bar.add_task(what, total=total)
-    bar.start()
+    def __init__(self, total: int, what: str) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
 
-    def step(name: str) -> None:
-        bar.update(task, advance=1 if bar.tasks[0].description != what else 0, description=f"{what}: {name}")
+        self.what, self.started = what, False
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task(what, total=total)
+        self.bar.start()
 
-    step.close = bar.stop  # type: ignore[attr-defined]
-    return step
+    def __call__(self, name: str) -> None:
+        self.bar.update(self.task, advance=1 if self.started else 0, description=f"{self.what}: {name}")
+        self.started = True
+
+    def close(self) -> None:
+        self.bar.stop()
 
 
 @main.command()
@@ -201,7 +206,7 @@ def compare(scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int |
         items = [comparing.Case(s.name, s.deployment.strategy, "as written", s) for s in loaded]
         title = "Scenarios compared: " + ", ".join(s.name for s in loaded)
     first = loaded[0].seed if seed is None else seed
-    step = _progress(len(items), "compare")
+    step = _Steps(len(items), "compare")
     try:
         frame, records = comparing.run(items, runs=runs, seed=first, jobs=jobs, progress=step)
     finally:
@@ -234,7 +239,7 @@ def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | Non
     from hotswap import gates, strategy_table
 
     steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(strategy_table.guide.STRATEGIES)
-    step = _progress(steps + (5 if real else 0), "strategy table")
+    step = _Steps(steps + (5 if real else 0), "strategy table")
     try:
         measured = strategy_table.measure_real(step) if real else None
         written = strategy_table.build(out, runs=runs, seed=seed, jobs=jobs, real=measured, progress=step)

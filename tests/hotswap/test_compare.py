@@ -65,6 +65,8 @@ def test_compare_command(tmp_path):
     result = CliRunner().invoke(main, ["compare", str(SCENARIOS / "canary.yaml"), "--strategies", "Canary,Rolling",
                                        "--runs", "2", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"wrote 10 files to {tmp_path / 'out'}/ (report.md, report.html, "
+                                          "runs.csv, runs.parquet, ...)"]  # progress goes to stderr only
     assert set(pd.read_csv(tmp_path / "out" / "runs.csv")["strategy"]) == {"Canary", "Rolling"}
     bad = CliRunner().invoke(main, ["compare", str(SCENARIOS / "canary.yaml"), "--strategies", "Linear",
                                     "--out", str(tmp_path / "x")])
