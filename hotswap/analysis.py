@@ -92,9 +92,26 @@ def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
         failed_requests=a.failed_requests + b.failed_requests,
         crashed_nodes=b.crashed_nodes,
         latency_mean_ms=mean,
-        latency_samples=(a.latency_samples + b.latency_samples)[:SAMPLE_CAP],
+        latency_samples=_thin(a, b),
         memory_mb=max(a.memory_mb, b.memory_mb),
     )
+
+
+def _thin(a: VersionMetrics, b: VersionMetrics) -> tuple[float, ...]:
+    """Both windows' latency samples, at most ``SAMPLE_CAP`` of them, each window keeping
+    a share in proportion to its requests (an even stride: deterministic, unbiased in time)."""
+    if len(a.latency_samples) + len(b.latency_samples) <= SAMPLE_CAP:
+        return a.latency_samples + b.latency_samples
+    share = a.requests / (a.requests + b.requests) if a.requests + b.requests else 0.5
+    keep_a = min(len(a.latency_samples), max(round(SAMPLE_CAP * share), SAMPLE_CAP - len(b.latency_samples)))
+    keep_b = min(len(b.latency_samples), SAMPLE_CAP - keep_a)
+    return _stride(a.latency_samples, keep_a) + _stride(b.latency_samples, keep_b)
+
+
+def _stride(samples: tuple[float, ...], keep: int) -> tuple[float, ...]:
+    if keep >= len(samples):
+        return samples
+    return tuple(samples[int(i * len(samples) / keep)] for i in range(keep)) if keep else ()
 
 
 @dataclass(frozen=True)

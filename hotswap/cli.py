@@ -28,11 +28,17 @@ def _write(out: Path | None, text: str) -> None:
     if out is None:
         click.echo(text)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text + "\n")
-    os.replace(tmp, out)
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        os.replace(tmp, out)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        _fail(f"{out}: cannot write: {exc.strerror or exc}")
 
 
 @click.group()
@@ -72,14 +78,21 @@ def run(scenario: Path, backend: str, seed: int | None, runs: int, fmt: str, out
 
         options["progress"] = progress_printer()
     first = loaded.seed if seed is None else seed
-    try:
-        if backend == "real":
-            from runtime.catalog import check_files  # the real backend only
+    if backend == "real":  # input the real fleet cannot take is refused before it starts
+        from runtime.catalog import check_files
+        from runtime.driver import DEFAULT_NODES
+        from runtime.scale import scale
 
+        try:
             check_files(loaded)
+            scale(loaded, nodes or DEFAULT_NODES)
+        except ValueError as exc:
+            _fail(f"{scenario}: {exc}")
+    try:
         records = runner.run(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
-    except (ValueError, RuntimeError) as exc:
-        _fail(f"{scenario}: {exc}")
+    except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
+        click.echo(f"hotswap: real fleet failed: {exc}", err=True)
+        sys.exit(1)
     data: dict[str, Any]
     if runs == 1:
         data = records[0]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from hotswap.nodes import NodeSet
 
 
@@ -137,6 +139,15 @@ class Route:
     def __post_init__(self) -> None:
         if not self.pools or any(w < 0 for _, w in self.pools) or not sum(w for _, w in self.pools):
             raise ValueError("a route needs at least one pool and a positive total weight")
+
+    def weights(self, size: int) -> np.ndarray:
+        """Each node's share of the traffic, for a fleet of ``size`` nodes."""
+        out = np.zeros(size)
+        total = sum(w for _, w in self.pools)
+        for nodes, w in self.pools:
+            if len(nodes):
+                out[nodes.indices()] += w / total / len(nodes)
+        return out
 
     @property
     def nodes(self) -> NodeSet:

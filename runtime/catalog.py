@@ -37,6 +37,7 @@ MODULES = Path(__file__).parent / "modules"
 KERNELS = {"v1.1.0": "kernel-v1.1.0.wat", "v1.2.0": "kernel-v1.2.0.wat",
            "infinite-loop": "kernel-infinite-loop.wat", "memory-bomb": "kernel-memory-bomb.wat"}
 WHOLE = {"missing-export": "missing-export.wat", "invalid-bytes": "invalid-bytes.wasm"}
+UNPLAYABLE = tuple(WHOLE)  # variants no worker can run
 MAX_WORK = 12 * engine.BASE_WORK
 CALIBRATION_REQUESTS = 20
 FUEL_MARGIN = 4
@@ -83,11 +84,16 @@ def own_module(eng: wasmtime.Engine, module_id: str, path: str) -> wasmtime.Modu
 
 
 def check_files(scenario: Scenario) -> None:
-    """Refuse, as bad input, a module file of the scenario's that cannot play."""
+    """Refuse, as bad input, a module file of the scenario's that cannot play, and a
+    previous module that cannot run (the fleet must run it before the deployment)."""
     eng = engine.engine()
     for module_id, profile in scenario.modules.items():
         if profile.wasm is not None:
             own_module(eng, module_id, profile.wasm)
+    variant = scenario.profile(scenario.previous).variant
+    if variant in UNPLAYABLE:
+        raise ValueError(f"modules.{scenario.previous}.variant: the previous module must run on the fleet; "
+                         f"{variant} cannot")
 
 
 def source(variant: str) -> bytes:

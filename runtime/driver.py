@@ -103,18 +103,21 @@ class RealDriver:
                             unreachable=int((status == "unreachable").sum()), seconds=took)
 
     def _deploy_one(self, index: int, module_id: str | None) -> tuple[str, float]:
-        """Push a module to one worker; a worker that died is pushed again once restarted."""
+        """Push a module to one worker; a worker that died (not one that is slow or hung)
+        is pushed again once restarted. "Updated" is judged against the ledger, so a
+        worker that already switched counts once, whatever it answers."""
         start = time.perf_counter()
         for first in (True, False):
             try:
-                status, detail, _ = self.fleet.deploy(index, module_id, DEPLOY_TIMEOUT)
-            except NodeDown:
-                if first and not self.fleet.nodes[index].stopped and self.fleet.wait_ready(index, RESTART_WAIT):
+                status, _, _ = self.fleet.deploy(index, module_id, DEPLOY_TIMEOUT)
+            except NodeDown as exc:
+                if first and exc.lost and self.fleet.wait_ready(index, RESTART_WAIT):
                     continue
                 return "unreachable", time.perf_counter() - start
             if status != "ok":
                 return "failed", time.perf_counter() - start
-            return ("updated" if detail != "already running" else "unchanged"), time.perf_counter() - start
+            changed = self.ledger.version[index] != self.ledger.code(module_id)
+            return ("updated" if changed else "unchanged"), time.perf_counter() - start
         return "unreachable", time.perf_counter() - start
 
     def _health(self, effect: HealthCheck) -> HealthReport:
@@ -141,12 +144,7 @@ class RealDriver:
 
     def _route(self, effect: Route) -> RouteReport:
         start = time.perf_counter()
-        weights = np.zeros(len(self.fleet.nodes))
-        total = sum(w for _, w in effect.pools)
-        for pool, w in effect.pools:
-            if len(pool):
-                weights[pool.indices()] += w / total / len(pool)
-        self.traffic.route(weights)
+        self.traffic.route(effect.weights(len(self.fleet.nodes)))
         took = time.perf_counter() - start
         self.now += took
         return RouteReport(took)
@@ -203,7 +201,7 @@ def fault_schedule(scenario: Scenario, fleet: Fleet, ledger: Ledger,
         region = layout.region(outage.region)
         assert region is not None
         members = (region.active | region.idle).indices()
-        hit = np.sort(rng.choice(members, max(1, round(len(members) * outage.fraction)), replace=False))
+        hit = np.sort(rng.choice(members, round(len(members) * outage.fraction), replace=False))
         plan += [(outage.at, "stop", hit, 0.0), (outage.at + outage.duration, "resume", hit, 0.0)]
     for fault in scenario.fleet.faults:
         hit = fault_nodes(layout, fault).indices()

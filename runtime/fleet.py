@@ -1,8 +1,8 @@
 """The fleet supervisor: starts, watches, restarts and stops worker processes.
 
 Each worker listens on a Unix socket in a private (0700) folder; the supervisor holds a
-control and a data connection to each. A worker that dies is restarted on its last good
-module. Faults are injected on command: ``kill`` (SIGKILL), ``stop``/``resume``
+control and a data connection to each. A worker that dies is restarted on the last
+module it confirmed. Faults are injected on command: ``kill`` (SIGKILL), ``stop``/``resume``
 (SIGSTOP/SIGCONT, an unreachable node), ``slow`` (extra time a batch). ``close`` leaves
 no process or socket behind, whatever happened before.
 """
@@ -68,7 +68,7 @@ class Node:
     process: subprocess.Popen[bytes] | None = None
     control: Channel | None = None
     data: Channel | None = None
-    module_id: str | None = None  # last module the worker confirmed
+    module_id: str | None = None  # last module the worker confirmed (a restart runs it again)
     node_key: int = 0
     stopped: bool = False
     restarts: int = 0
@@ -151,14 +151,14 @@ class Fleet:
 
     def _request(self, node: Node, which: str, message: tuple[Any, ...], timeout: float) -> tuple[Any, ...]:
         if not node.ready.is_set():
-            raise NodeDown("restarting")
+            raise NodeDown("restarting", lost=True)  # dead and being restarted: worth waiting for
         channel = getattr(node, which)
         assert channel is not None
         try:
             return channel.request((time.monotonic() + timeout, *message), timeout)
         except NodeDown as exc:
-            if exc.lost:
-                node.ready.clear()  # dead: wait_ready now waits for the restart
+            if exc.lost and getattr(node, which) is channel:
+                node.ready.clear()  # dead: wait_ready now waits for the restart (not a restarted one's)
             raise
 
     def wait_ready(self, index: int, timeout: float) -> bool:
@@ -194,7 +194,7 @@ class Fleet:
                     self._restart(node)
 
     def _restart(self, node: Node) -> None:
-        """Start a dead worker again, on its last good module."""
+        """Start a dead worker again, on the last module it confirmed."""
         node.ready.clear()
         for channel in (node.control, node.data):
             if channel is not None:
@@ -206,11 +206,15 @@ class Fleet:
             self._connect(node)
             if node.module_id is not None:
                 assert node.control is not None
-                node.control.request((time.monotonic() + START_TIMEOUT, "deploy", node.module_id,
-                                      self.artifacts[node.module_id].__dict__, node.node_key), START_TIMEOUT)
+                status, *_ = node.control.request((time.monotonic() + START_TIMEOUT, "deploy", node.module_id,
+                                                   self.artifacts[node.module_id].__dict__, node.node_key),
+                                                  START_TIMEOUT)
+                if status != "ok":
+                    raise RuntimeError(f"worker {node.index} could not load {node.module_id} again")
             node.ready.set()
         except (RuntimeError, NodeDown, OSError):
-            pass  # not ready: the watcher tries again when it sees the process dead
+            if node.process is not None:  # kill it, so that the watcher sees it dead and tries again
+                node.process.send_signal(signal.SIGKILL)
 
     def close(self) -> None:
         """Stop every worker and remove the sockets; safe to call more than once."""

@@ -93,22 +93,28 @@ class Traffic:
                 continue
             up = float(self.weights[reachable].sum())
             per_second = self.rate * self.weights[index] / up if up > 0 else 0.0
-            carry += per_second * self.tick + self._take_retries(len(reachable))
+            carry += per_second * self.tick + self._take_retries(len(reachable), per_second)
             count = min(int(carry), self.batch_cap)
             if count < 1:
                 continue
             carry -= count
             self._send(index, count, per_second)
 
-    def _take_retries(self, lanes: int) -> float:
-        """This lane's share of the requests waiting to be sent again."""
+    def _take_retries(self, lanes: int, per_second: float) -> float:
+        """This lane's share of the requests waiting to be sent again (none for a lane
+        the route sends nothing to)."""
+        if per_second <= 0:
+            return 0.0
         with self._lock:
             share = self._retry / max(lanes, 1)
             self._retry -= share
         return share
 
     def _reachable(self, index: int) -> bool:
-        return self.fleet.nodes[index].ready.is_set() and time.perf_counter() >= self._ejected[index]
+        """Routable: ready, not ejected, and running a module (an idle node serves nothing,
+        as in the simulator, where its share goes to the nodes that serve)."""
+        node = self.fleet.nodes[index]
+        return node.ready.is_set() and node.module_id is not None and time.perf_counter() >= self._ejected[index]
 
     def _send(self, index: int, count: int, per_second: float) -> None:
         start = time.perf_counter()

@@ -54,7 +54,7 @@ class SimDriver:
             return Observation(effect.seconds, metrics)
         if isinstance(effect, Route):
             yield from self._elapse(self.route_seconds)
-            population.route(effect.pools)
+            population.route(effect)
             return RouteReport(self.route_seconds)
         raise TypeError(f"the simulator cannot carry out {effect!r}")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotswap import health
-from hotswap.effects import DeployReport, HealthPolicy, HealthReport, VersionMetrics
+from hotswap.effects import DeployReport, HealthPolicy, HealthReport, Route, VersionMetrics
 from hotswap.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.nodes import NodeSet, Topology
 from hotswap.rollout import fault_nodes
@@ -54,7 +54,7 @@ class Population:
         slow = [(fault_nodes(topology, f).indices(), f) for f in self.fleet.faults if f.action == "slow"]
         self.slow_node = np.concatenate([n for n, _ in slow]) if slow else np.empty(0, dtype=np.int64)
         self.slow_span = np.array([(f.at, f.at + f.duration, f.slow_ms) for n, f in slow for _ in n]).reshape(-1, 3)
-        self.route(((topology.active, 1.0),))
+        self.route(Route(((topology.active, 1.0),)))
         running = topology.active.indices()
         self._land(running, PREVIOUS, np.zeros(len(running)))
 
@@ -91,6 +91,7 @@ class Population:
         if code == NONE:
             self.check_fails[nodes] = False
             self.crash_at[nodes] = np.inf
+            self.holds_previous[nodes] = False
         else:
             profile = self.profiles[code]
             self.check_fails[nodes] = self._coin(profile.health_check_failure_rate, len(nodes))
@@ -140,14 +141,10 @@ class Population:
         return health.check(len(idx), policy, attempt)
 
     # --- traffic -----------------------------------------------------------------
-    def route(self, pools: tuple[tuple[NodeSet, float], ...]) -> None:
+    def route(self, route: Route) -> None:
         """Split traffic across pools by weight, and evenly across each pool's nodes."""
-        self.weight[:] = 0.0
+        self.weight = route.weights(len(self.weight))
         self._mix = None
-        total = sum(w for _, w in pools)
-        for nodes, w in pools:
-            if len(nodes):
-                self.weight[nodes.indices()] += w / total / len(nodes)
 
     def traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
         """Sample the traffic of ``[t0, t1)`` per version: the load balancer spreads the

@@ -48,4 +48,5 @@ def blue_green(r: Rollout) -> Steps:
             yield Deploy(green, None)
             return outcome
     yield Deploy(blue, None)
-    return succeeded(r, len(green), missed(report), " (green); traffic switched from blue")
+    return succeeded(r, len(green), missed(report), " (green); traffic switched from blue",
+                     stay="idle (the switch spreads their traffic over the others)")

@@ -107,12 +107,14 @@ def missed(report: DeployReport) -> int:
     return report.unreachable + report.failed
 
 
-def succeeded(r: Rollout, nodes: int, left: int, how: str = "") -> Outcome:
-    """The success outcome, honest about nodes that stayed on the previous module."""
+def succeeded(r: Rollout, nodes: int, left: int, how: str = "", *, stay: str = "") -> Outcome:
+    """The success outcome, honest about nodes the new module did not reach (they stay
+    on the previous module, or ``stay`` says where)."""
     if not left:
         return Outcome("Succeeded", f"All {nodes:,} nodes run {r.module_id}{how}")
     return Outcome("Succeeded", f"{nodes - left:,} of {nodes:,} nodes run {r.module_id}{how}; "
-                                f"{left:,} were unreachable or failed to load it and stay on {r.previous_id}")
+                                f"{left:,} were unreachable or failed to load it and stay "
+                                f"{stay or 'on ' + r.previous_id}")
 
 
 def progress(percent: float, **detail: Any) -> Report:

@@ -134,11 +134,16 @@ def test_merge_of_empty_windows_has_zero_mean():
     assert merge(empty, empty).latency_mean_ms == 0.0
 
 
-def test_merge_caps_latency_samples():
+def test_merge_caps_latency_samples_keeping_every_window_in_proportion():
     a = traffic(samples=(1.0,) * SAMPLE_CAP)
     m = merge(a, traffic(samples=(2.0,) * 10))
     assert len(m.latency_samples) == SAMPLE_CAP
-    assert set(m.latency_samples) == {1.0}
+    assert m.latency_samples.count(2.0) == 10  # a later window is never dropped for an earlier one
+    # two full windows with the same requests keep half each, in order
+    m = merge(a, traffic(samples=(2.0,) * SAMPLE_CAP))
+    assert len(m.latency_samples) == SAMPLE_CAP
+    assert m.latency_samples.count(1.0) == m.latency_samples.count(2.0) == SAMPLE_CAP // 2
+    assert m.latency_samples[0] == 1.0 and m.latency_samples[-1] == 2.0
 
 
 # judge

@@ -318,3 +318,13 @@ def test_bad_input_validate_exits_2_with_one_line(tmp_path: Path, name: str, tex
 
 def test_bad_input_count():
     assert len(BAD_INPUT) >= 15
+
+
+def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    out = blocker / "result.json"  # a folder that is a file
+    result = CliRunner().invoke(main, ["run", str(SCENARIOS / "canary.yaml"), "--out", str(out)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"hotswap: {out}: cannot write: ") and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing half-written

@@ -55,3 +55,14 @@ def test_real_fleet_options_are_refused_on_the_simulator():
         assert result.exit_code == 2, option
         assert result.stderr == f"hotswap: {option} applies to --backend real only\n"
         assert result.stdout == ""
+
+
+def test_a_previous_module_that_cannot_run_is_bad_input(tmp_path):
+    path = tmp_path / "prev.yaml"
+    text = (SCENARIOS / "canary.yaml").read_text()
+    previous = "  image-processor-v1.1.0:\n"
+    path.write_text(text.replace(previous, previous + "    variant: invalid-bytes\n"))
+    result = invoke(str(path), "--backend", "real")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (f"hotswap: {path}: modules.image-processor-v1.1.0.variant: the previous module must run "
+                             "on the fleet; invalid-bytes cannot\n")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hotswap.effects import HealthPolicy
+from hotswap.effects import HealthPolicy, Route
 from hotswap.ledger import Ledger
 from hotswap.rollout import topology
 from hotswap.scenario.model import Scenario
@@ -100,7 +100,7 @@ def test_route_weights_split_traffic():
     pop, layout, _ = population(n=100)
     _report, pending = pop.deploy(layout.active.head(10), "new", 0.0)
     pop.apply(pending)
-    pop.route(((layout.active - layout.active.head(10), 80.0), (layout.active.head(10), 20.0)))
+    pop.route(Route(((layout.active - layout.active.head(10), 80.0), (layout.active.head(10), 20.0))))
     m = pop.traffic(10.0, 1010.0)
     share = m["new"].requests / (m["new"].requests + m["old"].requests)
     assert share == pytest.approx(0.2, abs=0.01)
