@@ -111,7 +111,8 @@ def _thin(a: VersionMetrics, b: VersionMetrics) -> tuple[float, ...]:
 def _stride(samples: tuple[float, ...], keep: int) -> tuple[float, ...]:
     if keep >= len(samples):
         return samples
-    return tuple(samples[int(i * len(samples) / keep)] for i in range(keep)) if keep else ()
+    picked = np.asarray(samples)[(np.arange(keep) * len(samples)) // keep]
+    return tuple(picked.tolist())
 
 
 @dataclass(frozen=True)
