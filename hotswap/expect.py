@@ -28,7 +28,6 @@ from hotswap.figures import FIGURES, figure
 EXTRA_FIGURES = ("totalTimeSeconds", "capacity.peakNodes", "capacity.overheadPercent",
                  "finalState.newModuleNodes", "finalState.previousModuleNodes")
 STATISTICS = ("mean", "min", "max", "p5", "p50", "p95", "p99")
-RESERVED = ("runs", "outcome", "outcomeRate", "backend")
 
 
 class ExpectError(ValueError):

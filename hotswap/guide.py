@@ -51,15 +51,6 @@ MATRIX: dict[str, dict[str, str]] = {
                    "ABTesting": "Low"},
 }
 
-# what each strategy's own section says ("Performance Characteristics", "Risk Level")
-SECTIONS: dict[str, dict[str, str]] = {
-    "Canary": {"deploy": "15-30 minutes", "risk": "Low"},
-    "BlueGreen": {"deploy": "2-5 minutes", "risk": "Medium"},
-    "Rolling": {"deploy": "10-20 minutes", "risk": "Low"},
-    "Regional": {"deploy": "30-60 minutes", "risk": "Very Low"},
-    "ABTesting": {"deploy": "2 hours", "risk": "Low"},
-}
-
 # ordinal words of the matrix, from least to most
 SCALES = {
     "Deployment Speed": ("Very Slow", "Slow", "Medium", "Fast"),

@@ -261,8 +261,8 @@ def build(folder: Path, *, runs: int, seed: int, jobs: int | None = None,
     gate_table = gates.measure(runs, seed, sizes=gate_sizes, jobs=jobs, progress=progress)
     frame.to_csv(plots_folder / "runs.csv", index=False)
     gate_table.to_csv(plots_folder / "gates.csv", index=False)
-    by_size = {f"{sizes[0]}": frame[frame["condition"].str.endswith(f" {sizes[0]}")].copy()}
-    data = by_size[f"{sizes[0]}"].assign(condition=lambda f: f["condition"].str.split().str[0])
+    small = frame[frame["condition"].str.endswith(f" {sizes[0]}")]
+    data = small.assign(condition=small["condition"].str.split().str[0])
     pictures = [plots.cdf(data, "deployTimeSeconds", "healthy", plots_folder / "deploy-time-cdf.png",
                           f"Deploy time, healthy module, {sizes[0]} nodes"),
                 plots.cdf(data, "rollbackTimeSeconds", "faulty", plots_folder / "rollback-time-cdf.png",

@@ -16,8 +16,6 @@ from pydantic import Field, field_validator
 
 from hotswap.scenario.fields import Count, Model, Percent, Seconds
 
-METRICS = ("error_rate", "crash_rate", "avg_latency_ms", "p95_latency_ms", "p99_latency_ms",
-           "memory_mb")
 Metric = Literal["error_rate", "crash_rate", "avg_latency_ms", "p95_latency_ms",
                  "p99_latency_ms", "memory_mb"]
 
