@@ -31,16 +31,16 @@ from runtime.fleet import Fleet
 from runtime.traffic import Traffic
 
 NODES = 16
-VERSIONS = {"image-processor-v1.1.0": "v1.1.0", "image-processor-v1.2.0": "v1.2.0",
-            "image-processor-v1.2.1": "v1.2.0"}
+VERSIONS = {"image-processor-v1.1.0": "v1.1.0", "image-processor-v1.2.0": "v1.2.0", "image-processor-v1.2.1": "v1.2.0"}
 HEALTHY = {"hc_fail_ppm": 0, "crash_ppm": 0, "error_ppm": 0}
 
 
 def artifacts(folder: Path, work: int) -> dict[str, Artifact]:
     eng = engine.engine()
-    return {m: artifact(eng, m, v, folder, {**HEALTHY, "work_permille": work},
-                        module=wasmtime.Module(eng, source(v)))
-            for m, v in VERSIONS.items()}
+    return {
+        m: artifact(eng, m, v, folder, {**HEALTHY, "work_permille": work}, module=wasmtime.Module(eng, source(v)))
+        for m, v in VERSIONS.items()
+    }
 
 
 def pct(values: list[float], q: float) -> float:
@@ -149,16 +149,21 @@ def main() -> None:
         rate, trips, light_failed = throughput(light, 40_000, 5.0)
     ratio = statistics.median(restarts) / statistics.median(swaps)
     print(f"hot swap        p50={pct(swaps, 50):.2f} ms  p99={pct(swaps, 99):.2f} ms  (n={len(swaps)})")
-    print(f"restart         p50={statistics.median(restarts):.1f} ms  (n={len(restarts)})  "
-          f"swap_speedup={ratio:.0f}x")
+    print(f"restart         p50={statistics.median(restarts):.1f} ms  (n={len(restarts)})  swap_speedup={ratio:.0f}x")
     print(f"rollback x{NODES}    p50={pct(rollbacks, 50):.2f} ms  max={max(rollbacks):.2f} ms  (n={len(rollbacks)})")
-    print(f"router light    {rate:,.0f} invocations/s  round trip p50={pct(trips, 50):.2f} ms "
-          f"p99={pct(trips, 99):.2f} ms  failed={light_failed}  (2 KiB requests, target 40,000/s)")
-    print(f"router scenario {scenario_rate:,.0f} invocations/s  round trip p50={pct(scenario_trips, 50):.2f} ms "
-          f"p99={pct(scenario_trips, 99):.2f} ms  (8 x 16 KiB requests, target 4,000/s)")
+    print(
+        f"router light    {rate:,.0f} invocations/s  round trip p50={pct(trips, 50):.2f} ms "
+        f"p99={pct(trips, 99):.2f} ms  failed={light_failed}  (2 KiB requests, target 40,000/s)"
+    )
+    print(
+        f"router scenario {scenario_rate:,.0f} invocations/s  round trip p50={pct(scenario_trips, 50):.2f} ms "
+        f"p99={pct(scenario_trips, 99):.2f} ms  (8 x 16 KiB requests, target 4,000/s)"
+    )
     print(f"swaps under load  100 swaps, {loaded:,} requests, failed={failed}")
-    print(f"swap_p50_ms={pct(swaps, 50):.2f} swap_speedup={ratio:.0f} rollback16_ms={pct(rollbacks, 50):.2f} "
-          f"invocations_per_s={rate:.0f} router_p99_ms={pct(trips, 99):.2f} failed_during_swaps={failed}")
+    print(
+        f"swap_p50_ms={pct(swaps, 50):.2f} swap_speedup={ratio:.0f} rollback16_ms={pct(rollbacks, 50):.2f} "
+        f"invocations_per_s={rate:.0f} router_p99_ms={pct(trips, 99):.2f} failed_during_swaps={failed}"
+    )
 
 
 if __name__ == "__main__":

@@ -32,13 +32,18 @@ REGIONS = 8
 
 def scenario(nodes: int) -> Scenario:
     regions = [{"name": f"region-{i}", "nodes": nodes // REGIONS} for i in range(REGIONS)]
-    return Scenario.model_validate({
-        "name": f"canary-{nodes}",
-        "previousModuleId": "image-processor-v1.1.0",
-        "fleet": {"regions": regions, "trafficPerNode": 20, "nodeFailures": {"perNodeYear": 0.1}},
-        "deployment": {"moduleId": "image-processor-v1.2.0", "strategy": "Canary",
-                       "strategyConfig": {"stages": list(STAGES), "evaluationPeriod": "PT5M"}},
-    })
+    return Scenario.model_validate(
+        {
+            "name": f"canary-{nodes}",
+            "previousModuleId": "image-processor-v1.1.0",
+            "fleet": {"regions": regions, "trafficPerNode": 20, "nodeFailures": {"perNodeYear": 0.1}},
+            "deployment": {
+                "moduleId": "image-processor-v1.2.0",
+                "strategy": "Canary",
+                "strategyConfig": {"stages": list(STAGES), "evaluationPeriod": "PT5M"},
+            },
+        }
+    )
 
 
 def floor(nodes: int, seed: int) -> None:

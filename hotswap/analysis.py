@@ -39,8 +39,9 @@ def gate(report: HealthReport, policy: HealthPolicy) -> Verdict:
     if report.checked and judged == 0:
         return Verdict(False, f"none of {report.checked} nodes answered the health check")
     percent = 100 * failing / judged if judged else 0.0
-    detail = (f"{report.unhealthy} of {report.checked} nodes unhealthy"
-              + (f", {report.unreachable} unreachable" if report.unreachable else ""))
+    detail = f"{report.unhealthy} of {report.checked} nodes unhealthy" + (
+        f", {report.unreachable} unreachable" if report.unreachable else ""
+    )
     if failing and percent > policy.max_unhealthy_percent:
         return Verdict(False, f"{detail} ({percent:.3g}% > {policy.max_unhealthy_percent:g}% allowed)")
     return Verdict(True, detail)
@@ -84,8 +85,7 @@ def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
     if a is None:
         return b
     requests = a.requests + b.requests
-    mean = ((a.latency_mean_ms * a.requests + b.latency_mean_ms * b.requests) / requests
-            if requests else 0.0)
+    mean = (a.latency_mean_ms * a.requests + b.latency_mean_ms * b.requests) / requests if requests else 0.0
     return VersionMetrics(
         nodes=b.nodes,
         requests=requests,
@@ -110,8 +110,9 @@ class Judgement:
     reason: str
 
 
-def judge(a: VersionMetrics, b: VersionMetrics, criteria: WinnerCriteria, *,
-          minimum_sample_size: int, confidence: float) -> Judgement:
+def judge(
+    a: VersionMetrics, b: VersionMetrics, criteria: WinnerCriteria, *, minimum_sample_size: int, confidence: float
+) -> Judgement:
     """Decide an A/B experiment on ``criteria.metric``.
 
     B (or A) wins only when its improvement reaches ``threshold`` percent *and* the
@@ -119,17 +120,19 @@ def judge(a: VersionMetrics, b: VersionMetrics, criteria: WinnerCriteria, *,
     requests on either side, or a difference short of either bar, is Inconclusive.
     """
     if min(a.requests, b.requests) < minimum_sample_size:
-        return Judgement("Inconclusive",
-                         f"{min(a.requests, b.requests)} samples, fewer than minimumSampleSize "
-                         f"{minimum_sample_size}")
+        return Judgement(
+            "Inconclusive", f"{min(a.requests, b.requests)} samples, fewer than minimumSampleSize {minimum_sample_size}"
+        )
     va, vb = metric(a, criteria.metric), metric(b, criteria.metric)
     if va is None or vb is None:
         return Judgement("Inconclusive", f"no {criteria.metric} measured")
     sign = 1 if criteria.comparison == "lower_is_better" else -1
     improvement = sign * (va - vb) / va * 100 if va else (0.0 if va == vb else sign * -math.inf)
     p = _p_value(a, b, criteria.metric)
-    said = (f"{criteria.metric} A {va:.4g} vs B {vb:.4g}: B better by {improvement:.3g}% "
-            f"(threshold {criteria.threshold:g}%), p={p:.3g}")
+    said = (
+        f"{criteria.metric} A {va:.4g} vs B {vb:.4g}: B better by {improvement:.3g}% "
+        f"(threshold {criteria.threshold:g}%), p={p:.3g}"
+    )
     if p > 1 - confidence:
         return Judgement("Inconclusive", f"{said}, not significant at {confidence:g}")
     if improvement >= criteria.threshold:
@@ -148,11 +151,12 @@ def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
             return 1.0
         return float(stats.mannwhitneyu(a.latency_samples, b.latency_samples).pvalue)
     if name == "error_rate":
-        table = [[a.failed_requests, a.requests - a.failed_requests],
-                 [b.failed_requests, b.requests - b.failed_requests]]
+        table = [
+            [a.failed_requests, a.requests - a.failed_requests],
+            [b.failed_requests, b.requests - b.failed_requests],
+        ]
     elif name == "crash_rate":
-        table = [[a.crashed_nodes, a.nodes - a.crashed_nodes],
-                 [b.crashed_nodes, b.nodes - b.crashed_nodes]]
+        table = [[a.crashed_nodes, a.nodes - a.crashed_nodes], [b.crashed_nodes, b.nodes - b.crashed_nodes]]
     else:
         return 0.0
     return float(stats.fisher_exact(table).pvalue)

@@ -73,14 +73,21 @@ def prepare(path: Path, *, compare_baseline: bool = True) -> tuple[Scenario, dic
     return scenario, (_read_baseline(stored) if compare_baseline and stored.exists() else None)
 
 
-def check(path: Path, scenario: Scenario, stored: dict[str, Any] | None, *, backend: str | None = None,
-          tolerance: float = 0.05, jobs: int | None = None, options: dict[str, Any] | None = None) -> Checked:
+def check(
+    path: Path,
+    scenario: Scenario,
+    stored: dict[str, Any] | None,
+    *,
+    backend: str | None = None,
+    tolerance: float = 0.05,
+    jobs: int | None = None,
+    options: dict[str, Any] | None = None,
+) -> Checked:
     """Run one scenario's expectations, and compare with its baseline when given one."""
     assert scenario.expect is not None
     wanted = expect.parse(scenario.expect)
     chosen = backend or wanted.backend or "sim"
-    runs = runner.run(scenario, backend_name=chosen, seed=scenario.seed, runs=wanted.runs, jobs=jobs,
-                      options=options)
+    runs = runner.run(scenario, backend_name=chosen, seed=scenario.seed, runs=wanted.runs, jobs=jobs, options=options)
     checked = Checked(path, runs, expect.judge(wanted, runs), baseline(runs, chosen))
     if stored is not None:
         checked.verdicts += compare(stored, checked.baseline, tolerance)
@@ -106,9 +113,13 @@ def baseline(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
             figures[f"{name}.mean"] = round(stats["mean"], 6)
             figures[f"{name}.p95"] = round(stats["p95"], 6)
     outcomes = sorted({r["outcome"] for r in runs})
-    return {"backend": backend, "runs": len(runs), "seeds": [runs[0]["seed"], runs[-1]["seed"]],
-            "figures": figures,
-            "outcomeRates": {o: round(sum(r["outcome"] == o for r in runs) / len(runs), 6) for o in outcomes}}
+    return {
+        "backend": backend,
+        "runs": len(runs),
+        "seeds": [runs[0]["seed"], runs[-1]["seed"]],
+        "figures": figures,
+        "outcomeRates": {o: round(sum(r["outcome"] == o for r in runs) / len(runs), 6) for o in outcomes},
+    }
 
 
 def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[expect.Verdict]:
@@ -117,8 +128,11 @@ def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[
     same = {k: old.get(k) for k in ("backend", "runs", "seeds")}
     now = {k: new[k] for k in same}
     if same != now:
-        return [expect.Verdict("baseline", False, f"runs {now}", f"runs {same}: update the baseline "
-                                                                  "(hotswap check --update-baseline)")]
+        return [
+            expect.Verdict(
+                "baseline", False, f"runs {now}", f"runs {same}: update the baseline (hotswap check --update-baseline)"
+            )
+        ]
     out = []
     for name, before in old["figures"].items():
         now = new["figures"].get(name)
@@ -127,16 +141,31 @@ def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[
             continue
         limit = before + max(abs(before) * tolerance, 1e-6)
         if now > limit:
-            out.append(expect.Verdict(f"baseline {name}", False, f"{now:.6g}",
-                                      f"at most {limit:.6g} (baseline {before:.6g} + {tolerance:.0%})"))
+            out.append(
+                expect.Verdict(
+                    f"baseline {name}",
+                    False,
+                    f"{now:.6g}",
+                    f"at most {limit:.6g} (baseline {before:.6g} + {tolerance:.0%})",
+                )
+            )
     for status in sorted(set(old["outcomeRates"]) | set(new["outcomeRates"])):
         before, now = old["outcomeRates"].get(status, 0.0), new["outcomeRates"].get(status, 0.0)
         if not math.isclose(before, now, abs_tol=tolerance):
-            out.append(expect.Verdict(f"baseline outcomeRate.{status}", False, f"{now:.3g}",
-                                      f"{before:.3g} ± {tolerance:g} (baseline)"))
+            out.append(
+                expect.Verdict(
+                    f"baseline outcomeRate.{status}", False, f"{now:.3g}", f"{before:.3g} ± {tolerance:g} (baseline)"
+                )
+            )
     if not out:
-        out.append(expect.Verdict("baseline", True, f"{len(old['figures'])} figures within {tolerance:.0%}",
-                                  "no figure worse than the baseline"))
+        out.append(
+            expect.Verdict(
+                "baseline",
+                True,
+                f"{len(old['figures'])} figures within {tolerance:.0%}",
+                "no figure worse than the baseline",
+            )
+        )
     return out
 
 
@@ -165,13 +194,16 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 def report_lines(checked: Checked) -> list[str]:
     """One line for the scenario, and one per failed expectation with its seeds."""
     failed = [v for v in checked.verdicts if not v.passed]
-    lines = [f"{'FAIL' if failed else 'PASS'}  {checked.path}  "
-             f"({len(checked.runs)} runs, {len(checked.verdicts)} checks)"]
+    lines = [
+        f"{'FAIL' if failed else 'PASS'}  {checked.path}  ({len(checked.runs)} runs, {len(checked.verdicts)} checks)"
+    ]
     for v in failed:
         seeds = ""
         if v.seeds:
             more = f" (+{len(v.seeds) - 5} more)" if len(v.seeds) > 5 else ""
-            seeds = (f"; breaking seeds {', '.join(str(s) for s in v.seeds[:5])}{more}; "
-                     f"replay: hotswap run {checked.path} --seed {v.seeds[0]}")
+            seeds = (
+                f"; breaking seeds {', '.join(str(s) for s in v.seeds[:5])}{more}; "
+                f"replay: hotswap run {checked.path} --seed {v.seeds[0]}"
+            )
         lines.append(f"      {v.what}: measured {v.measured}, expected {v.demanded}{seeds}")
     return lines

@@ -51,20 +51,35 @@ def main() -> None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--backend", type=click.Choice(sorted(runner.BACKENDS)), default="sim", show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
-@click.option("--runs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Seeded replications: seed, seed+1, ...")
+@click.option(
+    "--runs", type=click.IntRange(min=1), default=1, show_default=True, help="Seeded replications: seed, seed+1, ..."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
 @click.option("--nodes", type=click.IntRange(min=1), help="Real fleet: active workers [default: 16].")
-@click.option("--time-scale", type=click.FloatRange(min=1), help="Real fleet: waits run this many times faster "
-              "[default: 300].")
+@click.option(
+    "--time-scale", type=click.FloatRange(min=1), help="Real fleet: waits run this many times faster [default: 300]."
+)
 @click.option("--rate", type=click.FloatRange(min=1), help="Real fleet: requests per second [default: 2000].")
-@click.option("--progress/--no-progress", default=None, help="Real fleet: live progress on stderr "
-              "[default: when stderr is a terminal].")
-def run(scenario: Path, backend: str, seed: int | None, runs: int, fmt: str, out: Path | None,
-        jobs: int | None, nodes: int | None, time_scale: float | None, rate: float | None,
-        progress: bool | None) -> None:
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Real fleet: live progress on stderr [default: when stderr is a terminal].",
+)
+def run(
+    scenario: Path,
+    backend: str,
+    seed: int | None,
+    runs: int,
+    fmt: str,
+    out: Path | None,
+    jobs: int | None,
+    nodes: int | None,
+    time_scale: float | None,
+    rate: float | None,
+    progress: bool | None,
+) -> None:
     """Run SCENARIO's deployment and report deploy time, rollback time and blast radius."""
     try:
         loaded = load(scenario)
@@ -131,16 +146,29 @@ def validate(files: tuple[Path, ...]) -> None:
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(sorted(runner.BACKENDS)),
-              help="Run on this backend [default: each file's expect.backend, else sim].")
-@click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write JUnit XML here.")
+@click.option(
+    "--backend",
+    type=click.Choice(sorted(runner.BACKENDS)),
+    help="Run on this backend [default: each file's expect.backend, else sim].",
+)
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
 @click.option("--update-baseline", is_flag=True, help="Record the figures as each scenario's baseline.")
-@click.option("--tolerance", type=click.FloatRange(min=0), default=0.05, show_default=True,
-              help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=0.05,
+    show_default=True,
+    help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.",
+)
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
-def check_(paths: tuple[Path, ...], backend: str | None, junit_path: Path | None, update_baseline: bool,
-           tolerance: float, jobs: int | None) -> None:
+def check_(
+    paths: tuple[Path, ...],
+    backend: str | None,
+    junit_path: Path | None,
+    update_baseline: bool,
+    tolerance: float,
+    jobs: int | None,
+) -> None:
     """Check the expectations of the scenario files in PATHS (files or folders, default
     scenarios/). Exit 0 when all hold, 1 when any fails, 2 on unusable input."""
     from hotswap import check, junit
@@ -189,16 +217,25 @@ class _Steps:
 
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--strategies", default="all", show_default=True,
-              help="Comma-separated strategies to compare on the first scenario's fleet, or 'all'; "
-                   "with several scenario files, each file is compared as written.")
+@click.option(
+    "--strategies",
+    default="all",
+    show_default=True,
+    help="Comma-separated strategies to compare on the first scenario's fleet, or 'all'; "
+    "with several scenario files, each file is compared as written.",
+)
 @click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Folder for the data, plots and report.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder for the data, plots and report.",
+)
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
-def compare(scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int | None, out: Path,
-            jobs: int | None) -> None:
+def compare(
+    scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int | None, out: Path, jobs: int | None
+) -> None:
     """Compare strategies (or scenario files) over many runs: deploy time, rollback time
     and blast radius, with plots and data."""
     from hotswap import compare as comparing
@@ -225,10 +262,12 @@ def compare(scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int |
     finally:
         step.close()
     fleet = loaded[0].fleet
-    intro = (f"{runs} runs per case (seeds {first}..{first + runs - 1}) on {sum(r.nodes for r in fleet.regions):,} "
-             f"nodes in {len(fleet.regions)} regions; each strategy with the guide's example configuration "
-             "(the scenario's own for its strategy). Faulty: the scenario's module profile, or one that passes "
-             "health checks while 12% of its requests fail. Blue-green runs with as many idle nodes as active ones.")
+    intro = (
+        f"{runs} runs per case (seeds {first}..{first + runs - 1}) on {sum(r.nodes for r in fleet.regions):,} "
+        f"nodes in {len(fleet.regions)} regions; each strategy with the guide's example configuration "
+        "(the scenario's own for its strategy). Faulty: the scenario's module profile, or one that passes "
+        "health checks while 12% of its requests fail. Blue-green runs with as many idle nodes as active ones."
+    )
     written = comparison_report.write(out, title, intro, frame, comparing.summary(frame), records)
     click.echo(f"wrote {len(written)} files to {out}/ (report.md, report.html, runs.csv, runs.parquet, ...)")
 
@@ -239,12 +278,21 @@ def report() -> None:
 
 
 @report.command("strategy-table")
-@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Runs per case on the guide's fleet (a tenth on the larger fleets).")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Runs per case on the guide's fleet (a tenth on the larger fleets).",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True)
-@click.option("--real/--no-real", default=False, show_default=True,
-              help="Add a column measured on the real fleet of wasmtime workers (wall-clock, not reproducible).")
+@click.option(
+    "--real/--no-real",
+    default=False,
+    show_default=True,
+    help="Add a column measured on the real fleet of wasmtime workers (wall-clock, not reproducible).",
+)
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
 def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None) -> None:
     """Check the guide's strategy table and comparison matrix: writes

@@ -21,8 +21,17 @@ from hotswap.scenario import Scenario
 
 FAULTS = ("healthCheckFailureRate", "deployFailureRate", "crashRate")
 DEFAULT_FAULT = {"errorRate": 0.12}
-COLUMNS = ("label", "strategy", "condition", "seed", "outcome", "reason", "totalTimeSeconds",
-           "capacity.overheadPercent", *FIGURES)
+COLUMNS = (
+    "label",
+    "strategy",
+    "condition",
+    "seed",
+    "outcome",
+    "reason",
+    "totalTimeSeconds",
+    "capacity.overheadPercent",
+    *FIGURES,
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,9 @@ def with_strategy(scenario: Scenario, strategy: str, candidate: dict[str, Any] |
     deployment = data["deployment"]
     if strategy != scenario.deployment.strategy:
         config = guide.CONFIGS[strategy]
-        deployment.update(strategy=strategy, deploymentId=config["deploymentId"],
-                          strategyConfig=dict(config["strategyConfig"]))
+        deployment.update(
+            strategy=strategy, deploymentId=config["deploymentId"], strategyConfig=dict(config["strategyConfig"])
+        )
         names = {r["name"] for r in data["fleet"]["regions"]}
         order = deployment["strategyConfig"].get("regionOrder")
         if order and set(order) != names:
@@ -65,12 +75,16 @@ def cases(scenario: Scenario, strategies: list[str]) -> list[Case]:
     profile = scenario.profile(module).model_dump(by_alias=True, exclude_none=True)
     healthy = {k: v for k, v in profile.items() if k not in (*FAULTS, "errorRate")}
     bad = profile if faulty(profile) else {**profile, **DEFAULT_FAULT}
-    return [Case(f"{s} {c}", s, c, with_strategy(scenario, s, p))
-            for s in strategies for c, p in (("healthy", healthy), ("faulty", bad))]
+    return [
+        Case(f"{s} {c}", s, c, with_strategy(scenario, s, p))
+        for s in strategies
+        for c, p in (("healthy", healthy), ("faulty", bad))
+    ]
 
 
-def run(items: list[Case], *, runs: int, seed: int, jobs: int | None = None,
-        progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
+def run(
+    items: list[Case], *, runs: int, seed: int, jobs: int | None = None, progress: Callable[[str], None] | None = None
+) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
     """Rows of every run of every case, and the full records by case label."""
     rows, records = [], {}
     for case in items:
@@ -79,11 +93,19 @@ def run(items: list[Case], *, runs: int, seed: int, jobs: int | None = None,
         done = runner.run(case.scenario, seed=seed, runs=runs, jobs=jobs)
         records[case.label] = done
         for r in done:
-            rows.append({"label": case.label, "strategy": case.strategy, "condition": case.condition,
-                         "seed": r["seed"], "outcome": r["outcome"], "reason": r["reason"],
-                         "totalTimeSeconds": r["totalTimeSeconds"],
-                         "capacity.overheadPercent": figure(r, "capacity.overheadPercent"),
-                         **{name: figure(r, name) for name in FIGURES}})
+            rows.append(
+                {
+                    "label": case.label,
+                    "strategy": case.strategy,
+                    "condition": case.condition,
+                    "seed": r["seed"],
+                    "outcome": r["outcome"],
+                    "reason": r["reason"],
+                    "totalTimeSeconds": r["totalTimeSeconds"],
+                    "capacity.overheadPercent": figure(r, "capacity.overheadPercent"),
+                    **{name: figure(r, name) for name in FIGURES},
+                }
+            )
     return pd.DataFrame(rows, columns=list(COLUMNS)), records
 
 

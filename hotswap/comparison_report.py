@@ -10,9 +10,14 @@ import pandas as pd
 from hotswap import document, plots
 from hotswap.document import Heading, Image, Para, Table
 
-FIGURE_LABELS = {"deployTimeSeconds": "deploy s", "rollbackTimeSeconds": "rollback s",
-                 "blastRadius.nodesPercent": "nodes %", "blastRadius.requests": "requests",
-                 "blastRadius.failedRequests": "failed", "blastRadius.nodeSeconds": "node-s"}
+FIGURE_LABELS = {
+    "deployTimeSeconds": "deploy s",
+    "rollbackTimeSeconds": "rollback s",
+    "blastRadius.nodesPercent": "nodes %",
+    "blastRadius.requests": "requests",
+    "blastRadius.failedRequests": "failed",
+    "blastRadius.nodeSeconds": "node-s",
+}
 
 
 def number(value: Any) -> str:
@@ -32,40 +37,57 @@ def table(summary: pd.DataFrame) -> Table:
             if row.get(f"{name}.p50") is None or pd.isna(row.get(f"{name}.p50")):
                 cells.append("-")
                 continue
-            cells.append(f"{number(row[f'{name}.p50'])} [{number(row[f'{name}.p5'])}-{number(row[f'{name}.p95'])}]"
-                         f" mean {number(row[f'{name}.mean'])} CI {row.get(f'{name}.ci95', '-')}")
+            cells.append(
+                f"{number(row[f'{name}.p50'])} [{number(row[f'{name}.p5'])}-{number(row[f'{name}.p95'])}]"
+                f" mean {number(row[f'{name}.mean'])} CI {row.get(f'{name}.ci95', '-')}"
+            )
         cells.append(number(row.get("capacity.overheadPercent.mean")))
         rows.append(cells)
     return Table(headers, rows)
 
 
-def write(folder: Path, title: str, intro: str, frame: pd.DataFrame, summary: pd.DataFrame,
-          records: dict[str, list[dict[str, Any]]]) -> list[Path]:
+def write(
+    folder: Path,
+    title: str,
+    intro: str,
+    frame: pd.DataFrame,
+    summary: pd.DataFrame,
+    records: dict[str, list[dict[str, Any]]],
+) -> list[Path]:
     """Write everything into ``folder``; the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_csv(folder / "runs.csv", index=False)
     frame.to_parquet(folder / "runs.parquet", index=False)
     summary.to_csv(folder / "summary.csv", index=False)
     pictures = [
-        plots.cdf(frame, "deployTimeSeconds", "healthy", folder / "deploy-time-cdf.png",
-                  "Deploy time, healthy module"),
-        plots.cdf(frame, "rollbackTimeSeconds", "faulty", folder / "rollback-time-cdf.png",
-                  "Rollback time, faulty module"),
+        plots.cdf(frame, "deployTimeSeconds", "healthy", folder / "deploy-time-cdf.png", "Deploy time, healthy module"),
+        plots.cdf(
+            frame, "rollbackTimeSeconds", "faulty", folder / "rollback-time-cdf.png", "Rollback time, faulty module"
+        ),
         plots.blast(frame, folder / "blast-radius.png"),
-        plots.timelines({label: plots.representative(runs) for label, runs in records.items()
-                         if label.endswith("healthy")}, folder / "timeline-healthy.png"),
-        plots.timelines({label: plots.representative(runs) for label, runs in records.items()
-                         if label.endswith("faulty")}, folder / "timeline-faulty.png"),
+        plots.timelines(
+            {label: plots.representative(runs) for label, runs in records.items() if label.endswith("healthy")},
+            folder / "timeline-healthy.png",
+        ),
+        plots.timelines(
+            {label: plots.representative(runs) for label, runs in records.items() if label.endswith("faulty")},
+            folder / "timeline-faulty.png",
+        ),
     ]
-    captions = ["CDF of deploy time per strategy (healthy module)",
-                "CDF of rollback time per strategy (faulty module)",
-                "Blast radius per strategy (faulty module)",
-                "Share of nodes and traffic on the new module, representative run (healthy)",
-                "Share of nodes and traffic on the new module, representative run (faulty)"]
+    captions = [
+        "CDF of deploy time per strategy (healthy module)",
+        "CDF of rollback time per strategy (faulty module)",
+        "Blast radius per strategy (faulty module)",
+        "Share of nodes and traffic on the new module, representative run (healthy)",
+        "Share of nodes and traffic on the new module, representative run (faulty)",
+    ]
     blocks: list[document.Block] = [
-        Heading(1, title), Para(intro),
-        Para("Each cell: p50 [p5-p95], the mean and the 95% confidence interval of the mean. "
-             "Data: `runs.csv` / `runs.parquet` (one row a run), `summary.csv`."),
+        Heading(1, title),
+        Para(intro),
+        Para(
+            "Each cell: p50 [p5-p95], the mean and the 95% confidence interval of the mean. "
+            "Data: `runs.csv` / `runs.parquet` (one row a run), `summary.csv`."
+        ),
         table(summary),
         *[Image(p, c) for p, c in zip(pictures, captions, strict=True)],
     ]

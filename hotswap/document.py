@@ -44,8 +44,12 @@ def markdown(blocks: list[Block], folder: Path) -> str:
             out.append(b.text)
         elif isinstance(b, Table):
             cells = [[c.replace("|", "\\|") for c in row] for row in (b.headers, *b.rows)]
-            out.append("\n".join(["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(b.headers)]
-                                 + ["| " + " | ".join(row) + " |" for row in cells[1:]]))
+            out.append(
+                "\n".join(
+                    ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(b.headers)]
+                    + ["| " + " | ".join(row) + " |" for row in cells[1:]]
+                )
+            )
         else:
             out.append(f"![{b.caption}]({b.path.relative_to(folder).as_posix()})\n\n*{b.caption}*")
     return "\n\n".join(out) + "\n"
@@ -72,12 +76,18 @@ def page(blocks: list[Block], title: str) -> str:
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         else:
             data = base64.b64encode(b.path.read_bytes()).decode()
-            body.append(f'<figure><img alt="{html.escape(b.caption)}" src="data:image/png;base64,{data}">'
-                        f"<figcaption>{html.escape(b.caption)}</figcaption></figure>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;"
-             "line-height:1.45}table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}"
-             "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}"
-             "th{background:#f3f3f3}img{max-width:100%}figcaption{font-size:.85rem;color:#555}"
-             "code{background:#f3f3f3;padding:0 .2rem}")
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            body.append(
+                f'<figure><img alt="{html.escape(b.caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
+            )
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;"
+        "line-height:1.45}table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}"
+        "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}"
+        "th{background:#f3f3f3}img{max-width:100%}figcaption{font-size:.85rem;color:#555}"
+        "code{background:#f3f3f3;padding:0 .2rem}"
+    )
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )

@@ -96,16 +96,28 @@ def describe(effect: Effect, result: Result) -> tuple[str, dict[str, Any]] | Non
     """The timeline entry for a carried-out effect (observations are summarised by the
     strategy's own ``Evaluated`` and ``TriggerFired`` milestones instead)."""
     if isinstance(effect, Deploy) and isinstance(result, DeployReport):
-        return "Deploy", {"module": effect.module_id, "nodes": result.requested,
-                          "updated": result.updated, "failed": result.failed,
-                          "unreachable": result.unreachable, "seconds": result.seconds}
+        return "Deploy", {
+            "module": effect.module_id,
+            "nodes": result.requested,
+            "updated": result.updated,
+            "failed": result.failed,
+            "unreachable": result.unreachable,
+            "seconds": result.seconds,
+        }
     if isinstance(effect, HealthCheck) and isinstance(result, HealthReport):
-        return "HealthCheck", {"module": effect.module_id, "nodes": result.checked,
-                               "healthy": result.healthy, "unhealthy": result.unhealthy,
-                               "unreachable": result.unreachable, "seconds": result.seconds}
+        return "HealthCheck", {
+            "module": effect.module_id,
+            "nodes": result.checked,
+            "healthy": result.healthy,
+            "unhealthy": result.unhealthy,
+            "unreachable": result.unreachable,
+            "seconds": result.seconds,
+        }
     if isinstance(effect, Route):
-        return "Route", {"pools": [{"nodes": len(n), "weight": w} for n, w in effect.pools],
-                         "seconds": getattr(result, "seconds", 0.0)}
+        return "Route", {
+            "pools": [{"nodes": len(n), "weight": w} for n, w in effect.pools],
+            "seconds": getattr(result, "seconds", 0.0),
+        }
     if isinstance(effect, Observe):
         return None
     raise TypeError(f"no timeline entry for {type(effect).__name__} with {type(result).__name__}")

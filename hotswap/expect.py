@@ -25,8 +25,13 @@ import numpy as np
 from hotswap.effects import Outcome
 from hotswap.figures import FIGURES, figure
 
-EXTRA_FIGURES = ("totalTimeSeconds", "capacity.peakNodes", "capacity.overheadPercent",
-                 "finalState.newModuleNodes", "finalState.previousModuleNodes")
+EXTRA_FIGURES = (
+    "totalTimeSeconds",
+    "capacity.peakNodes",
+    "capacity.overheadPercent",
+    "finalState.newModuleNodes",
+    "finalState.previousModuleNodes",
+)
 STATISTICS = ("mean", "min", "max", "p5", "p50", "p95", "p99")
 
 
@@ -107,8 +112,11 @@ def parse(raw: Any) -> Expectations:
         elif key in FIGURES or key in EXTRA_FIGURES:
             items.extend(_figure(key, value, where))
         else:
-            raise ExpectError(where, "unknown expectation; a figure such as deployTimeSeconds or "
-                                     "blastRadius.nodesPercent, or one of outcome, outcomeRate, runs, backend")
+            raise ExpectError(
+                where,
+                "unknown expectation; a figure such as deployTimeSeconds or "
+                "blastRadius.nodesPercent, or one of outcome, outcomeRate, runs, backend",
+            )
     if not items:
         raise ExpectError("expect", "expects nothing")
     return Expectations(runs, backend, tuple(items))
@@ -122,8 +130,9 @@ def _figure(name: str, value: Any, where: str) -> list[Expectation]:
     out = []
     for stat, bound in value.items():
         if stat not in STATISTICS:
-            raise ExpectError(f"{where}.{stat}", f"unknown statistic; one of {', '.join(STATISTICS)}, "
-                                                 "or a bound (max, min, between)")
+            raise ExpectError(
+                f"{where}.{stat}", f"unknown statistic; one of {', '.join(STATISTICS)}, or a bound (max, min, between)"
+            )
         out.append(Expectation(f"{name}.{stat}", _bound(bound, f"{where}.{stat}")))
     return out
 
@@ -180,9 +189,17 @@ def _judge(e: Expectation, runs: list[dict[str, Any]]) -> Verdict:
         outside = [max(v - e.bound.high, e.bound.low - v) for _, v in pairs]
         worst = pairs[int(np.argmax(outside))][1]  # the value farthest outside (or closest to leaving)
         return Verdict(e.what, not bad, f"{worst:.6g} at worst", str(e.bound), bad)
-    value = float(values.mean()) if stat == "mean" else (
-        float(values.min()) if stat == "min" else float(values.max()) if stat == "max"
-        else float(np.percentile(values, int(stat[1:]))))
+    value = (
+        float(values.mean())
+        if stat == "mean"
+        else (
+            float(values.min())
+            if stat == "min"
+            else float(values.max())
+            if stat == "max"
+            else float(np.percentile(values, int(stat[1:])))
+        )
+    )
     held = e.bound.holds(value)
     bad = () if held else tuple(s for s, v in pairs if not e.bound.holds(v))
     return Verdict(e.what, held, f"{value:.6g}", str(e.bound), bad)

@@ -8,9 +8,15 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-FIGURES = ("deployTimeSeconds", "rollbackTimeSeconds", "blastRadius.nodes",
-           "blastRadius.nodesPercent", "blastRadius.requests", "blastRadius.failedRequests",
-           "blastRadius.nodeSeconds")
+FIGURES = (
+    "deployTimeSeconds",
+    "rollbackTimeSeconds",
+    "blastRadius.nodes",
+    "blastRadius.nodesPercent",
+    "blastRadius.requests",
+    "blastRadius.failedRequests",
+    "blastRadius.nodeSeconds",
+)
 
 
 def figure(run: dict[str, Any], name: str) -> float | None:
@@ -32,5 +38,4 @@ def describe(values: list[float]) -> dict[str, Any]:
     else:
         half = 0.0
     p5, p50, p95 = (float(x) for x in np.percentile(a, [5, 50, 95]))
-    return {"n": len(a), "mean": mean, "p5": p5, "p50": p50, "p95": p95,
-            "ci95": [mean - half, mean + half]}
+    return {"n": len(a), "mean": mean, "p5": p5, "p50": p50, "p95": p95, "ci95": [mean - half, mean + half]}

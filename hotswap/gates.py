@@ -33,8 +33,9 @@ BATCH = "1%"  # rolling at every size: the guide's batches of 2 would take a mil
 
 def runs_at(size: int, runs: int) -> int:
     """Fewer runs on the largest fleets (a million-node run takes about a second)."""
-    return max(5, runs if size <= 1_000 else runs // 4 if size <= 10_000 else runs // 20 if size <= 100_000
-               else runs // 40)
+    return max(
+        5, runs if size <= 1_000 else runs // 4 if size <= 10_000 else runs // 20 if size <= 100_000 else runs // 40
+    )
 
 
 def scenario(strategy: str, size: int, gate: dict[str, Any], bad: bool) -> Scenario:
@@ -44,19 +45,33 @@ def scenario(strategy: str, size: int, gate: dict[str, Any], bad: bool) -> Scena
         config["batchSize"] = BATCH
     per = size // REGIONS
     idle = per if strategy == "BlueGreen" else 0
-    return Scenario.model_validate({
-        "name": f"gates-{strategy}-{size}",
-        "previousModuleId": "image-processor-v1.1.0",
-        "fleet": {"regions": [{"name": f"region-{i}", "nodes": per, "idleNodes": idle} for i in range(REGIONS)],
-                  "nodeFailures": {"perNodeYear": 0.1, "repairTime": "PT1H"}},
-        "modules": {"image-processor-v1.2.0": SUBTLE if bad else FASTER},
-        "deployment": {"moduleId": "image-processor-v1.2.0", "strategy": strategy, "strategyConfig": config,
-                       "healthCheck": gate},
-    })
+    return Scenario.model_validate(
+        {
+            "name": f"gates-{strategy}-{size}",
+            "previousModuleId": "image-processor-v1.1.0",
+            "fleet": {
+                "regions": [{"name": f"region-{i}", "nodes": per, "idleNodes": idle} for i in range(REGIONS)],
+                "nodeFailures": {"perNodeYear": 0.1, "repairTime": "PT1H"},
+            },
+            "modules": {"image-processor-v1.2.0": SUBTLE if bad else FASTER},
+            "deployment": {
+                "moduleId": "image-processor-v1.2.0",
+                "strategy": strategy,
+                "strategyConfig": config,
+                "healthCheck": gate,
+            },
+        }
+    )
 
 
-def measure(runs: int, seed: int, *, sizes: tuple[int, ...] = SIZES, jobs: int | None = None,
-            progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+def measure(
+    runs: int,
+    seed: int,
+    *,
+    sizes: tuple[int, ...] = SIZES,
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
     """One row per strategy, gate and size: false-alarm and missed-bad-module rates."""
     rows = []
     for strategy in guide.STRATEGIES:
@@ -67,7 +82,14 @@ def measure(runs: int, seed: int, *, sizes: tuple[int, ...] = SIZES, jobs: int |
                 n = runs_at(size, runs)
                 healthy = runner.run(scenario(strategy, size, gate, False), seed=seed, runs=n, jobs=jobs)
                 bad = runner.run(scenario(strategy, size, gate, True), seed=seed, runs=n, jobs=jobs)
-                rows.append({"strategy": strategy, "gate": gate_name, "nodes": size, "runs": n,
-                             "falseAlarmRate": sum(r["outcome"] != "Succeeded" for r in healthy) / n,
-                             "missedBadRate": sum(r["outcome"] == "Succeeded" for r in bad) / n})
+                rows.append(
+                    {
+                        "strategy": strategy,
+                        "gate": gate_name,
+                        "nodes": size,
+                        "runs": n,
+                        "falseAlarmRate": sum(r["outcome"] != "Succeeded" for r in healthy) / n,
+                        "missedBadRate": sum(r["outcome"] == "Succeeded" for r in bad) / n,
+                    }
+                )
     return pd.DataFrame(rows)

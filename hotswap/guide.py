@@ -14,20 +14,48 @@ STRATEGIES = ("Canary", "BlueGreen", "Rolling", "Regional", "ABTesting")
 
 # the guide's example configuration of each strategy, verbatim
 CONFIGS: dict[str, dict[str, Any]] = {
-    "Canary": {"deploymentId": "deploy-123", "strategyConfig": {
-        "stages": [10, 25, 50, 100], "evaluationPeriod": "PT5M", "healthCheckFunction": "health_check",
-        "successThreshold": 1, "failureThreshold": 3, "autoPromote": True}},
-    "BlueGreen": {"deploymentId": "deploy-456", "strategyConfig": {
-        "healthCheckTimeout": "PT30S", "keepBlueEnvironment": True, "blueRetentionPeriod": "PT1H"}},
-    "Rolling": {"deploymentId": "deploy-789", "strategyConfig": {
-        "batchSize": 2, "batchDelay": "PT30S", "healthCheckTimeout": "PT10S", "pauseOnFailure": True}},
-    "Regional": {"deploymentId": "deploy-abc", "strategyConfig": {
-        "regionOrder": ["us-east", "us-west", "eu-central", "apac-east"], "interRegionDelay": "PT10M",
-        "abortOnRegionFailure": False, "healthCheckFunction": "health_check"}},
-    "ABTesting": {"deploymentId": "deploy-def", "strategyConfig": {
-        "variantBPercentage": 20, "experimentDuration": "PT2H",
-        "winnerCriteria": {"metric": "avg_latency_ms", "threshold": 10, "comparison": "lower_is_better"},
-        "minimumSampleSize": 1000}},
+    "Canary": {
+        "deploymentId": "deploy-123",
+        "strategyConfig": {
+            "stages": [10, 25, 50, 100],
+            "evaluationPeriod": "PT5M",
+            "healthCheckFunction": "health_check",
+            "successThreshold": 1,
+            "failureThreshold": 3,
+            "autoPromote": True,
+        },
+    },
+    "BlueGreen": {
+        "deploymentId": "deploy-456",
+        "strategyConfig": {"healthCheckTimeout": "PT30S", "keepBlueEnvironment": True, "blueRetentionPeriod": "PT1H"},
+    },
+    "Rolling": {
+        "deploymentId": "deploy-789",
+        "strategyConfig": {
+            "batchSize": 2,
+            "batchDelay": "PT30S",
+            "healthCheckTimeout": "PT10S",
+            "pauseOnFailure": True,
+        },
+    },
+    "Regional": {
+        "deploymentId": "deploy-abc",
+        "strategyConfig": {
+            "regionOrder": ["us-east", "us-west", "eu-central", "apac-east"],
+            "interRegionDelay": "PT10M",
+            "abortOnRegionFailure": False,
+            "healthCheckFunction": "health_check",
+        },
+    },
+    "ABTesting": {
+        "deploymentId": "deploy-def",
+        "strategyConfig": {
+            "variantBPercentage": 20,
+            "experimentDuration": "PT2H",
+            "winnerCriteria": {"metric": "avg_latency_ms", "threshold": 10, "comparison": "lower_is_better"},
+            "minimumSampleSize": 1000,
+        },
+    },
 }
 
 # the strategy table: deployment time, rollback time, risk
@@ -41,14 +69,34 @@ TABLE: dict[str, tuple[str, str, str]] = {
 
 # the comparison matrix, rows that a run can measure
 MATRIX: dict[str, dict[str, str]] = {
-    "Deployment Speed": {"Canary": "Slow", "BlueGreen": "Fast", "Rolling": "Medium", "Regional": "Very Slow",
-                         "ABTesting": "Medium"},
-    "Rollback Speed": {"Canary": "Fast", "BlueGreen": "Very Fast", "Rolling": "Medium", "Regional": "Medium",
-                       "ABTesting": "Fast"},
-    "Resource Overhead": {"Canary": "Low", "BlueGreen": "High", "Rolling": "Low", "Regional": "Low",
-                          "ABTesting": "Low"},
-    "Risk Level": {"Canary": "Very Low", "BlueGreen": "Medium", "Rolling": "Low", "Regional": "Very Low",
-                   "ABTesting": "Low"},
+    "Deployment Speed": {
+        "Canary": "Slow",
+        "BlueGreen": "Fast",
+        "Rolling": "Medium",
+        "Regional": "Very Slow",
+        "ABTesting": "Medium",
+    },
+    "Rollback Speed": {
+        "Canary": "Fast",
+        "BlueGreen": "Very Fast",
+        "Rolling": "Medium",
+        "Regional": "Medium",
+        "ABTesting": "Fast",
+    },
+    "Resource Overhead": {
+        "Canary": "Low",
+        "BlueGreen": "High",
+        "Rolling": "Low",
+        "Regional": "Low",
+        "ABTesting": "Low",
+    },
+    "Risk Level": {
+        "Canary": "Very Low",
+        "BlueGreen": "Medium",
+        "Rolling": "Low",
+        "Regional": "Very Low",
+        "ABTesting": "Low",
+    },
 }
 
 # ordinal words of the matrix, from least to most

@@ -51,5 +51,10 @@ def check(count: int, policy: HealthPolicy, attempt: Attempt) -> HealthReport:
         spent[late] = policy.deadline
     healthy = int(np.count_nonzero(state == 1))
     unreachable = int(np.count_nonzero((state == 2) & (last == NO_ANSWER)))
-    return HealthReport(checked=count, healthy=healthy, unhealthy=count - healthy - unreachable,
-                        unreachable=unreachable, seconds=float(spent.max()) if count else 0.0)
+    return HealthReport(
+        checked=count,
+        healthy=healthy,
+        unhealthy=count - healthy - unreachable,
+        unreachable=unreachable,
+        seconds=float(spent.max()) if count else 0.0,
+    )

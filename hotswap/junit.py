@@ -14,8 +14,9 @@ def write(path: Path, checked: list[Checked]) -> None:
     cases = [(c, v) for c in checked for v in c.verdicts]
     failures = sum(not v.passed for _, v in cases)
     root = ET.Element("testsuites", name="hotswap check", tests=str(len(cases)), failures=str(failures))
-    suite = ET.SubElement(root, "testsuite", name="hotswap check", tests=str(len(cases)),
-                          failures=str(failures), errors="0")
+    suite = ET.SubElement(
+        root, "testsuite", name="hotswap check", tests=str(len(cases)), failures=str(failures), errors="0"
+    )
     for c, v in cases:
         case = ET.SubElement(suite, "testcase", classname=str(c.path), name=v.what)
         if not v.passed:

@@ -85,5 +85,7 @@ class Ledger:
 
     def capacity(self) -> dict[str, float | int]:
         """Peak nodes running any module, against the nodes that served before."""
-        return {"peakNodes": self.peak_in_use,
-                "overheadPercent": 100 * (self.peak_in_use - self.targets) / self.targets}
+        return {
+            "peakNodes": self.peak_in_use,
+            "overheadPercent": 100 * (self.peak_in_use - self.targets) / self.targets,
+        }

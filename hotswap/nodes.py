@@ -123,8 +123,9 @@ class Topology:
         regions, cursor = [], 0
         for name, active, idle in sizes:
             regions.append(
-                Region(name, NodeSet.span(cursor, cursor + active),
-                       NodeSet.span(cursor + active, cursor + active + idle))
+                Region(
+                    name, NodeSet.span(cursor, cursor + active), NodeSet.span(cursor + active, cursor + active + idle)
+                )
             )
             cursor += active + idle
         return cls(tuple(regions))
@@ -157,9 +158,7 @@ class Topology:
         The guide takes ``ceil(N * p / 100)`` nodes from the front of one list; taking
         it per region spreads a canary over every region and keeps stages nested.
         """
-        return _union(
-            r.active.head(math.ceil(len(r.active) * percent / 100 - 1e-9)) for r in self.regions
-        )
+        return _union(r.active.head(math.ceil(len(r.active) * percent / 100 - 1e-9)) for r in self.regions)
 
 
 def _union(sets: Iterator[NodeSet] | list[NodeSet]) -> NodeSet:

@@ -30,8 +30,12 @@ def cdf(frame: pd.DataFrame, column: str, condition: str, path: Path, title: str
         for strategy, group in frame[frame["condition"] == condition].groupby("strategy", sort=False):
             values = np.sort(group[column].dropna().to_numpy(dtype=float))
             if len(values):
-                ax.step(np.maximum(values, 1e-3), np.arange(1, len(values) + 1) / len(values), where="post",
-                        label=f"{strategy} (n={len(values)})")
+                ax.step(
+                    np.maximum(values, 1e-3),
+                    np.arange(1, len(values) + 1) / len(values),
+                    where="post",
+                    label=f"{strategy} (n={len(values)})",
+                )
         ax.set_xscale("log")
         ax.set_xlabel(f"{column} (log scale)")
         ax.set_ylabel("share of runs")
@@ -46,8 +50,10 @@ def blast(frame: pd.DataFrame, path: Path, condition: str = "faulty") -> Path:
     strategies = list(dict.fromkeys(data["strategy"]))
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2)
-        for ax, column, label in ((axes[0], "blastRadius.nodesPercent", "nodes exposed (%)"),
-                                  (axes[1], "blastRadius.failedRequests", "failed requests")):
+        for ax, column, label in (
+            (axes[0], "blastRadius.nodesPercent", "nodes exposed (%)"),
+            (axes[1], "blastRadius.failedRequests", "failed requests"),
+        ):
             p50, low, high = [], [], []
             for s in strategies:
                 v = data.loc[data["strategy"] == s, column].to_numpy(dtype=float)
@@ -93,8 +99,13 @@ def timelines(records: dict[str, dict[str, Any]], path: Path) -> Path:
             minutes = np.asarray(t_nodes) / 60
             ax.step(minutes, np.asarray(nodes) * 100, where="post", label="nodes in use on new module")
             if traffic:
-                ax.plot(np.asarray(t_traffic) / 60, np.asarray(traffic) * 100, "o--", ms=3,
-                        label="requests served by new module (per window)")
+                ax.plot(
+                    np.asarray(t_traffic) / 60,
+                    np.asarray(traffic) * 100,
+                    "o--",
+                    ms=3,
+                    label="requests served by new module (per window)",
+                )
             ax.set_ylim(-5, 105)
             ax.set_ylabel("%")
             ax.set_title(f"{label}: {record['outcome']} (seed {record['seed']})", fontsize=9, loc="left")

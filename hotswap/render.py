@@ -27,30 +27,34 @@ def run_text(run: dict[str, Any]) -> str:
         f"  blast     {b['nodes']:,} nodes ({_num(b['nodesPercent'], '%')}), "
         f"{b['requests']:,} requests, {b['failedRequests']:,} failed, "
         f"{_num(b['nodeSeconds'])} node-seconds",
-        f"  capacity  peak {run['capacity']['peakNodes']:,} nodes "
-        f"(+{_num(run['capacity']['overheadPercent'], '%')})",
+        f"  capacity  peak {run['capacity']['peakNodes']:,} nodes (+{_num(run['capacity']['overheadPercent'], '%')})",
     ]
     if "real" in run:
         real = run["real"]
-        lines.append(f"  real      {real['workers']} workers for {real['scaledFrom']:,} nodes, "
-                     f"{_num(real['wallSeconds'], ' s')} wall at time scale {real['timeScale']:g}, "
-                     f"{real['requestRate']:,.0f} requests/s, {real['workerRestarts']} worker restarts")
+        lines.append(
+            f"  real      {real['workers']} workers for {real['scaledFrom']:,} nodes, "
+            f"{_num(real['wallSeconds'], ' s')} wall at time scale {real['timeScale']:g}, "
+            f"{real['requestRate']:,.0f} requests/s, {real['workerRestarts']} worker restarts"
+        )
     return "\n".join(lines)
 
 
 def summary_text(name: str, summary: dict[str, Any]) -> str:
     """Many runs: outcome shares and each figure's distribution."""
-    outcomes = ", ".join(f"{k} {v['count']} ({100 * v['rate']:.0f}%)"
-                         for k, v in summary["outcomes"].items())
-    lines = [f"{name}: {summary['runs']} runs, seeds {summary['seeds'][0]}..{summary['seeds'][1]}",
-             f"  outcomes  {outcomes}",
-             f"  {'figure':<28}{'n':>5}{'mean':>12}{'p5':>12}{'p50':>12}{'p95':>12}   95% CI of mean"]
+    outcomes = ", ".join(f"{k} {v['count']} ({100 * v['rate']:.0f}%)" for k, v in summary["outcomes"].items())
+    lines = [
+        f"{name}: {summary['runs']} runs, seeds {summary['seeds'][0]}..{summary['seeds'][1]}",
+        f"  outcomes  {outcomes}",
+        f"  {'figure':<28}{'n':>5}{'mean':>12}{'p5':>12}{'p50':>12}{'p95':>12}   95% CI of mean",
+    ]
     for name_ in FIGURES:
         f = summary["figures"][name_]
         if not f["n"]:
             lines.append(f"  {name_:<28}{0:>5}")
             continue
-        lines.append(f"  {name_:<28}{f['n']:>5}{_num(f['mean']):>12}{_num(f['p5']):>12}"
-                     f"{_num(f['p50']):>12}{_num(f['p95']):>12}   "
-                     f"[{_num(f['ci95'][0])}, {_num(f['ci95'][1])}]")
+        lines.append(
+            f"  {name_:<28}{f['n']:>5}{_num(f['mean']):>12}{_num(f['p5']):>12}"
+            f"{_num(f['p50']):>12}{_num(f['p95']):>12}   "
+            f"[{_num(f['ci95'][0])}, {_num(f['ci95'][1])}]"
+        )
     return "\n".join(lines)

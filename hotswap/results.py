@@ -18,8 +18,16 @@ from hotswap.rollout import Rollout
 from hotswap.scenario import Scenario
 
 
-def record(scenario: Scenario, rollout: Rollout, *, backend: str, seed: int,
-           execution: Execution, ledger: Ledger, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def record(
+    scenario: Scenario,
+    rollout: Rollout,
+    *,
+    backend: str,
+    seed: int,
+    execution: Execution,
+    ledger: Ledger,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The result record of one finished run."""
     assert execution.outcome is not None, "the strategy has not finished"
     now = execution.finished_at
@@ -37,8 +45,7 @@ def record(scenario: Scenario, rollout: Rollout, *, backend: str, seed: int,
         "rollbackTimeSeconds": execution.rollback_seconds,
         "totalTimeSeconds": now,
         "blastRadius": ledger.blast_radius(now),
-        "fleet": {"nodes": ledger.targets, "regions": len(rollout.fleet.regions),
-                  "idleNodes": len(rollout.fleet.idle)},
+        "fleet": {"nodes": ledger.targets, "regions": len(rollout.fleet.regions), "idleNodes": len(rollout.fleet.idle)},
         "finalState": ledger.final_state(),
         "capacity": ledger.capacity(),
         **(extra or {}),
@@ -69,9 +76,11 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for name in FIGURES:
         values = [v for v in (figure(run, name) for run in runs) if v is not None]
         figures[name] = describe(values)
-    return _rounded({
-        "runs": len(runs),
-        "seeds": [runs[0]["seed"], runs[-1]["seed"]] if runs else [],
-        "outcomes": {k: {"count": v, "rate": v / len(runs)} for k, v in sorted(outcomes.items())},
-        "figures": figures,
-    })
+    return _rounded(
+        {
+            "runs": len(runs),
+            "seeds": [runs[0]["seed"], runs[-1]["seed"]] if runs else [],
+            "outcomes": {k: {"count": v, "rate": v / len(runs)} for k, v in sorted(outcomes.items())},
+            "figures": figures,
+        }
+    )

@@ -56,26 +56,48 @@ class Rollout:
     def of(cls, scenario: Scenario) -> Rollout:
         d = scenario.deployment
         hc, ar = d.health_check, d.auto_rollback
-        health = HealthPolicy(
-            function=hc.function_name, attempt_timeout=hc.timeout, interval=hc.interval,
-            success_threshold=hc.success_threshold, failure_threshold=hc.failure_threshold,
-            max_unhealthy_percent=hc.max_unhealthy_percent,
-            unreachable_fails=hc.unreachable == "fail",
-        ) if hc.enabled else None
+        health = (
+            HealthPolicy(
+                function=hc.function_name,
+                attempt_timeout=hc.timeout,
+                interval=hc.interval,
+                success_threshold=hc.success_threshold,
+                failure_threshold=hc.failure_threshold,
+                max_unhealthy_percent=hc.max_unhealthy_percent,
+                unreachable_fails=hc.unreachable == "fail",
+            )
+            if hc.enabled
+            else None
+        )
         armed = ar.enabled and bool(ar.triggers)
         return cls(
-            deployment_id=d.deployment_id, strategy=d.strategy, module_id=d.module_id,
-            previous_id=scenario.previous, config=d.strategy_config,
-            fleet=topology(scenario).only(d.target_regions), health=health,
-            triggers=tuple(ar.triggers) if armed else (), watch_interval=ar.interval if armed else None,
+            deployment_id=d.deployment_id,
+            strategy=d.strategy,
+            module_id=d.module_id,
+            previous_id=scenario.previous,
+            config=d.strategy_config,
+            fleet=topology(scenario).only(d.target_regions),
+            health=health,
+            triggers=tuple(ar.triggers) if armed else (),
+            watch_interval=ar.interval if armed else None,
             min_requests=ar.min_requests,
         )
 
-    def policy(self, *, function: str | None = None, success: int | None = None,
-               failure: int | None = None, deadline: float | None = None) -> HealthPolicy | None:
+    def policy(
+        self,
+        *,
+        function: str | None = None,
+        success: int | None = None,
+        failure: int | None = None,
+        deadline: float | None = None,
+    ) -> HealthPolicy | None:
         """The health policy with a strategy's own overrides (None keeps the default)."""
         if self.health is None:
             return None
-        changes = {"function": function, "success_threshold": success,
-                   "failure_threshold": failure, "deadline": deadline}
+        changes = {
+            "function": function,
+            "success_threshold": success,
+            "failure_threshold": failure,
+            "deadline": deadline,
+        }
         return replace(self.health, **{k: v for k, v in changes.items() if v is not None})

@@ -32,8 +32,15 @@ def _one(job: tuple[Scenario, str, int, dict[str, Any]]) -> dict[str, Any]:
     return backend(name)(scenario, seed, **options)
 
 
-def run(scenario: Scenario, *, backend_name: str = "sim", seed: int, runs: int = 1,
-        jobs: int | None = None, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def run(
+    scenario: Scenario,
+    *,
+    backend_name: str = "sim",
+    seed: int,
+    runs: int = 1,
+    jobs: int | None = None,
+    options: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Result records of ``runs`` replications, in seed order. ``options`` go to the
     backend (the real fleet's size, time scale, request rate, progress display)."""
     jobs_ = [(scenario, backend_name, seed + i, options or {}) for i in range(runs)]

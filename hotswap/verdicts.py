@@ -41,15 +41,29 @@ def duration(claim: Span, small: float | None, large: float | None, sizes: tuple
     if all(held):
         return Verdict(CONSISTENT, f"median {said}, within {claim.text}")
     if not any(held):
-        side = "above" if all(v > claim.high for _, v in measured) else \
-            "below" if all(v < claim.low for _, v in measured) else "outside"
+        side = (
+            "above"
+            if all(v > claim.high for _, v in measured)
+            else "below"
+            if all(v < claim.low for _, v in measured)
+            else "outside"
+        )
         return Verdict(INCONSISTENT, f"median {said}: {side} {claim.text}")
-    return Verdict(DEPENDS, f"median {said}: within {claim.text} only on "
-                            + " and ".join(f"{n:,}" for (n, _), h in zip(measured, held, strict=True) if h))
+    return Verdict(
+        DEPENDS,
+        f"median {said}: within {claim.text} only on "
+        + " and ".join(f"{n:,}" for (n, _), h in zip(measured, held, strict=True) if h),
+    )
 
 
-def ordinal(claims: dict[str, str], scale: tuple[str, ...], measured: dict[str, float], *,
-            higher_word_higher_value: bool, unit: str) -> dict[str, Verdict]:
+def ordinal(
+    claims: dict[str, str],
+    scale: tuple[str, ...],
+    measured: dict[str, float],
+    *,
+    higher_word_higher_value: bool,
+    unit: str,
+) -> dict[str, Verdict]:
     """Each strategy's claim against every other strategy the guide ranks apart from it."""
     rank = {word: i for i, word in enumerate(scale)}
 

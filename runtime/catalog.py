@@ -34,8 +34,12 @@ from hotswap.scenario.fleet import ModuleProfile, Variant
 from runtime import engine
 
 MODULES = Path(__file__).parent / "modules"
-KERNELS = {"v1.1.0": "kernel-v1.1.0.wat", "v1.2.0": "kernel-v1.2.0.wat",
-           "infinite-loop": "kernel-infinite-loop.wat", "memory-bomb": "kernel-memory-bomb.wat"}
+KERNELS = {
+    "v1.1.0": "kernel-v1.1.0.wat",
+    "v1.2.0": "kernel-v1.2.0.wat",
+    "infinite-loop": "kernel-infinite-loop.wat",
+    "memory-bomb": "kernel-memory-bomb.wat",
+}
 WHOLE = {"missing-export": "missing-export.wat", "invalid-bytes": "invalid-bytes.wasm"}
 UNPLAYABLE = tuple(WHOLE)  # variants no worker can run
 MAX_WORK = 12 * engine.BASE_WORK
@@ -78,8 +82,11 @@ def own_module(eng: wasmtime.Engine, module_id: str, path: str) -> wasmtime.Modu
     exports = {e.name: e.type for e in module.exports}
     for name, kind in REQUIRED.items():
         if not isinstance(exports.get(name), kind):
-            raise ModuleFileError(module_id, f"exports no {name} (a module for the real fleet exports memory, "
-                                             "health_check and process_batch: see docs/scenario.md)")
+            raise ModuleFileError(
+                module_id,
+                f"exports no {name} (a module for the real fleet exports memory, "
+                "health_check and process_batch: see docs/scenario.md)",
+            )
     return module
 
 
@@ -92,8 +99,9 @@ def check_files(scenario: Scenario) -> None:
             own_module(eng, module_id, profile.wasm)
     variant = scenario.profile(scenario.previous).variant
     if variant in UNPLAYABLE:
-        raise ValueError(f"modules.{scenario.previous}.variant: the previous module must run on the fleet; "
-                         f"{variant} cannot")
+        raise ValueError(
+            f"modules.{scenario.previous}.variant: the previous module must run on the fleet; {variant} cannot"
+        )
 
 
 def source(variant: str) -> bytes:
@@ -108,10 +116,12 @@ def source(variant: str) -> bytes:
 
 def knobs(profile: ModuleProfile, work_permille: int) -> dict[str, int]:
     """The module's fault knobs: its profile's rates in parts per million, and its work."""
-    return {"hc_fail_ppm": round(profile.health_check_failure_rate * 1e6),
-            "crash_ppm": round(profile.crash_rate * 1e6),
-            "error_ppm": round(profile.error_rate * 1e6),
-            "work_permille": work_permille}
+    return {
+        "hc_fail_ppm": round(profile.health_check_failure_rate * 1e6),
+        "crash_ppm": round(profile.crash_rate * 1e6),
+        "error_ppm": round(profile.error_rate * 1e6),
+        "work_permille": work_permille,
+    }
 
 
 def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -> tuple[float, int] | None:
@@ -171,18 +181,42 @@ def build(scenario: Scenario, folder: Path) -> dict[str, Artifact]:
         measured = measure(eng, modules[module_id], engine.BASE_WORK)
         costs[module_id] = measured[0] if measured else None
     works = work(scenario, {m: costs.get(m) for m in variants})
-    return {m: artifact(eng, m, v, folder, knobs(scenario.profile(m), works[m]), module=modules.get(m),
-                        measured=costs.get(m) is not None)
-            for m, v in variants.items()}
+    return {
+        m: artifact(
+            eng,
+            m,
+            v,
+            folder,
+            knobs(scenario.profile(m), works[m]),
+            module=modules.get(m),
+            measured=costs.get(m) is not None,
+        )
+        for m, v in variants.items()
+    }
 
 
-def artifact(eng: wasmtime.Engine, module_id: str, variant: str, folder: Path, knobs: dict[str, int], *,
-             module: wasmtime.Module | None, measured: bool = True) -> Artifact:
+def artifact(
+    eng: wasmtime.Engine,
+    module_id: str,
+    variant: str,
+    folder: Path,
+    knobs: dict[str, int],
+    *,
+    module: wasmtime.Module | None,
+    measured: bool = True,
+) -> Artifact:
     """Write one module's artifact (precompiled when it compiles) with its fuel budget:
     a margin over what one request takes at its work, when that can be measured."""
     data, kind = (module.serialize(), "cwasm") if module is not None else (source(variant), "wasm")
     path = folder / f"{module_id}.{kind}"
     path.write_bytes(data)
     need = measure(eng, module, knobs["work_permille"]) if module is not None and measured else None
-    return Artifact(module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind, knobs,
-                    fuel=FUEL_MARGIN * need[1] if need else engine.FUEL)
+    return Artifact(
+        module_id,
+        variant,
+        str(path),
+        hashlib.sha256(data).hexdigest(),
+        kind,
+        knobs,
+        fuel=FUEL_MARGIN * need[1] if need else engine.FUEL,
+    )

@@ -55,8 +55,15 @@ MIN_OBSERVE_WALL = 0.1  # an observation window lasts at least this long, so it 
 
 
 class RealDriver:
-    def __init__(self, fleet: Fleet, traffic: Traffic, ledger: Ledger, *, time_scale: float,
-                 faults: list[tuple[float, Callable[[], None]]]) -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        traffic: Traffic,
+        ledger: Ledger,
+        *,
+        time_scale: float,
+        faults: list[tuple[float, Callable[[], None]]],
+    ) -> None:
         self.fleet, self.traffic, self.ledger, self.time_scale = fleet, traffic, ledger, time_scale
         self.faults = sorted(faults, key=lambda f: f[0])
         self.now = 0.0
@@ -98,9 +105,13 @@ class RealDriver:
         self.ledger.switch(nodes[updated], effect.module_id, self.now + seconds[updated])
         took = float(seconds.max()) if len(seconds) else 0.0
         self.now += took
-        return DeployReport(requested=len(nodes), updated=int(updated.sum()),
-                            failed=int((status == "failed").sum()),
-                            unreachable=int((status == "unreachable").sum()), seconds=took)
+        return DeployReport(
+            requested=len(nodes),
+            updated=int(updated.sum()),
+            failed=int((status == "failed").sum()),
+            unreachable=int((status == "unreachable").sum()),
+            seconds=took,
+        )
 
     def _deploy_one(self, index: int, module_id: str | None) -> tuple[str, float]:
         """Push a module to one worker; a worker that died (not one that is slow or hung)
@@ -178,9 +189,14 @@ class RealDriver:
             self.ledger.serve(code, tally.requests, tally.failed)
             mean = tally.latency_sum_ms / tally.latency_count if tally.latency_count else 0.0
             out[module_id] = VersionMetrics(
-                nodes=int(counts[code]), requests=tally.requests, failed_requests=tally.failed,
-                crashed_nodes=min(len(tally.crashed), int(counts[code])), latency_mean_ms=mean,
-                latency_samples=tuple(tally.samples), memory_mb=tally.memory_mb)
+                nodes=int(counts[code]),
+                requests=tally.requests,
+                failed_requests=tally.failed,
+                crashed_nodes=min(len(tally.crashed), int(counts[code])),
+                latency_mean_ms=mean,
+                latency_samples=tuple(tally.samples),
+                memory_mb=tally.memory_mb,
+            )
         return out
 
 
@@ -191,8 +207,9 @@ def node_keys(size: int, rng: np.random.Generator) -> list[int]:
     return [int(k) for k in (rng.permutation(size) + rng.random(size)) / size * 1_000_000]
 
 
-def fault_schedule(scenario: Scenario, fleet: Fleet, ledger: Ledger,
-                   rng: np.random.Generator) -> list[tuple[float, Callable[[], None]]]:
+def fault_schedule(
+    scenario: Scenario, fleet: Fleet, ledger: Ledger, rng: np.random.Generator
+) -> list[tuple[float, Callable[[], None]]]:
     """The scenario's outages and faults as actions on workers, at scenario times:
     outages SIGSTOP a share of a region's workers; faults kill, stop or slow its first ones."""
     layout = topology(scenario)
@@ -211,16 +228,17 @@ def fault_schedule(scenario: Scenario, fleet: Fleet, ledger: Ledger,
             plan += [(fault.at, "stop", hit, 0.0), (fault.at + fault.duration, "resume", hit, 0.0)]
         else:
             plan += [(fault.at, "slow", hit, fault.slow_ms), (fault.at + fault.duration, "slow", hit, 0.0)]
-    marks = [(at, lambda at=at, e=event, d=detail: ledger.note(at, e, **d))
-             for at, event, detail in fault_marks(scenario)]
-    acts = {"kill": fleet.kill, "stop": fleet.stop, "resume": fleet.resume,
-            "slow": lambda i, ms: fleet.slow(i, ms)}
+    marks = [
+        (at, lambda at=at, e=event, d=detail: ledger.note(at, e, **d)) for at, event, detail in fault_marks(scenario)
+    ]
+    acts = {"kill": fleet.kill, "stop": fleet.stop, "resume": fleet.resume, "slow": lambda i, ms: fleet.slow(i, ms)}
 
     def act(action: str, hit: np.ndarray, ms: float) -> Callable[[], None]:
         def run() -> None:
             for i in hit:
                 with contextlib.suppress(NodeDown):  # a node that is down cannot be slowed
                     acts[action](int(i), ms) if action == "slow" else acts[action](int(i))
+
         return run
 
     return marks + [(at, act(action, hit, ms)) for at, action, hit, ms in plan]
@@ -233,16 +251,26 @@ def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
     start = time.perf_counter()
 
     def show(entry: dict[str, Any]) -> None:
-        detail = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("t", "event")
-                           and not isinstance(v, dict | list))
-        stream.write(f"[wall {time.perf_counter() - start:6.2f}s | t {entry['t']:9.1f}s] "
-                     f"{entry['event']} {detail}\n"[:200])
+        detail = ", ".join(
+            f"{k}={v}" for k, v in entry.items() if k not in ("t", "event") and not isinstance(v, dict | list)
+        )
+        stream.write(
+            f"[wall {time.perf_counter() - start:6.2f}s | t {entry['t']:9.1f}s] {entry['event']} {detail}\n"[:200]
+        )
         stream.flush()
+
     return show
 
 
-def run(scenario: Scenario, seed: int, *, nodes: int = DEFAULT_NODES, time_scale: float = DEFAULT_TIME_SCALE,
-        rate: float = DEFAULT_RATE, progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+def run(
+    scenario: Scenario,
+    seed: int,
+    *,
+    nodes: int = DEFAULT_NODES,
+    time_scale: float = DEFAULT_TIME_SCALE,
+    rate: float = DEFAULT_RATE,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run the scenario's deployment once on a local fleet of wasmtime workers."""
     wall = time.perf_counter()
     scaled = scale(scenario, nodes)
@@ -260,15 +288,29 @@ def run(scenario: Scenario, seed: int, *, nodes: int = DEFAULT_NODES, time_scale
                 if status != "ok":
                     raise RuntimeError(f"the previous module {rollout.previous_id} does not run: {detail}")
             with Traffic(fleet, rate, seed=seed) as traffic:
-                driver = RealDriver(fleet, traffic, ledger, time_scale=time_scale,
-                                    faults=fault_schedule(scaled, fleet, ledger, rng))
+                driver = RealDriver(
+                    fleet, traffic, ledger, time_scale=time_scale, faults=fault_schedule(scaled, fleet, ledger, rng)
+                )
                 driver._route(Route(((layout.active, 1.0),)))
                 driver.now = 0.0
                 execution = Execution(strategies.start(rollout), ledger)
                 driver.run(execution)
             restarts = sum(n.restarts for n in fleet.nodes)
-    return record(scaled, rollout, backend="real", seed=seed, execution=execution, ledger=ledger, extra={
-        "real": {"workers": layout.size, "scaledFrom": sum(r.nodes for r in scenario.fleet.regions),
-                 "timeScale": time_scale, "requestRate": rate, "workerRestarts": restarts,
-                 "wallSeconds": time.perf_counter() - wall},
-    })
+    return record(
+        scaled,
+        rollout,
+        backend="real",
+        seed=seed,
+        execution=execution,
+        ledger=ledger,
+        extra={
+            "real": {
+                "workers": layout.size,
+                "scaledFrom": sum(r.nodes for r in scenario.fleet.regions),
+                "timeScale": time_scale,
+                "requestRate": rate,
+                "workerRestarts": restarts,
+                "wallSeconds": time.perf_counter() - wall,
+            },
+        },
+    )

@@ -111,9 +111,15 @@ class Fleet:
         node.socket.unlink(missing_ok=True)
         env = {**os.environ, "HOTSWAP_FLEET_KEY": self.key.hex()}
         log = open(self.folder / f"node-{node.index}.log", "ab")  # noqa: SIM115 (kept by the child)
-        node.process = subprocess.Popen([sys.executable, "-m", "runtime.worker", str(node.socket)], env=env,
-                                        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                        cwd=Path(__file__).parents[1])
+        node.process = subprocess.Popen(
+            [sys.executable, "-m", "runtime.worker", str(node.socket)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            cwd=Path(__file__).parents[1],
+        )
         log.close()
 
     def _connect(self, node: Node) -> None:
@@ -137,8 +143,9 @@ class Fleet:
         """Hot-swap a node to ``module_id``: ("ok" | "failed", detail, seconds)."""
         node = self.nodes[index]
         artifact = self.artifacts[module_id].__dict__ if module_id is not None else None
-        status, detail, seconds = self._request(node, "control", ("deploy", module_id, artifact, node.node_key),
-                                                timeout)
+        status, detail, seconds = self._request(
+            node, "control", ("deploy", module_id, artifact, node.node_key), timeout
+        )
         if status == "ok":
             node.module_id = module_id
         return status, detail, seconds
@@ -206,9 +213,16 @@ class Fleet:
             self._connect(node)
             if node.module_id is not None:
                 assert node.control is not None
-                status, *_ = node.control.request((time.monotonic() + START_TIMEOUT, "deploy", node.module_id,
-                                                   self.artifacts[node.module_id].__dict__, node.node_key),
-                                                  START_TIMEOUT)
+                status, *_ = node.control.request(
+                    (
+                        time.monotonic() + START_TIMEOUT,
+                        "deploy",
+                        node.module_id,
+                        self.artifacts[node.module_id].__dict__,
+                        node.node_key,
+                    ),
+                    START_TIMEOUT,
+                )
                 if status != "ok":
                     raise RuntimeError(f"worker {node.index} could not load {node.module_id} again")
             node.ready.set()

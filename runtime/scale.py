@@ -38,8 +38,14 @@ def scale(scenario: Scenario, nodes: int) -> Scenario:
     if nodes < needed:
         raise ValueError(f"--nodes {nodes} is fewer than the {needed} regions with nodes")
     counts = shares([r.nodes for r in regions], nodes)
-    scaled = [RegionSpec.model_validate({
-        "name": r.name, "nodes": n,
-        "idleNodes": round(n * r.idle_nodes / r.nodes) if r.nodes else min(r.idle_nodes, 1)})
-        for r, n in zip(regions, counts, strict=True)]
+    scaled = [
+        RegionSpec.model_validate(
+            {
+                "name": r.name,
+                "nodes": n,
+                "idleNodes": round(n * r.idle_nodes / r.nodes) if r.nodes else min(r.idle_nodes, 1),
+            }
+        )
+        for r, n in zip(regions, counts, strict=True)
+    ]
     return scenario.model_copy(update={"fleet": scenario.fleet.model_copy(update={"regions": scaled})})

@@ -45,8 +45,16 @@ class Tally:
 
 
 class Traffic:
-    def __init__(self, fleet: Fleet, rate: float, *, tick: float = 0.01, batch_cap: int = 256,
-                 timeout: float = 0.5, seed: int = 0) -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        rate: float,
+        *,
+        tick: float = 0.01,
+        batch_cap: int = 256,
+        timeout: float = 0.5,
+        seed: int = 0,
+    ) -> None:
         self.fleet, self.rate, self.tick, self.batch_cap, self.timeout = fleet, rate, tick, batch_cap, timeout
         self.weights = np.zeros(len(fleet.nodes))
         self._ejected = [0.0] * len(fleet.nodes)
@@ -120,7 +128,8 @@ class Traffic:
         start = time.perf_counter()
         try:
             module_id, ok, crashed, _hung, busy_ms, memory_mb = self.fleet.invoke(
-                index, count, min(MAX_WAIT, self.timeout * count))  # each request may take the timeout
+                index, count, min(MAX_WAIT, self.timeout * count)
+            )  # each request may take the timeout
         except NodeDown:
             self._ejected[index] = time.perf_counter() + EJECT_SECONDS
             with self._lock:  # the batch, and what was routed here meanwhile, go to the others
@@ -130,11 +139,27 @@ class Traffic:
             return  # an idle node: nothing to serve
         # the node's own latency: request i of n completes at (i + 1) / n of the batch's service time
         latencies = [busy_ms * (i + 1) / count for i in range(count)]
-        self._record(module_id, count, count - ok, latencies, crashed=index if crashed else None,
-                     memory_mb=memory_mb, round_trip_ms=(time.perf_counter() - start) * 1000)
+        self._record(
+            module_id,
+            count,
+            count - ok,
+            latencies,
+            crashed=index if crashed else None,
+            memory_mb=memory_mb,
+            round_trip_ms=(time.perf_counter() - start) * 1000,
+        )
 
-    def _record(self, module_id: str, requests: int, failed: int, latencies: list[float], *,
-                crashed: int | None, memory_mb: float, round_trip_ms: float | None = None) -> None:
+    def _record(
+        self,
+        module_id: str,
+        requests: int,
+        failed: int,
+        latencies: list[float],
+        *,
+        crashed: int | None,
+        memory_mb: float,
+        round_trip_ms: float | None = None,
+    ) -> None:
         with self._lock:
             tally = self._tallies.setdefault(module_id, Tally())
             if round_trip_ms is not None and len(tally.round_trips_ms) < SAMPLES:

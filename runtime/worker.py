@@ -38,8 +38,9 @@ class SwapError(Exception):
 class Slot:
     """One instantiated module version, used by one thread at a time."""
 
-    def __init__(self, module_id: str, module: wasmtime.Module, knobs: dict[str, int], eng: wasmtime.Engine,
-                 fuel: int) -> None:
+    def __init__(
+        self, module_id: str, module: wasmtime.Module, knobs: dict[str, int], eng: wasmtime.Engine, fuel: int
+    ) -> None:
         self.module_id, self.module, self.knobs, self.eng, self.fuel = module_id, module, knobs, eng, fuel
         self.lock = threading.Lock()
         self.crashes = 0
@@ -148,8 +149,9 @@ class Worker:
             self.previous, self.current = self.current, self.previous
             return "switched back"
         assert artifact is not None
-        slot = Slot(module_id, self._load(artifact), {**artifact["knobs"], "node_key": node_key}, self.eng,
-                    artifact["fuel"])
+        slot = Slot(
+            module_id, self._load(artifact), {**artifact["knobs"], "node_key": node_key}, self.eng, artifact["fuel"]
+        )
         answer = slot.ask("health_check")
         if answer != "OK":
             raise SwapError(f"health_check answered {answer!r}")

@@ -50,8 +50,7 @@ class Downtime:
         while self.horizon <= t:
             count = self.rng.poisson(self.rate * CHUNK) if self.rate else 0
             start = self.horizon + self.rng.random(count) * CHUNK
-            self._add(self.rng.integers(0, self.size, count), start,
-                      start + self.rng.exponential(self.repair, count))
+            self._add(self.rng.integers(0, self.size, count), start, start + self.rng.exponential(self.repair, count))
             self.horizon += CHUNK
 
     def down(self, nodes: np.ndarray, t: float) -> np.ndarray:

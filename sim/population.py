@@ -36,8 +36,9 @@ class PendingDeploy:
 
 
 class Population:
-    def __init__(self, scenario: Scenario, topology: Topology, ledger: Ledger,
-                 downtime: Downtime, rng: np.random.Generator) -> None:
+    def __init__(
+        self, scenario: Scenario, topology: Topology, ledger: Ledger, downtime: Downtime, rng: np.random.Generator
+    ) -> None:
         self.fleet, self.ledger, self.downtime, self.rng = scenario.fleet, ledger, downtime, rng
         size = topology.size
         self.profiles: dict[int, ModuleProfile] = {
@@ -71,13 +72,20 @@ class Population:
             seconds = self._spread(self.fleet.deploy_seconds, len(todo))
         else:
             fast = self.holds_previous[todo] | (code == NONE)
-            seconds = np.where(fast, self._spread(self.fleet.swap_seconds, len(todo)),
-                               self._spread(self.fleet.deploy_seconds, len(todo)))
+            seconds = np.where(
+                fast,
+                self._spread(self.fleet.swap_seconds, len(todo)),
+                self._spread(self.fleet.deploy_seconds, len(todo)),
+            )
         rate = self.profiles[code].deploy_failure_rate if code != NONE else 0.0
         failed = self.rng.random(len(todo)) < rate if rate else np.zeros(len(todo), dtype=bool)
-        report = DeployReport(requested=len(idx), updated=int(len(todo) - failed.sum()),
-                              failed=int(failed.sum()), unreachable=int(down.sum()),
-                              seconds=self._waves(seconds))
+        report = DeployReport(
+            requested=len(idx),
+            updated=int(len(todo) - failed.sum()),
+            failed=int(failed.sum()),
+            unreachable=int(down.sum()),
+            seconds=self._waves(seconds),
+        )
         return report, PendingDeploy(todo[~failed], now + seconds[~failed], module_id)
 
     def apply(self, pending: PendingDeploy) -> None:
@@ -98,7 +106,8 @@ class Population:
             crash = self._coin(profile.crash_rate, len(nodes))
             self.crash_at[nodes] = np.inf
             self.crash_at[nodes[crash]] = finish[crash] + self.rng.exponential(
-                profile.mean_time_to_crash, int(crash.sum()))
+                profile.mean_time_to_crash, int(crash.sum())
+            )
         if len(self.crashers) or np.isfinite(self.crash_at[nodes]).any():
             fresh = nodes[np.isfinite(self.crash_at[nodes])]
             kept = self.crashers[np.isfinite(self.crash_at[self.crashers])]
@@ -121,15 +130,17 @@ class Population:
         return float(padded.reshape(-1, width).max(axis=1).sum())
 
     # --- health checks -----------------------------------------------------------
-    def health_check(self, nodes: NodeSet, module_id: str, policy: HealthPolicy,
-                     now: float) -> HealthReport:
+    def health_check(self, nodes: NodeSet, module_id: str, policy: HealthPolicy, now: float) -> HealthReport:
         """Nodes that are down do not answer (each attempt costs a timeout); the module
         fails on nodes where its check fails, its load failed or its worker crashed;
         elsewhere an attempt fails only at the fleet's flake rate."""
         idx = nodes.indices()
         down = self.downtime.down(idx, now)
-        at_fault = (self.check_fails[idx] | (self.ledger.version[idx] != self.ledger.code(module_id))
-                    | (self.crash_at[idx] <= now))
+        at_fault = (
+            self.check_fails[idx]
+            | (self.ledger.version[idx] != self.ledger.code(module_id))
+            | (self.crash_at[idx] <= now)
+        )
         flake = self.fleet.health_check_flake_rate
 
         def attempt(open_: np.ndarray, round_: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,18 +164,14 @@ class Population:
         dt = t1 - t0
         version = self.ledger.version
         if self._mix is None:  # only deploys and routes change it
-            self._mix = (np.bincount(version, weights=self.weight, minlength=3),
-                         np.bincount(version, minlength=3))
+            self._mix = (np.bincount(version, weights=self.weight, minlength=3), np.bincount(version, minlength=3))
         weight, counts = self._mix
         served = weight * dt
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
-        served -= np.bincount(version[down_nodes], weights=self.weight[down_nodes] * down_seconds,
-                              minlength=3)
+        served -= np.bincount(version[down_nodes], weights=self.weight[down_nodes] * down_seconds, minlength=3)
         crashed_time = np.clip(t1 - np.maximum(self.crash_at[self.crashers], t0), 0.0, dt)
-        crashed = np.bincount(version[self.crashers], weights=self.weight[self.crashers] * crashed_time,
-                              minlength=3)
-        crashed_nodes = np.bincount(version[self.crashers], weights=self.crash_at[self.crashers] <= t1,
-                                    minlength=3)
+        crashed = np.bincount(version[self.crashers], weights=self.weight[self.crashers] * crashed_time, minlength=3)
+        crashed_nodes = np.bincount(version[self.crashers], weights=self.crash_at[self.crashers] <= t1, minlength=3)
         served = np.maximum(served, 0.0)
         total = served[PREVIOUS] + served[CANDIDATE]
         slowed = self._slowed(t0, t1)
@@ -184,9 +191,14 @@ class Population:
             module_id = self.ledger.module_id(code)
             assert module_id is not None
             out[module_id] = VersionMetrics(
-                nodes=int(counts[code]), requests=requests, failed_requests=lost + errors,
-                crashed_nodes=int(crashed_nodes[code]), latency_mean_ms=mean,
-                latency_samples=samples, memory_mb=profile.memory_mb)
+                nodes=int(counts[code]),
+                requests=requests,
+                failed_requests=lost + errors,
+                crashed_nodes=int(crashed_nodes[code]),
+                latency_mean_ms=mean,
+                latency_samples=samples,
+                memory_mb=profile.memory_mb,
+            )
         return out
 
     def _slowed(self, t0: float, t1: float) -> np.ndarray:

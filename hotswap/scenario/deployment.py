@@ -16,8 +16,7 @@ from pydantic import Field, field_validator
 
 from hotswap.scenario.fields import Count, Model, Percent, Seconds
 
-Metric = Literal["error_rate", "crash_rate", "avg_latency_ms", "p95_latency_ms",
-                 "p99_latency_ms", "memory_mb"]
+Metric = Literal["error_rate", "crash_rate", "avg_latency_ms", "p95_latency_ms", "p99_latency_ms", "memory_mb"]
 
 
 class HealthCheckSettings(Model):
@@ -191,8 +190,7 @@ class ABTestingDeployment(_Deployment):
 
 
 Deployment = Annotated[
-    CanaryDeployment | BlueGreenDeployment | RollingDeployment | RegionalDeployment
-    | ABTestingDeployment,
+    CanaryDeployment | BlueGreenDeployment | RollingDeployment | RegionalDeployment | ABTestingDeployment,
     Field(discriminator="strategy"),
 ]
 STRATEGIES = ("Canary", "BlueGreen", "Rolling", "Regional", "ABTesting")

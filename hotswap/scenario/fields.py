@@ -15,9 +15,7 @@ from pydantic.alias_generators import to_camel
 class Model(BaseModel):
     """Scenario sections: camelCase keys, unknown keys rejected, immutable."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True)
 
 
 def _seconds(value: object) -> float:

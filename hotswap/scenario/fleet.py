@@ -61,8 +61,9 @@ GUIDE_REGIONS = [("us-east", 20), ("us-west", 15), ("eu-central", 18), ("apac-ea
 
 class Fleet(Model):
     regions: list[RegionSpec] = Field(
-        default_factory=lambda: [RegionSpec.model_validate({"name": n, "nodes": k, "idleNodes": k})
-                                 for n, k in GUIDE_REGIONS],
+        default_factory=lambda: [
+            RegionSpec.model_validate({"name": n, "nodes": k, "idleNodes": k}) for n, k in GUIDE_REGIONS
+        ],
         min_length=1,
     )
     traffic_per_node: float = Field(default=20.0, ge=0)
@@ -75,7 +76,6 @@ class Fleet(Model):
     outages: list[Outage] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
     restart_seconds: Seconds = 0.1
-
 
 
 Variant = Literal["v1.1.0", "v1.2.0", "infinite-loop", "memory-bomb", "missing-export", "invalid-bytes"]

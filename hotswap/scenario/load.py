@@ -146,8 +146,9 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
     regions: set[str] = set()
     for i, region in enumerate(fleet.regions):
         if region.name in regions:
-            raise ScenarioError(path, f"fleet.regions[{i}].name", f"region {region.name!r} is named twice; "
-                                "region names must be unique")
+            raise ScenarioError(
+                path, f"fleet.regions[{i}].name", f"region {region.name!r} is named twice; region names must be unique"
+            )
         regions.add(region.name)
     if not sum(r.nodes for r in fleet.regions):
         raise ScenarioError(path, "fleet.regions", "the fleet needs at least one active node")
@@ -161,14 +162,15 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
     if deployment.strategy == "Regional":
         for i, name in enumerate(deployment.strategy_config.region_order or []):
             if name not in regions:
-                raise ScenarioError(path, f"deployment.strategyConfig.regionOrder[{i}]",
-                                    f"unknown region {name!r}")
+                raise ScenarioError(path, f"deployment.strategyConfig.regionOrder[{i}]", f"unknown region {name!r}")
     known = {deployment.module_id, scenario.previous}
     for module_id in scenario.modules:
         if module_id not in known:
-            raise ScenarioError(path, f"modules.{module_id}",
-                                f"not the deployed module {deployment.module_id!r} "
-                                f"nor the previous one {scenario.previous!r}")
+            raise ScenarioError(
+                path,
+                f"modules.{module_id}",
+                f"not the deployed module {deployment.module_id!r} nor the previous one {scenario.previous!r}",
+            )
     if scenario.previous == deployment.module_id:
         raise ScenarioError(path, "previousModuleId", "must differ from deployment.moduleId")
     if scenario.expect is not None:

@@ -24,8 +24,7 @@ class Scenario(Model):
     @property
     def previous(self) -> str:
         """The module the fleet runs before the deployment."""
-        return (self.previous_module_id or self.deployment.previous_module_id
-                or f"{self.deployment.module_id}-previous")
+        return self.previous_module_id or self.deployment.previous_module_id or f"{self.deployment.module_id}-previous"
 
     def profile(self, module_id: str) -> ModuleProfile:
         """The fault profile of a module (healthy defaults when the file names none)."""

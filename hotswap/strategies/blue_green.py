@@ -28,25 +28,32 @@ def blue_green(r: Rollout) -> Steps:
     cfg = r.config
     blue, idle = r.fleet.active, r.fleet.idle
     if len(idle) < len(blue):
-        return Outcome("Failed", f"Insufficient capacity for Green environment "
-                                 f"({len(idle)} idle nodes for {len(blue)} blue nodes)")
+        return Outcome(
+            "Failed", f"Insufficient capacity for Green environment ({len(idle)} idle nodes for {len(blue)} blue nodes)"
+        )
     green = green_nodes(r)
     report = yield Deploy(green, r.module_id)
     verdict = yield from check(r, green, r.policy(deadline=cfg.health_check_timeout))
     if not verdict.passed:
         yield Deploy(green, None)
-        return Outcome("Failed", f"Green environment health checks failed ({verdict.reason}); "
-                                 "traffic stayed on blue")
+        return Outcome("Failed", f"Green environment health checks failed ({verdict.reason}); traffic stayed on blue")
     yield Route(((green, 1.0),))
     yield progress(100, switchedNodes=len(green))
     if cfg.keep_blue_environment and cfg.blue_retention_period > 0:
         seen = yield from watch(r, cfg.blue_retention_period)
         if seen.fired:
             outcome = yield from roll_back(
-                r, f"Rollback trigger fired after the switch ({seen.fired}); traffic back on blue",
-                route=Route(((blue, 1.0),)))
+                r,
+                f"Rollback trigger fired after the switch ({seen.fired}); traffic back on blue",
+                route=Route(((blue, 1.0),)),
+            )
             yield Deploy(green, None)
             return outcome
     yield Deploy(blue, None)
-    return succeeded(r, len(green), missed(report), " (green); traffic switched from blue",
-                     stay="idle (the switch spreads their traffic over the others)")
+    return succeeded(
+        r,
+        len(green),
+        missed(report),
+        " (green); traffic switched from blue",
+        stay="idle (the switch spreads their traffic over the others)",
+    )

@@ -17,8 +17,7 @@ from hotswap.strategies.common import Steps, evaluate, missed, progress, roll_ba
 
 def canary(r: Rollout) -> Steps:
     cfg = r.config
-    policy = r.policy(function=cfg.health_check_function, success=cfg.success_threshold,
-                      failure=cfg.failure_threshold)
+    policy = r.policy(function=cfg.health_check_function, success=cfg.success_threshold, failure=cfg.failure_threshold)
     deployed, reached = EMPTY, 0.0
     for stage in cfg.stages:
         if stage == 100 and not cfg.auto_promote and deployed:

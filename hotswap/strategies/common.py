@@ -59,9 +59,11 @@ def watch(r: Rollout, seconds: float) -> Steps:
 
 def _summary(metrics: dict[str, VersionMetrics]) -> dict[str, Any]:
     return {
-        module_id: {"requests": m.requests,
-                    "errorRatePercent": analysis.metric(m, "error_rate"),
-                    "avgLatencyMs": analysis.metric(m, "avg_latency_ms")}
+        module_id: {
+            "requests": m.requests,
+            "errorRatePercent": analysis.metric(m, "error_rate"),
+            "avgLatencyMs": analysis.metric(m, "avg_latency_ms"),
+        }
         for module_id, m in metrics.items()
     }
 
@@ -85,8 +87,7 @@ def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | 
     return None if verdict.passed else f"Health checks failed ({verdict.reason})"
 
 
-def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None,
-              route: Route | None = None) -> Steps:
+def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None, route: Route | None = None) -> Steps:
     """Switch traffic back (``route``) and/or put ``nodes`` back on the previous module,
     then verify the previous module's health on the nodes restored (the guide's step 4);
     returns the ``RolledBack`` outcome."""
@@ -112,9 +113,12 @@ def succeeded(r: Rollout, nodes: int, left: int, how: str = "", *, stay: str = "
     on the previous module, or ``stay`` says where)."""
     if not left:
         return Outcome("Succeeded", f"All {nodes:,} nodes run {r.module_id}{how}")
-    return Outcome("Succeeded", f"{nodes - left:,} of {nodes:,} nodes run {r.module_id}{how}; "
-                                f"{left:,} were unreachable or failed to load it and stay "
-                                f"{stay or 'on ' + r.previous_id}")
+    return Outcome(
+        "Succeeded",
+        f"{nodes - left:,} of {nodes:,} nodes run {r.module_id}{how}; "
+        f"{left:,} were unreachable or failed to load it and stay "
+        f"{stay or 'on ' + r.previous_id}",
+    )
 
 
 def progress(percent: float, **detail: Any) -> Report:

@@ -51,5 +51,8 @@ def regional(r: Rollout) -> Steps:
     if not done:
         return Outcome("RolledBack", f"No region succeeded; {rolled}")
     skipped = len(regions) - len(done) - len(failed)
-    return Outcome("PartialSuccess", f"{r.module_id} runs in {', '.join(done)}; {rolled}"
-                   + (f"; {skipped} regions not attempted (abortOnRegionFailure)" if skipped else ""))
+    return Outcome(
+        "PartialSuccess",
+        f"{r.module_id} runs in {', '.join(done)}; {rolled}"
+        + (f"; {skipped} regions not attempted (abortOnRegionFailure)" if skipped else ""),
+    )

@@ -37,6 +37,7 @@ def rolling(r: Rollout) -> Steps:
         if number < count:
             seen = yield from watch(r, cfg.batch_delay)
             if seen.fired:
-                return (yield from roll_back(
-                    r, f"Rollback trigger fired after batch {number} ({seen.fired})", nodes=done))
+                return (
+                    yield from roll_back(r, f"Rollback trigger fired after batch {number} ({seen.fired})", nodes=done)
+                )
     return succeeded(r, len(done), left, f" ({count} batches)")

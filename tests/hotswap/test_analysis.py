@@ -6,14 +6,34 @@ from hotswap.scenario.deployment import Trigger, WinnerCriteria
 
 
 def health(healthy: int, unhealthy: int = 0, unreachable: int = 0) -> HealthReport:
-    return HealthReport(checked=healthy + unhealthy + unreachable, healthy=healthy, unhealthy=unhealthy,
-                        unreachable=unreachable, seconds=1.0)
+    return HealthReport(
+        checked=healthy + unhealthy + unreachable,
+        healthy=healthy,
+        unhealthy=unhealthy,
+        unreachable=unreachable,
+        seconds=1.0,
+    )
 
 
-def traffic(requests: int = 10_000, failed: int = 10, *, nodes: int = 10, crashed: int = 0,
-            latency: float = 20.0, samples: tuple[float, ...] = (), memory: float = 64.0) -> VersionMetrics:
-    return VersionMetrics(nodes=nodes, requests=requests, failed_requests=failed, crashed_nodes=crashed,
-                          latency_mean_ms=latency, latency_samples=samples, memory_mb=memory)
+def traffic(
+    requests: int = 10_000,
+    failed: int = 10,
+    *,
+    nodes: int = 10,
+    crashed: int = 0,
+    latency: float = 20.0,
+    samples: tuple[float, ...] = (),
+    memory: float = 64.0,
+) -> VersionMetrics:
+    return VersionMetrics(
+        nodes=nodes,
+        requests=requests,
+        failed_requests=failed,
+        crashed_nodes=crashed,
+        latency_mean_ms=latency,
+        latency_samples=samples,
+        memory_mb=memory,
+    )
 
 
 def spread(centre: float, n: int = 300) -> tuple[float, ...]:
@@ -24,6 +44,7 @@ LATENCY = WinnerCriteria(metric="avg_latency_ms", threshold=10, comparison="lowe
 
 
 # gate
+
 
 def test_gate_passes_all_healthy_and_fails_any_unhealthy_by_default():
     policy = HealthPolicy()
@@ -65,9 +86,9 @@ def test_a_check_no_node_answered_does_not_pass():
 
 # metric
 
+
 def test_metrics_read_off_traffic():
-    m = traffic(requests=2000, failed=50, nodes=8, crashed=2, latency=42.0, samples=tuple(range(1, 101)),
-                memory=90.0)
+    m = traffic(requests=2000, failed=50, nodes=8, crashed=2, latency=42.0, samples=tuple(range(1, 101)), memory=90.0)
     assert metric(m, "error_rate") == 2.5
     assert metric(m, "crash_rate") == 25.0
     assert metric(m, "avg_latency_ms") == 42.0
@@ -89,6 +110,7 @@ def test_unknown_metric_is_an_error():
 
 # fired
 
+
 def test_greater_than_trigger_fires_strictly_above_its_threshold():
     trigger = [Trigger(metric="error_rate", threshold=5)]
     assert fired(traffic(failed=600), trigger) == "error_rate 6 > 5"
@@ -102,16 +124,19 @@ def test_less_than_trigger_fires_strictly_below_its_threshold():
 
 
 def test_first_firing_trigger_is_reported_and_unmeasurable_ones_skipped():
-    triggers = [Trigger(metric="p99_latency_ms", threshold=1),  # no samples: skipped
-                Trigger(metric="avg_latency_ms", threshold=100),
-                Trigger(metric="crash_rate", threshold=1),
-                Trigger(metric="error_rate", threshold=5)]
+    triggers = [
+        Trigger(metric="p99_latency_ms", threshold=1),  # no samples: skipped
+        Trigger(metric="avg_latency_ms", threshold=100),
+        Trigger(metric="crash_rate", threshold=1),
+        Trigger(metric="error_rate", threshold=5),
+    ]
     assert fired(traffic(crashed=1, failed=900), triggers) == "crash_rate 10 > 1"
     assert fired(None, triggers) is None
     assert fired(traffic(failed=900), []) is None
 
 
 # merge
+
 
 def test_merge_adds_counts_and_weights_means():
     a = traffic(requests=1000, failed=10, nodes=5, crashed=1, latency=10.0, samples=(1.0, 2.0), memory=60)
@@ -147,6 +172,7 @@ def test_merge_thins_latency_samples_keeping_every_window_in_proportion():
 
 
 # judge
+
 
 def test_b_wins_when_better_by_the_threshold_and_significant():
     a, b = traffic(latency=25, samples=spread(25)), traffic(latency=15, samples=spread(15))

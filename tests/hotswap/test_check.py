@@ -30,17 +30,32 @@ def invoke(*args: Any) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def write_scenario(folder: Path, stem: str, expect: Any = None, *, failure_rate: float | None = None,
-                   error_rate: float | None = None, evaluation: str = "PT1M", runs: int | None = RUNS,
-                   suffix: str = ".yaml") -> Path:
+def write_scenario(
+    folder: Path,
+    stem: str,
+    expect: Any = None,
+    *,
+    failure_rate: float | None = None,
+    error_rate: float | None = None,
+    evaluation: str = "PT1M",
+    runs: int | None = RUNS,
+    suffix: str = ".yaml",
+) -> Path:
     """A canary over 20 nodes (10/50/100%), short evaluations. ``failure_rate`` is the new module's
     health-check failure rate (0.3: rolled back in every run); ``error_rate`` both modules' request error rate.
     ``expect`` is taken as is, plus ``runs``."""
     data: dict[str, Any] = {
-        "name": stem, "seed": SEED, "previousModuleId": "m-v1",
+        "name": stem,
+        "seed": SEED,
+        "previousModuleId": "m-v1",
         "fleet": {"regions": [{"name": "a", "nodes": 20}]},
-        "deployment": {"deploymentId": "d1", "moduleId": "m-v2", "strategy": "Canary",
-                       "strategyConfig": {"stages": [10, 50, 100], "evaluationPeriod": evaluation}}}
+        "deployment": {
+            "deploymentId": "d1",
+            "moduleId": "m-v2",
+            "strategy": "Canary",
+            "strategyConfig": {"stages": [10, 50, 100], "evaluationPeriod": evaluation},
+        },
+    }
     modules: dict[str, dict[str, float]] = {"m-v1": {}, "m-v2": {}}
     if failure_rate is not None:
         modules["m-v2"]["healthCheckFailureRate"] = failure_rate
@@ -91,6 +106,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
 
 # --- every form: a wrong expectation fails with a replayable seed, a right one passes ------------------
 
+
 def deploy(r: dict[str, Any]) -> float:
     return r["deployTimeSeconds"]
 
@@ -109,11 +125,11 @@ def stat_of(stat: str, values: list[float]) -> float:
 
 @dataclass
 class Form:
-    kind: str                           # which scenario (good, bad, mixed)
-    wrong: dict[str, Any]               # an expectation its runs break
-    right: dict[str, Any]               # one they keep
-    what: str                           # the expectation's name in the report
-    measured: str                       # what the report says was measured
+    kind: str  # which scenario (good, bad, mixed)
+    wrong: dict[str, Any]  # an expectation its runs break
+    right: dict[str, Any]  # one they keep
+    what: str  # the expectation's name in the report
+    measured: str  # what the report says was measured
     breaks: Callable[[dict[str, Any]], bool]  # whether one run breaks the wrong expectation
     runs: int = RUNS
     extra: dict[str, Any] = field(default_factory=dict)
@@ -123,72 +139,136 @@ def statistic_form(stat: str) -> Callable[[dict[str, list[dict[str, Any]]]], For
     def build(recs: dict[str, list[dict[str, Any]]]) -> Form:
         value = stat_of(stat, [deploy(r) for r in recs["bad"]])
         high = round(value - 1, 3)
-        return Form("bad", {"deployTimeSeconds": {stat: {"max": high}}},
-                    {"deployTimeSeconds": {stat: {"max": round(value + 1, 3)}}},
-                    f"deployTimeSeconds.{stat}", f"{value:.6g}", lambda r: deploy(r) > high)
+        return Form(
+            "bad",
+            {"deployTimeSeconds": {stat: {"max": high}}},
+            {"deployTimeSeconds": {stat: {"max": round(value + 1, 3)}}},
+            f"deployTimeSeconds.{stat}",
+            f"{value:.6g}",
+            lambda r: deploy(r) > high,
+        )
+
     return build
 
 
 def every_run_between(recs: dict[str, list[dict[str, Any]]]) -> Form:
     values = [deploy(r) for r in recs["good"]]
     high = round(statistics.median(values), 3)
-    return Form("good", {"deployTimeSeconds": {"between": [0, high]}},
-                {"deployTimeSeconds": {"between": [round(min(values) - 1), round(max(values) + 1)]}},
-                "deployTimeSeconds", f"{max(values):.6g} at worst", lambda r: not 0 <= deploy(r) <= high)
+    return Form(
+        "good",
+        {"deployTimeSeconds": {"between": [0, high]}},
+        {"deployTimeSeconds": {"between": [round(min(values) - 1), round(max(values) + 1)]}},
+        "deployTimeSeconds",
+        f"{max(values):.6g} at worst",
+        lambda r: not 0 <= deploy(r) <= high,
+    )
 
 
 def every_run_min_and_max(recs: dict[str, list[dict[str, Any]]]) -> Form:
     values = [r["rollbackTimeSeconds"] for r in recs["bad"]]
     high = round(statistics.median(values), 4)
-    return Form("bad", {"rollbackTimeSeconds": {"min": 0, "max": high}},
-                {"rollbackTimeSeconds": {"min": 0, "max": round(max(values) + 1)}},
-                "rollbackTimeSeconds", f"{max(values):.6g} at worst", lambda r: r["rollbackTimeSeconds"] > high)
+    return Form(
+        "bad",
+        {"rollbackTimeSeconds": {"min": 0, "max": high}},
+        {"rollbackTimeSeconds": {"min": 0, "max": round(max(values) + 1)}},
+        "rollbackTimeSeconds",
+        f"{max(values):.6g} at worst",
+        lambda r: r["rollbackTimeSeconds"] > high,
+    )
 
 
 def null_figures_left_out(recs: dict[str, list[dict[str, Any]]]) -> Form:
     # mixed runs: rollbackTimeSeconds is null where the run succeeded; only the rollbacks are judged
     values = [r["rollbackTimeSeconds"] for r in recs["mixed"] if r["rollbackTimeSeconds"] is not None]
     low = round(statistics.median(values), 4)
-    return Form("mixed", {"rollbackTimeSeconds": {"p50": {"max": low}}},
-                {"rollbackTimeSeconds": {"p50": {"max": round(max(values) + 1)}}},
-                "rollbackTimeSeconds.p50", f"{statistics.median(values):.6g}",
-                lambda r: r["rollbackTimeSeconds"] is not None and r["rollbackTimeSeconds"] > low)
+    return Form(
+        "mixed",
+        {"rollbackTimeSeconds": {"p50": {"max": low}}},
+        {"rollbackTimeSeconds": {"p50": {"max": round(max(values) + 1)}}},
+        "rollbackTimeSeconds.p50",
+        f"{statistics.median(values):.6g}",
+        lambda r: r["rollbackTimeSeconds"] is not None and r["rollbackTimeSeconds"] > low,
+    )
 
 
 FORMS: dict[str, Callable[[dict[str, list[dict[str, Any]]]], Form]] = {
-    "outcome": lambda recs: Form("good", {"outcome": "RolledBack"}, {"outcome": "Succeeded"}, "outcome",
-                                 "Succeeded", lambda r: r["outcome"] != "RolledBack"),
-    "outcome-list": lambda recs: Form("mixed", {"outcome": ["Succeeded", "Paused"]},
-                                      {"outcome": ["Succeeded", "RolledBack"]}, "outcome", "RolledBack, Succeeded",
-                                      lambda r: r["outcome"] not in ("Succeeded", "Paused")),
-    "every-run-max": lambda recs: Form("bad", {"blastRadius.nodesPercent": {"max": 20}},
-                                       {"blastRadius.nodesPercent": {"max": 50}}, "blastRadius.nodesPercent",
-                                       f"{max(map(nodes_percent, recs['bad'])):.6g} at worst",
-                                       lambda r: nodes_percent(r) > 20),
-    "every-run-min": lambda recs: Form("bad", {"blastRadius.nodesPercent": {"min": 20}},
-                                       {"blastRadius.nodesPercent": {"min": 10}}, "blastRadius.nodesPercent",
-                                       f"{min(map(nodes_percent, recs['bad'])):.6g} at worst",
-                                       lambda r: nodes_percent(r) < 20),
-    "every-run-extra-figure": lambda recs: Form("good", {"capacity.peakNodes": {"max": 19}},
-                                                {"capacity.peakNodes": {"max": 20}}, "capacity.peakNodes",
-                                                "20 at worst", lambda r: r["capacity"]["peakNodes"] > 19),
+    "outcome": lambda recs: Form(
+        "good",
+        {"outcome": "RolledBack"},
+        {"outcome": "Succeeded"},
+        "outcome",
+        "Succeeded",
+        lambda r: r["outcome"] != "RolledBack",
+    ),
+    "outcome-list": lambda recs: Form(
+        "mixed",
+        {"outcome": ["Succeeded", "Paused"]},
+        {"outcome": ["Succeeded", "RolledBack"]},
+        "outcome",
+        "RolledBack, Succeeded",
+        lambda r: r["outcome"] not in ("Succeeded", "Paused"),
+    ),
+    "every-run-max": lambda recs: Form(
+        "bad",
+        {"blastRadius.nodesPercent": {"max": 20}},
+        {"blastRadius.nodesPercent": {"max": 50}},
+        "blastRadius.nodesPercent",
+        f"{max(map(nodes_percent, recs['bad'])):.6g} at worst",
+        lambda r: nodes_percent(r) > 20,
+    ),
+    "every-run-min": lambda recs: Form(
+        "bad",
+        {"blastRadius.nodesPercent": {"min": 20}},
+        {"blastRadius.nodesPercent": {"min": 10}},
+        "blastRadius.nodesPercent",
+        f"{min(map(nodes_percent, recs['bad'])):.6g} at worst",
+        lambda r: nodes_percent(r) < 20,
+    ),
+    "every-run-extra-figure": lambda recs: Form(
+        "good",
+        {"capacity.peakNodes": {"max": 19}},
+        {"capacity.peakNodes": {"max": 20}},
+        "capacity.peakNodes",
+        "20 at worst",
+        lambda r: r["capacity"]["peakNodes"] > 19,
+    ),
     **{f"statistic-{s}": statistic_form(s) for s in ("mean", "min", "max", "p5", "p50", "p95", "p99")},
     "between": every_run_between,
     "min-and-max": every_run_min_and_max,
     "null-figures-left-out": null_figures_left_out,
-    "outcomeRate": lambda recs: Form("bad", {"outcomeRate": {"Succeeded": {"min": 0.5}}},
-                                     {"outcomeRate": {"RolledBack": {"min": 0.9}}}, "outcomeRate.Succeeded", "0",
-                                     lambda r: r["outcome"] != "Succeeded"),
-    "runs": lambda recs: Form("good", {"outcome": "Paused"}, {"outcome": "Succeeded"}, "outcome", "Succeeded",
-                              lambda r: r["outcome"] != "Paused", runs=2),
-    "backend": lambda recs: Form("good", {"outcome": "Failed"}, {"outcome": "Succeeded"}, "outcome", "Succeeded",
-                                 lambda r: r["outcome"] != "Failed", extra={"backend": "sim"}),
+    "outcomeRate": lambda recs: Form(
+        "bad",
+        {"outcomeRate": {"Succeeded": {"min": 0.5}}},
+        {"outcomeRate": {"RolledBack": {"min": 0.9}}},
+        "outcomeRate.Succeeded",
+        "0",
+        lambda r: r["outcome"] != "Succeeded",
+    ),
+    "runs": lambda recs: Form(
+        "good",
+        {"outcome": "Paused"},
+        {"outcome": "Succeeded"},
+        "outcome",
+        "Succeeded",
+        lambda r: r["outcome"] != "Paused",
+        runs=2,
+    ),
+    "backend": lambda recs: Form(
+        "good",
+        {"outcome": "Failed"},
+        {"outcome": "Succeeded"},
+        "outcome",
+        "Succeeded",
+        lambda r: r["outcome"] != "Failed",
+        extra={"backend": "sim"},
+    ),
 }
 
 
 def form_scenario(folder: Path, form: Form, expectation: dict[str, Any]) -> Path:
-    return write_scenario(folder, form.kind, {"runs": form.runs, **form.extra, **expectation},
-                          failure_rate=KINDS[form.kind])
+    return write_scenario(
+        folder, form.kind, {"runs": form.runs, **form.extra, **expectation}, failure_rate=KINDS[form.kind]
+    )
 
 
 @pytest.mark.parametrize("name", FORMS)
@@ -205,7 +285,7 @@ def test_a_wrong_expectation_fails_with_a_replayable_seed(name, records, tmp_pat
     assert message.startswith(f"      {form.what}: measured {form.measured}, expected "), message
 
     # the breaking seeds are exactly the runs that break it (the first five are listed)
-    breaking = [r["seed"] for r in records[form.kind][:form.runs] if form.breaks(r)]
+    breaking = [r["seed"] for r in records[form.kind][: form.runs] if form.breaks(r)]
     assert breaking, "the wrong expectation must be broken by some run"
     listed = re.search(r"; breaking seeds ([\d, ]+?)(?: \(\+(\d+) more\))?; ", message)
     assert listed, message
@@ -251,8 +331,12 @@ def test_a_figure_measured_in_no_run_fails(tmp_path):
 
 
 def test_several_expectations_report_only_the_failed_ones(tmp_path):
-    path = write_scenario(tmp_path, "s", {"outcome": "RolledBack", "blastRadius.nodesPercent": {"max": 20},
-                                          "deployTimeSeconds": {"mean": {"min": 1}}}, failure_rate=0.3)
+    path = write_scenario(
+        tmp_path,
+        "s",
+        {"outcome": "RolledBack", "blastRadius.nodesPercent": {"max": 20}, "deployTimeSeconds": {"mean": {"min": 1}}},
+        failure_rate=0.3,
+    )
     result = invoke("check", path)
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
@@ -269,6 +353,7 @@ def test_backend_option_overrides_the_files_backend(tmp_path):
 
 # --- folders ---------------------------------------------------------------------------------------
 
+
 def test_a_folder_checks_only_the_files_with_expect(tmp_path):
     passing = write_scenario(tmp_path, "passing", {"outcome": "Succeeded"})
     failing = write_scenario(tmp_path, "failing", {"outcome": "RolledBack"})
@@ -281,8 +366,12 @@ def test_a_folder_checks_only_the_files_with_expect(tmp_path):
     result = invoke("check", tmp_path)
     assert result.exit_code == 1, result.output
     heads = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
-    assert heads == [f"PASS  {as_json}  ({RUNS} runs, 1 checks)", f"FAIL  {failing}  ({RUNS} runs, 1 checks)",
-                     f"PASS  {passing}  ({RUNS} runs, 1 checks)", "2 passed, 1 failed"]
+    assert heads == [
+        f"PASS  {as_json}  ({RUNS} runs, 1 checks)",
+        f"FAIL  {failing}  ({RUNS} runs, 1 checks)",
+        f"PASS  {passing}  ({RUNS} runs, 1 checks)",
+        "2 passed, 1 failed",
+    ]
     assert "plain" not in result.stdout and "stray" not in result.stdout
 
 
@@ -366,12 +455,23 @@ def test_an_unusable_file_writes_no_baseline(tmp_path):
 
 # --- JUnit XML -------------------------------------------------------------------------------------
 
+
 def test_junit_has_a_testcase_per_expectation_and_a_failure_per_failed_one(tmp_path):
-    healthy = write_scenario(tmp_path / "s", "healthy", {
-        "outcome": "Succeeded", "deployTimeSeconds": {"mean": {"max": 1}}, "capacity.peakNodes": {"max": 20}})
-    broken = write_scenario(tmp_path / "s", "broken", {
-        "outcome": "RolledBack", "blastRadius.nodesPercent": {"max": 20},
-        "outcomeRate": {"RolledBack": {"min": 0.9}, "Succeeded": {"min": 0.1}}}, failure_rate=0.3)
+    healthy = write_scenario(
+        tmp_path / "s",
+        "healthy",
+        {"outcome": "Succeeded", "deployTimeSeconds": {"mean": {"max": 1}}, "capacity.peakNodes": {"max": 20}},
+    )
+    broken = write_scenario(
+        tmp_path / "s",
+        "broken",
+        {
+            "outcome": "RolledBack",
+            "blastRadius.nodesPercent": {"max": 20},
+            "outcomeRate": {"RolledBack": {"min": 0.9}, "Succeeded": {"min": 0.1}},
+        },
+        failure_rate=0.3,
+    )
     report = tmp_path / "reports" / "out.xml"
     result = invoke("check", tmp_path / "s", "--junit", report)
     assert result.exit_code == 1, result.output
@@ -383,12 +483,20 @@ def test_junit_has_a_testcase_per_expectation_and_a_failure_per_failed_one(tmp_p
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors", "0")) == ("7", "3", "0")
     cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
     assert set(cases) == {
-        (str(healthy), "outcome"), (str(healthy), "deployTimeSeconds.mean"), (str(healthy), "capacity.peakNodes"),
-        (str(broken), "outcome"), (str(broken), "blastRadius.nodesPercent"),
-        (str(broken), "outcomeRate.RolledBack"), (str(broken), "outcomeRate.Succeeded")}
+        (str(healthy), "outcome"),
+        (str(healthy), "deployTimeSeconds.mean"),
+        (str(healthy), "capacity.peakNodes"),
+        (str(broken), "outcome"),
+        (str(broken), "blastRadius.nodesPercent"),
+        (str(broken), "outcomeRate.RolledBack"),
+        (str(broken), "outcomeRate.Succeeded"),
+    }
     failed = {key for key, c in cases.items() if c.find("failure") is not None}
-    assert failed == {(str(healthy), "deployTimeSeconds.mean"), (str(broken), "blastRadius.nodesPercent"),
-                      (str(broken), "outcomeRate.Succeeded")}
+    assert failed == {
+        (str(healthy), "deployTimeSeconds.mean"),
+        (str(broken), "blastRadius.nodesPercent"),
+        (str(broken), "outcomeRate.Succeeded"),
+    }
     for (path, name), case in cases.items():
         assert len(case.findall("failure")) == ((path, name) in failed)
     # each failure's message is the one the console shows
@@ -487,11 +595,18 @@ def test_update_baseline_replaces_the_old_one(tmp_path):
     assert invoke("check", path).exit_code == 0
 
 
-@pytest.mark.parametrize("content", [
-    "not json", "[1, 2]", '{"figures": {}}', '{"outcomeRates": {}}', '{"figures": [], "outcomeRates": {}}',
-    pytest.param('{"figures": {"deployTimeSeconds.mean": "fast"}, "outcomeRates": {}}', id="text-figure"),
-    pytest.param('{"figures": {}, "outcomeRates": {"Succeeded": "all"}}', id="text-share"),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        "[1, 2]",
+        '{"figures": {}}',
+        '{"outcomeRates": {}}',
+        '{"figures": [], "outcomeRates": {}}',
+        pytest.param('{"figures": {"deployTimeSeconds.mean": "fast"}, "outcomeRates": {}}', id="text-figure"),
+        pytest.param('{"figures": {}, "outcomeRates": {"Succeeded": "all"}}', id="text-share"),
+    ],
+)
 def test_a_corrupt_baseline_is_refused(content, tmp_path):
     path = write_scenario(tmp_path, "canary", HOLDS)
     stored = tmp_path / "canary.baseline.json"
@@ -505,10 +620,12 @@ def test_a_corrupt_baseline_is_refused(content, tmp_path):
 
 # --- the pytest plugin ----------------------------------------------------------------------------
 
+
 def test_pytest_collects_scenarios_with_expect_as_items(pytester: pytest.Pytester):
     write_scenario(pytester.path, "passing", {"outcome": "Succeeded"})
-    write_scenario(pytester.path, "failing", {"outcome": "Succeeded", "blastRadius.nodesPercent": {"max": 20}},
-                   failure_rate=0.3)
+    write_scenario(
+        pytester.path, "failing", {"outcome": "Succeeded", "blastRadius.nodesPercent": {"max": 20}}, failure_rate=0.3
+    )
     write_scenario(pytester.path, "plain")  # no expect: not collected
     (pytester.path / "orphan.baseline.json").write_text('{"expect": {"outcome": "Paused"}}')  # never collected
     result = pytester.runpytest("-p", "no:cacheprovider")
@@ -521,6 +638,7 @@ def test_pytest_collects_scenarios_with_expect_as_items(pytester: pytest.Pyteste
 
 
 # --- the CI gate ---------------------------------------------------------------------------------------
+
 
 def test_the_bundled_scenarios_hold():
     # The gate CI runs (`hotswap check scenarios/`, see docs/ci.md and .ci/run); ~10 s.

@@ -30,6 +30,7 @@ def run_json(*args: Any) -> dict[str, Any]:
 
 # --- hotswap run ------------------------------------------------------------------------
 
+
 def test_run_prints_a_text_report():
     result = invoke("run", CANARY)
     assert result.exit_code == 0, result.output
@@ -42,8 +43,18 @@ def test_run_prints_a_text_report():
 
 def test_run_json_has_the_contract_keys():
     data = run_json(CANARY)
-    for key in ("scenario", "backend", "seed", "strategy", "outcome", "reason", "deployTimeSeconds",
-                "rollbackTimeSeconds", "blastRadius", "timeline"):
+    for key in (
+        "scenario",
+        "backend",
+        "seed",
+        "strategy",
+        "outcome",
+        "reason",
+        "deployTimeSeconds",
+        "rollbackTimeSeconds",
+        "blastRadius",
+        "timeline",
+    ):
         assert key in data
     assert (data["scenario"], data["backend"], data["seed"], data["strategy"]) == ("canary", "sim", 1, "Canary")
     assert data["outcome"] == "Succeeded"
@@ -72,8 +83,11 @@ def test_run_json_of_a_rollback_has_a_rollback_time():
     assert events.index("RollbackStarted") < events.index("RollbackCompleted")
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "guide").glob("*.json")),
-                         ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path",
+    sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "guide").glob("*.json")),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_every_bundled_scenario_runs_to_a_contract_outcome(path: Path):
     data = run_json(path)
     assert data["outcome"] in OUTCOMES
@@ -143,6 +157,7 @@ def test_bad_options_are_usage_errors(args: list[Any]):
 
 # --- hotswap validate ------------------------------------------------------------------
 
+
 def test_validate_reports_each_good_file():
     files = sorted(SCENARIOS.glob("*.yaml"))
     result = invoke("validate", *files)
@@ -165,11 +180,14 @@ def test_validate_reports_good_and_bad_files_and_exits_2(tmp_path: Path):
     bad.write_text("deployment:\n  moduleId: m\n  strategy: Bogus\n", encoding="utf-8")
     result = invoke("validate", CANARY, bad, SCENARIOS / "rolling.yaml")
     assert result.exit_code == 2
-    assert result.stdout.splitlines() == [f"ok  {CANARY}  (Canary, 65 nodes)",
-                                          f"ok  {SCENARIOS / 'rolling.yaml'}  (Rolling, 65 nodes)"]
+    assert result.stdout.splitlines() == [
+        f"ok  {CANARY}  (Canary, 65 nodes)",
+        f"ok  {SCENARIOS / 'rolling.yaml'}  (Rolling, 65 nodes)",
+    ]
     assert result.stderr.splitlines() == [
         f"hotswap: {bad}: deployment.strategy: unknown strategy 'Bogus'; "
-        "one of Canary, BlueGreen, Rolling, Regional, ABTesting"]
+        "one of Canary, BlueGreen, Rolling, Regional, ABTesting"
+    ]
 
 
 def test_validate_needs_a_file():
@@ -201,73 +219,215 @@ BAD_INPUT = [
     case("empty-file", "s.yaml", "", None, "mapping"),
     case("not-utf8", "s.yaml", b"\xff\xfe not utf-8\n", None, "cannot read"),
     case("nonexistent-file", "missing.yaml", None, None, "no such file"),
-    case("unknown-strategy", "s.yaml", "deployment:\n  moduleId: m-2\n  strategy: Linear\n",
-         "deployment.strategy", "unknown strategy 'Linear'; one of Canary"),
-    case("strategy-wrong-case", "s.json", '{"moduleId": "m-2", "strategy": "canary"}',
-         "deployment.strategy", "unknown strategy 'canary'"),
+    case(
+        "unknown-strategy",
+        "s.yaml",
+        "deployment:\n  moduleId: m-2\n  strategy: Linear\n",
+        "deployment.strategy",
+        "unknown strategy 'Linear'; one of Canary",
+    ),
+    case(
+        "strategy-wrong-case",
+        "s.json",
+        '{"moduleId": "m-2", "strategy": "canary"}',
+        "deployment.strategy",
+        "unknown strategy 'canary'",
+    ),
     case("missing-strategy", "s.yaml", "deployment:\n  moduleId: m-2\n", "deployment.strategy", "missing"),
-    case("missing-strategy-bare-json", "s.json", '{"deploymentId": "d", "moduleId": "m-2", "strategyConfig": {}}',
-         "deployment.strategy", "missing"),
+    case(
+        "missing-strategy-bare-json",
+        "s.json",
+        '{"deploymentId": "d", "moduleId": "m-2", "strategyConfig": {}}',
+        "deployment.strategy",
+        "missing",
+    ),
     case("missing-moduleId", "s.yaml", "deployment:\n  strategy: Canary\n", "deployment.moduleId", "required"),
     case("missing-deployment", "s.yaml", "name: x\nseed: 1\n", "deployment", "required"),
     case("unknown-field-top", "s.yaml", CANARY_HEAD + "fleeet: {}\n", "fleeet", "unknown field"),
-    case("unknown-field-strategyConfig", "s.yaml", deployment("Canary", "    stagez: [10, 100]\n"),
-         "deployment.strategyConfig.stagez", "unknown field"),
-    case("unknown-field-region", "s.yaml", "fleet:\n  regions:\n    - {name: a, nodes: 3, zone: x}\n" + CANARY_HEAD,
-         "fleet.regions[0].zone", "unknown field"),
-    case("unknown-field-module", "s.yaml", "modules:\n  m-2: {errorRatio: 0.1}\n" + CANARY_HEAD,
-         "modules.m-2.errorRatio", "unknown field"),
-    case("other-strategys-field", "s.yaml", deployment("BlueGreen", "    stages: [10, 100]\n"),
-         "deployment.strategyConfig.stages", "unknown field"),
-    case("negative-duration", "s.yaml", deployment("Canary", "    evaluationPeriod: -300\n"),
-         "deployment.strategyConfig.evaluationPeriod", "not negative"),
-    case("negative-iso-duration", "s.yaml", deployment("Rolling", "    batchDelay: -PT30S\n"),
-         "deployment.strategyConfig.batchDelay", "not negative"),
-    case("bad-duration-string", "s.yaml", deployment("Regional", "    interRegionDelay: 10 minutes\n"),
-         "deployment.strategyConfig.interRegionDelay", "not an ISO 8601 duration"),
-    case("duration-in-months", "s.yaml", deployment("ABTesting", "    experimentDuration: P1M\n"),
-         "deployment.strategyConfig.experimentDuration", "no fixed length"),
-    case("stages-not-increasing", "s.yaml", deployment("Canary", "    stages: [10, 50, 25, 100]\n"),
-         "deployment.strategyConfig.stages", "increase"),
-    case("last-stage-not-100", "s.yaml", deployment("Canary", "    stages: [10, 25, 50]\n"),
-         "deployment.strategyConfig.stages", "last stage must be 100"),
-    case("stage-above-100", "s.yaml", deployment("Canary", "    stages: [10, 150]\n"),
-         "deployment.strategyConfig.stages", "percentage"),
-    case("batchSize-0", "s.yaml", deployment("Rolling", "    batchSize: 0\n"),
-         "deployment.strategyConfig.batchSize", "at least 1"),
-    case("batchSize-150%", "s.yaml", deployment("Rolling", "    batchSize: '150%'\n"),
-         "deployment.strategyConfig.batchSize", "percentage"),
-    case("batchSize-fraction", "s.yaml", deployment("Rolling", "    batchSize: 1.5\n"),
-         "deployment.strategyConfig.batchSize", "integer"),
-    case("variantBPercentage-100", "s.yaml", deployment("ABTesting", "    variantBPercentage: 100\n"),
-         "deployment.strategyConfig.variantBPercentage", "less than 100"),
-    case("winner-metric-unknown", "s.yaml", deployment("ABTesting", "    winnerCriteria: {metric: throughput}\n"),
-         "deployment.strategyConfig.winnerCriteria.metric", "avg_latency_ms"),
-    case("regionOrder-unknown-region", "s.yaml", deployment("Regional", "    regionOrder: [us-east, mars]\n"),
-         "deployment.strategyConfig.regionOrder[1]", "unknown region 'mars'"),
-    case("targetRegions-unknown-region", "s.yaml", CANARY_HEAD + "  targetRegions: [atlantis]\n",
-         "deployment.targetRegions[0]", "unknown region 'atlantis'"),
-    case("modules-key-neither-module", "s.yaml", "modules:\n  m-3: {errorRate: 0.1}\n" + CANARY_HEAD,
-         "modules.m-3", "not the deployed module 'm-2'"),
-    case("healthCheckFailureRate-1.5", "s.yaml", "modules:\n  m-2: {healthCheckFailureRate: 1.5}\n" + CANARY_HEAD,
-         "modules.m-2.healthCheckFailureRate", "less than or equal to 1"),
-    case("p99-below-median", "s.yaml", "modules:\n  m-2:\n    latencyMs: {median: 40, p99: 20}\n" + CANARY_HEAD,
-         "modules.m-2.latencyMs", "p99 must not be below the median"),
-    case("trigger-metric-unknown", "s.yaml",
-         CANARY_HEAD + "  autoRollback:\n    triggers:\n      - {metric: cpu, threshold: 5}\n",
-         "deployment.autoRollback.triggers[0].metric", "error_rate"),
-    case("healthCheck-timeout-0", "s.yaml", CANARY_HEAD + "  healthCheck: {timeout: 0}\n",
-         "deployment.healthCheck.timeout", "positive"),
+    case(
+        "unknown-field-strategyConfig",
+        "s.yaml",
+        deployment("Canary", "    stagez: [10, 100]\n"),
+        "deployment.strategyConfig.stagez",
+        "unknown field",
+    ),
+    case(
+        "unknown-field-region",
+        "s.yaml",
+        "fleet:\n  regions:\n    - {name: a, nodes: 3, zone: x}\n" + CANARY_HEAD,
+        "fleet.regions[0].zone",
+        "unknown field",
+    ),
+    case(
+        "unknown-field-module",
+        "s.yaml",
+        "modules:\n  m-2: {errorRatio: 0.1}\n" + CANARY_HEAD,
+        "modules.m-2.errorRatio",
+        "unknown field",
+    ),
+    case(
+        "other-strategys-field",
+        "s.yaml",
+        deployment("BlueGreen", "    stages: [10, 100]\n"),
+        "deployment.strategyConfig.stages",
+        "unknown field",
+    ),
+    case(
+        "negative-duration",
+        "s.yaml",
+        deployment("Canary", "    evaluationPeriod: -300\n"),
+        "deployment.strategyConfig.evaluationPeriod",
+        "not negative",
+    ),
+    case(
+        "negative-iso-duration",
+        "s.yaml",
+        deployment("Rolling", "    batchDelay: -PT30S\n"),
+        "deployment.strategyConfig.batchDelay",
+        "not negative",
+    ),
+    case(
+        "bad-duration-string",
+        "s.yaml",
+        deployment("Regional", "    interRegionDelay: 10 minutes\n"),
+        "deployment.strategyConfig.interRegionDelay",
+        "not an ISO 8601 duration",
+    ),
+    case(
+        "duration-in-months",
+        "s.yaml",
+        deployment("ABTesting", "    experimentDuration: P1M\n"),
+        "deployment.strategyConfig.experimentDuration",
+        "no fixed length",
+    ),
+    case(
+        "stages-not-increasing",
+        "s.yaml",
+        deployment("Canary", "    stages: [10, 50, 25, 100]\n"),
+        "deployment.strategyConfig.stages",
+        "increase",
+    ),
+    case(
+        "last-stage-not-100",
+        "s.yaml",
+        deployment("Canary", "    stages: [10, 25, 50]\n"),
+        "deployment.strategyConfig.stages",
+        "last stage must be 100",
+    ),
+    case(
+        "stage-above-100",
+        "s.yaml",
+        deployment("Canary", "    stages: [10, 150]\n"),
+        "deployment.strategyConfig.stages",
+        "percentage",
+    ),
+    case(
+        "batchSize-0",
+        "s.yaml",
+        deployment("Rolling", "    batchSize: 0\n"),
+        "deployment.strategyConfig.batchSize",
+        "at least 1",
+    ),
+    case(
+        "batchSize-150%",
+        "s.yaml",
+        deployment("Rolling", "    batchSize: '150%'\n"),
+        "deployment.strategyConfig.batchSize",
+        "percentage",
+    ),
+    case(
+        "batchSize-fraction",
+        "s.yaml",
+        deployment("Rolling", "    batchSize: 1.5\n"),
+        "deployment.strategyConfig.batchSize",
+        "integer",
+    ),
+    case(
+        "variantBPercentage-100",
+        "s.yaml",
+        deployment("ABTesting", "    variantBPercentage: 100\n"),
+        "deployment.strategyConfig.variantBPercentage",
+        "less than 100",
+    ),
+    case(
+        "winner-metric-unknown",
+        "s.yaml",
+        deployment("ABTesting", "    winnerCriteria: {metric: throughput}\n"),
+        "deployment.strategyConfig.winnerCriteria.metric",
+        "avg_latency_ms",
+    ),
+    case(
+        "regionOrder-unknown-region",
+        "s.yaml",
+        deployment("Regional", "    regionOrder: [us-east, mars]\n"),
+        "deployment.strategyConfig.regionOrder[1]",
+        "unknown region 'mars'",
+    ),
+    case(
+        "targetRegions-unknown-region",
+        "s.yaml",
+        CANARY_HEAD + "  targetRegions: [atlantis]\n",
+        "deployment.targetRegions[0]",
+        "unknown region 'atlantis'",
+    ),
+    case(
+        "modules-key-neither-module",
+        "s.yaml",
+        "modules:\n  m-3: {errorRate: 0.1}\n" + CANARY_HEAD,
+        "modules.m-3",
+        "not the deployed module 'm-2'",
+    ),
+    case(
+        "healthCheckFailureRate-1.5",
+        "s.yaml",
+        "modules:\n  m-2: {healthCheckFailureRate: 1.5}\n" + CANARY_HEAD,
+        "modules.m-2.healthCheckFailureRate",
+        "less than or equal to 1",
+    ),
+    case(
+        "p99-below-median",
+        "s.yaml",
+        "modules:\n  m-2:\n    latencyMs: {median: 40, p99: 20}\n" + CANARY_HEAD,
+        "modules.m-2.latencyMs",
+        "p99 must not be below the median",
+    ),
+    case(
+        "trigger-metric-unknown",
+        "s.yaml",
+        CANARY_HEAD + "  autoRollback:\n    triggers:\n      - {metric: cpu, threshold: 5}\n",
+        "deployment.autoRollback.triggers[0].metric",
+        "error_rate",
+    ),
+    case(
+        "healthCheck-timeout-0",
+        "s.yaml",
+        CANARY_HEAD + "  healthCheck: {timeout: 0}\n",
+        "deployment.healthCheck.timeout",
+        "positive",
+    ),
     case("negative-seed", "s.yaml", "seed: -1\n" + CANARY_HEAD, "seed", "greater than or equal to 0"),
     case("previous-equals-new", "s.yaml", "previousModuleId: m-2\n" + CANARY_HEAD, "previousModuleId", "differ"),
-    case("negative-node-count", "s.yaml", "fleet:\n  regions:\n    - {name: a, nodes: -3}\n" + CANARY_HEAD,
-         "fleet.regions[0].nodes", "greater than or equal to 0"),
-    case("duplicate-region-names", "s.yaml",
-         "fleet:\n  regions:\n    - {name: a, nodes: 3}\n    - {name: a, nodes: 4}\n" + CANARY_HEAD,
-         "fleet.regions[1].name", "unique"),
-    case("outage-in-unknown-region", "s.yaml",
-         "fleet:\n  outages:\n    - {region: mars, at: PT1M, duration: PT5M}\n" + CANARY_HEAD,
-         "fleet.outages[0].region", "unknown region 'mars'"),
+    case(
+        "negative-node-count",
+        "s.yaml",
+        "fleet:\n  regions:\n    - {name: a, nodes: -3}\n" + CANARY_HEAD,
+        "fleet.regions[0].nodes",
+        "greater than or equal to 0",
+    ),
+    case(
+        "duplicate-region-names",
+        "s.yaml",
+        "fleet:\n  regions:\n    - {name: a, nodes: 3}\n    - {name: a, nodes: 4}\n" + CANARY_HEAD,
+        "fleet.regions[1].name",
+        "unique",
+    ),
+    case(
+        "outage-in-unknown-region",
+        "s.yaml",
+        "fleet:\n  outages:\n    - {region: mars, at: PT1M, duration: PT5M}\n" + CANARY_HEAD,
+        "fleet.outages[0].region",
+        "unknown region 'mars'",
+    ),
     case("duplicate-yaml-key", "s.yaml", "seed: 1\n" + CANARY_HEAD + "seed: 2\n", "line 5", "seed"),
 ]
 
@@ -300,8 +460,9 @@ def _assert_one_clear_line(result: Result, path: Path, field: str | None, says: 
 
 
 @pytest.mark.parametrize(("name", "text", "field", "says"), BAD_INPUT)
-def test_bad_input_run_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, name: str, text: str | bytes | None,
-                                                               field: str | None, says: str):
+def test_bad_input_run_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, name: str, text: str | bytes | None, field: str | None, says: str
+):
     path = _make(tmp_path, name, text)
     out = tmp_path / "out" / "result.json"
     result = invoke("run", path, "--format", "json", "--out", out)
@@ -310,8 +471,9 @@ def test_bad_input_run_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, 
 
 
 @pytest.mark.parametrize(("name", "text", "field", "says"), BAD_INPUT)
-def test_bad_input_validate_exits_2_with_one_line(tmp_path: Path, name: str, text: str | bytes | None,
-                                                  field: str | None, says: str):
+def test_bad_input_validate_exits_2_with_one_line(
+    tmp_path: Path, name: str, text: str | bytes | None, field: str | None, says: str
+):
     path = _make(tmp_path, name, text)
     _assert_one_clear_line(invoke("validate", path), path, field, says)
 

@@ -14,8 +14,9 @@ SCENARIOS = Path(__file__).parents[2] / "scenarios"
 def test_cases_run_every_strategy_healthy_and_faulty_with_the_guide_configs():
     scenario = load(SCENARIOS / "fleet-10k.yaml")
     items = compare.cases(scenario, list(guide.STRATEGIES))
-    assert [(c.strategy, c.condition) for c in items] == [(s, c) for s in guide.STRATEGIES
-                                                         for c in ("healthy", "faulty")]
+    assert [(c.strategy, c.condition) for c in items] == [
+        (s, c) for s in guide.STRATEGIES for c in ("healthy", "faulty")
+    ]
     by = {(c.strategy, c.condition): c.scenario for c in items}
     assert by["Canary", "healthy"].deployment == scenario.deployment  # its own strategy keeps its config
     rolling = by["Rolling", "healthy"].deployment.strategy_config
@@ -46,8 +47,9 @@ def test_run_summary_and_files(tmp_path):
     summary = compare.summary(frame)
     row = summary.set_index("label").loc["Canary healthy"]
     assert row["outcomes"] == "Succeeded 100%"
-    assert row["deployTimeSeconds.p50"] == pytest.approx(frame.loc[frame["label"] == "Canary healthy",
-                                                                   "deployTimeSeconds"].median())
+    assert row["deployTimeSeconds.p50"] == pytest.approx(
+        frame.loc[frame["label"] == "Canary healthy", "deployTimeSeconds"].median()
+    )
     written = comparison_report.write(tmp_path, "t", "intro", frame, summary, records)
     assert all(p.exists() and p.stat().st_size for p in written)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "runs.parquet"), frame)
@@ -62,13 +64,26 @@ def test_compare_command(tmp_path):
 
     from hotswap.cli import main
 
-    result = CliRunner().invoke(main, ["compare", str(SCENARIOS / "canary.yaml"), "--strategies", "Canary,Rolling",
-                                       "--runs", "2", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            str(SCENARIOS / "canary.yaml"),
+            "--strategies",
+            "Canary,Rolling",
+            "--runs",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [f"wrote 10 files to {tmp_path / 'out'}/ (report.md, report.html, "
-                                          "runs.csv, runs.parquet, ...)"]  # progress goes to stderr only
+    assert result.stdout.splitlines() == [
+        f"wrote 10 files to {tmp_path / 'out'}/ (report.md, report.html, runs.csv, runs.parquet, ...)"
+    ]  # progress goes to stderr only
     assert set(pd.read_csv(tmp_path / "out" / "runs.csv")["strategy"]) == {"Canary", "Rolling"}
-    bad = CliRunner().invoke(main, ["compare", str(SCENARIOS / "canary.yaml"), "--strategies", "Linear",
-                                    "--out", str(tmp_path / "x")])
+    bad = CliRunner().invoke(
+        main, ["compare", str(SCENARIOS / "canary.yaml"), "--strategies", "Linear", "--out", str(tmp_path / "x")]
+    )
     assert bad.exit_code == 2 and "unknown strategy 'Linear'" in bad.stderr
     assert not (tmp_path / "x").exists()

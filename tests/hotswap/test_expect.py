@@ -12,18 +12,43 @@ from hotswap.expect import Bound, Expectation, Expectations, ExpectError, Verdic
 INF = math.inf
 STATISTICS = ("mean", "min", "max", "p5", "p50", "p95", "p99")
 OUTCOMES = ("Succeeded", "RolledBack", "PartialSuccess", "Paused", "Failed")
-FIGURES = ("deployTimeSeconds", "rollbackTimeSeconds", "totalTimeSeconds", "blastRadius.nodes",
-           "blastRadius.nodesPercent", "blastRadius.requests", "blastRadius.failedRequests",
-           "blastRadius.nodeSeconds", "capacity.peakNodes", "capacity.overheadPercent",
-           "finalState.newModuleNodes", "finalState.previousModuleNodes")  # the list in docs/ci.md
+FIGURES = (
+    "deployTimeSeconds",
+    "rollbackTimeSeconds",
+    "totalTimeSeconds",
+    "blastRadius.nodes",
+    "blastRadius.nodesPercent",
+    "blastRadius.requests",
+    "blastRadius.failedRequests",
+    "blastRadius.nodeSeconds",
+    "capacity.peakNodes",
+    "capacity.overheadPercent",
+    "finalState.newModuleNodes",
+    "finalState.previousModuleNodes",
+)  # the list in docs/ci.md
 
 
-def record(seed: int, outcome: str = "Succeeded", deploy: float | None = 100.0, rollback: float | None = None,
-           nodes_percent: float = 10.0) -> dict[str, Any]:
+def record(
+    seed: int,
+    outcome: str = "Succeeded",
+    deploy: float | None = 100.0,
+    rollback: float | None = None,
+    nodes_percent: float = 10.0,
+) -> dict[str, Any]:
     """A run's result record, with the parts the expectations read."""
-    return {"seed": seed, "outcome": outcome, "deployTimeSeconds": deploy, "rollbackTimeSeconds": rollback,
-            "blastRadius": {"nodes": nodes_percent / 5, "nodesPercent": nodes_percent, "requests": 1000,
-                            "failedRequests": 3, "nodeSeconds": 50.0}}
+    return {
+        "seed": seed,
+        "outcome": outcome,
+        "deployTimeSeconds": deploy,
+        "rollbackTimeSeconds": rollback,
+        "blastRadius": {
+            "nodes": nodes_percent / 5,
+            "nodesPercent": nodes_percent,
+            "requests": 1000,
+            "failedRequests": 3,
+            "nodeSeconds": 50.0,
+        },
+    }
 
 
 def only(raw: dict[str, Any], runs: list[dict[str, Any]]) -> Verdict:
@@ -34,6 +59,7 @@ def only(raw: dict[str, Any], runs: list[dict[str, Any]]) -> Verdict:
 
 
 # --- parse: the forms ---------------------------------------------------------------------
+
 
 def test_parse_outcome_string():
     parsed = parse({"outcome": "RolledBack"})
@@ -92,8 +118,10 @@ def test_parse_min_alone():
 
 def test_parse_outcome_rate():
     parsed = parse({"outcomeRate": {"RolledBack": {"min": 0.95}, "Failed": {"max": 0}}})
-    assert parsed.items == (Expectation("outcomeRate.RolledBack", Bound(0.95, INF)),
-                            Expectation("outcomeRate.Failed", Bound(-INF, 0.0)))
+    assert parsed.items == (
+        Expectation("outcomeRate.RolledBack", Bound(0.95, INF)),
+        Expectation("outcomeRate.Failed", Bound(-INF, 0.0)),
+    )
 
 
 def test_parse_runs_and_its_default():
@@ -108,26 +136,42 @@ def test_parse_backend(backend):
 
 
 def test_parse_the_documented_example():
-    parsed = parse({"runs": 200, "backend": "sim", "outcome": "RolledBack",
-                    "rollbackTimeSeconds": {"p95": {"max": 60}}, "blastRadius.nodesPercent": {"max": 10},
-                    "deployTimeSeconds": {"mean": {"between": [900, 1800]}},
-                    "outcomeRate": {"RolledBack": {"min": 0.95}}})
+    parsed = parse(
+        {
+            "runs": 200,
+            "backend": "sim",
+            "outcome": "RolledBack",
+            "rollbackTimeSeconds": {"p95": {"max": 60}},
+            "blastRadius.nodesPercent": {"max": 10},
+            "deployTimeSeconds": {"mean": {"between": [900, 1800]}},
+            "outcomeRate": {"RolledBack": {"min": 0.95}},
+        }
+    )
     assert (parsed.runs, parsed.backend) == (200, "sim")
-    assert [e.what for e in parsed.items] == ["outcome", "rollbackTimeSeconds.p95", "blastRadius.nodesPercent",
-                                              "deployTimeSeconds.mean", "outcomeRate.RolledBack"]
+    assert [e.what for e in parsed.items] == [
+        "outcome",
+        "rollbackTimeSeconds.p95",
+        "blastRadius.nodesPercent",
+        "deployTimeSeconds.mean",
+        "outcomeRate.RolledBack",
+    ]
 
 
 def test_a_statistic_named_like_a_bound_is_a_statistic():
     # {max: {max: 5}} is the statistic max bounded by 5; {max: 5} bounds every run
     assert parse({"deployTimeSeconds": {"max": {"max": 5}}}).items == (
-        Expectation("deployTimeSeconds.max", Bound(-INF, 5.0)),)
+        Expectation("deployTimeSeconds.max", Bound(-INF, 5.0)),
+    )
     assert parse({"deployTimeSeconds": {"min": {"max": 5}}}).items == (
-        Expectation("deployTimeSeconds.min", Bound(-INF, 5.0)),)
+        Expectation("deployTimeSeconds.min", Bound(-INF, 5.0)),
+    )
     assert parse({"deployTimeSeconds": {"max": 5}}).items == (Expectation("deployTimeSeconds", Bound(-INF, 5.0)),)
 
 
-@pytest.mark.parametrize(("bound", "text"), [
-    (Bound(-INF, 10), "max 10"), (Bound(0.95, INF), "min 0.95"), (Bound(1, 2.5), "between 1 and 2.5")])
+@pytest.mark.parametrize(
+    ("bound", "text"),
+    [(Bound(-INF, 10), "max 10"), (Bound(0.95, INF), "min 0.95"), (Bound(1, 2.5), "between 1 and 2.5")],
+)
 def test_bound_text(bound, text):
     assert str(bound) == text
 
@@ -197,18 +241,22 @@ def test_parse_rejects_and_names_the_field(raw, field):
     assert isinstance(info.value, ValueError)
 
 
-@pytest.mark.parametrize(("raw", "words"), [
-    ({"rollbackTimeSeconds": {"p97": {"max": 60}}}, "unknown statistic"),
-    ({"latency": {"max": 1}}, "unknown expectation"),
-    ({"outcomeRate": {"Exploded": {"min": 0.5}}}, "unknown outcome"),
-    ({"deployTimeSeconds": {"min": 5, "max": 3}}, "above the high end"),
-])
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ({"rollbackTimeSeconds": {"p97": {"max": 60}}}, "unknown statistic"),
+        ({"latency": {"max": 1}}, "unknown expectation"),
+        ({"outcomeRate": {"Exploded": {"min": 0.5}}}, "unknown outcome"),
+        ({"deployTimeSeconds": {"min": 5, "max": 3}}, "above the high end"),
+    ],
+)
 def test_parse_says_what_is_wrong(raw, words):
     with pytest.raises(ExpectError, match=words):
         parse(raw)
 
 
 # --- judge ------------------------------------------------------------------------------------
+
 
 def test_outcome_holds_when_every_run_ends_so():
     verdict = only({"outcome": "Succeeded"}, [record(1), record(2)])
@@ -307,15 +355,19 @@ def test_statistic_below_its_min_fails_with_the_runs_below_it(stat):
 
 def test_statistic_max_and_every_run_max_differ():
     runs = [record(1, deploy=1.0), record(2, deploy=10.0)]
-    assert not only({"deployTimeSeconds": {"max": {"max": 5}}}, runs).passed   # the statistic max is 10
-    assert only({"deployTimeSeconds": {"min": {"max": 5}}}, runs).passed       # the statistic min is 1
+    assert not only({"deployTimeSeconds": {"max": {"max": 5}}}, runs).passed  # the statistic max is 10
+    assert only({"deployTimeSeconds": {"min": {"max": 5}}}, runs).passed  # the statistic min is 1
     assert only({"deployTimeSeconds": {"min": {"max": 5}}}, runs).what == "deployTimeSeconds.min"
-    assert only({"deployTimeSeconds": {"min": 5}}, runs).seeds == (1,)          # every run at least 5
+    assert only({"deployTimeSeconds": {"min": 5}}, runs).seeds == (1,)  # every run at least 5
 
 
 def test_null_figures_are_left_out():
-    runs = [record(1, rollback=None), record(2, "RolledBack", rollback=30.0), record(3, rollback=None),
-            record(4, "RolledBack", rollback=90.0)]
+    runs = [
+        record(1, rollback=None),
+        record(2, "RolledBack", rollback=30.0),
+        record(3, rollback=None),
+        record(4, "RolledBack", rollback=90.0),
+    ]
     verdict = only({"rollbackTimeSeconds": {"max": 60}}, runs)
     assert (verdict.passed, verdict.seeds, verdict.measured) == (False, (4,), "90 at worst")
     assert only({"rollbackTimeSeconds": {"mean": {"between": [60, 60]}}}, runs).passed  # (30 + 90) / 2, no zeros
@@ -359,16 +411,32 @@ def test_outcome_rate_above_its_max_names_the_runs_that_ended_so():
 
 def test_judge_gives_a_verdict_per_expectation_in_order():
     runs = [record(1, deploy=100.0), record(2, deploy=300.0)]
-    verdicts = judge(parse({"runs": 2, "outcome": "Succeeded", "deployTimeSeconds": {"max": 200},
-                            "outcomeRate": {"Succeeded": {"min": 1}}}), runs)
-    assert [(v.what, v.passed) for v in verdicts] == [("outcome", True), ("deployTimeSeconds", False),
-                                                      ("outcomeRate.Succeeded", True)]
+    verdicts = judge(
+        parse(
+            {
+                "runs": 2,
+                "outcome": "Succeeded",
+                "deployTimeSeconds": {"max": 200},
+                "outcomeRate": {"Succeeded": {"min": 1}},
+            }
+        ),
+        runs,
+    )
+    assert [(v.what, v.passed) for v in verdicts] == [
+        ("outcome", True),
+        ("deployTimeSeconds", False),
+        ("outcomeRate.Succeeded", True),
+    ]
     assert verdicts[1].seeds == (2,)
 
 
 def test_a_passing_verdict_names_no_seeds():
     runs = [record(1, deploy=100.0), record(2, deploy=300.0)]
-    for raw in ({"deployTimeSeconds": {"max": 300}}, {"deployTimeSeconds": {"p95": {"max": 300}}},
-                {"outcome": "Succeeded"}, {"outcomeRate": {"Succeeded": {"min": 1}}}):
+    for raw in (
+        {"deployTimeSeconds": {"max": 300}},
+        {"deployTimeSeconds": {"p95": {"max": 300}}},
+        {"outcome": "Succeeded"},
+        {"outcomeRate": {"Succeeded": {"min": 1}}},
+    ):
         verdict = only(raw, runs)
         assert verdict.passed and verdict.seeds == (), raw

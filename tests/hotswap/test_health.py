@@ -8,9 +8,11 @@ from hotswap.health import FAIL, NO_ANSWER, PASS, check
 
 def scripted(rows):
     """Node i answers rows[i][round] (the last answer repeats); each attempt takes 0.1 s."""
+
     def attempt(open_, round_):
         answers = np.array([rows[i][min(round_, len(rows[i]) - 1)] for i in open_])
         return answers, np.full(len(open_), 0.1)
+
     return attempt
 
 

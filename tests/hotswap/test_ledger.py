@@ -10,8 +10,13 @@ def test_blast_radius_counts_node_seconds_on_the_new_module():
     ledger.switch(np.arange(2), "old", 11.0)  # nodes 0, 1 back after 10 and 9 s
     ledger.serve(CANDIDATE, 100, 7)
     blast = ledger.blast_radius(now=20.0)  # nodes 2, 3 still on it: 17 and 16 s
-    assert blast == {"nodes": 4, "nodesPercent": 40.0, "requests": 100, "failedRequests": 7,
-                     "nodeSeconds": 10 + 9 + 17 + 16}
+    assert blast == {
+        "nodes": 4,
+        "nodesPercent": 40.0,
+        "requests": 100,
+        "failedRequests": 7,
+        "nodeSeconds": 10 + 9 + 17 + 16,
+    }
     assert ledger.final_state() == {"newModuleNodes": 2, "previousModuleNodes": 8}
 
 

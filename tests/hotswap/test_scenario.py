@@ -52,8 +52,10 @@ def snake(key: str) -> str:
 
 # --- bundled scenarios ------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")) + GUIDE_CONFIGS,
-                         ids=lambda p: f"{p.parent.name}/{p.name}")
+
+@pytest.mark.parametrize(
+    "path", sorted(SCENARIOS.glob("*.yaml")) + GUIDE_CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}"
+)
 def test_every_bundled_scenario_loads(path: Path):
     scenario = load(path)
     assert isinstance(scenario, Scenario)
@@ -70,6 +72,7 @@ def test_each_strategy_has_a_bundled_scenario_and_a_guide_config():
 
 
 # --- the guide's example configurations, verbatim --------------------------------------
+
 
 @pytest.mark.skipif(not GUIDE.is_file(), reason="the guide is not available here")
 @pytest.mark.parametrize("path", GUIDE_CONFIGS, ids=lambda p: p.name)
@@ -109,7 +112,11 @@ def test_guide_config_pasted_as_json_text_into_yaml(tmp_path: Path):
 def test_guide_best_practice_blocks_are_accepted_and_are_the_defaults(tmp_path: Path):
     data = canary()
     data["deployment"]["healthCheck"] = {
-        "enabled": True, "functionName": "health_check", "timeout": 5, "successThreshold": 1, "failureThreshold": 3,
+        "enabled": True,
+        "functionName": "health_check",
+        "timeout": 5,
+        "successThreshold": 1,
+        "failureThreshold": 3,
     }
     data["deployment"]["autoRollback"] = {
         "enabled": True,
@@ -123,11 +130,14 @@ def test_guide_best_practice_blocks_are_accepted_and_are_the_defaults(tmp_path: 
     assert d.health_check == HealthCheckSettings()
     assert d.auto_rollback == AutoRollback()
     assert [(t.metric, t.threshold, t.comparison) for t in d.auto_rollback.triggers] == [
-        ("error_rate", 5, "greater_than"), ("crash_rate", 1, "greater_than"), ("avg_latency_ms", 100, "greater_than"),
+        ("error_rate", 5, "greater_than"),
+        ("crash_rate", 1, "greater_than"),
+        ("avg_latency_ms", 100, "greater_than"),
     ]
 
 
 # --- defaults ------------------------------------------------------------------------------
+
 
 def test_a_bare_guide_file_runs_on_the_default_fleet(tmp_path: Path):
     scenario = load(SCENARIOS / "guide" / "regional.json")
@@ -188,10 +198,23 @@ def test_regions_given_without_idle_nodes_have_none(tmp_path: Path):
 
 # --- durations -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("PT5M", 300.0), ("PT1H30M", 5400.0), ("P1D", 86400.0), ("PT30S", 30.0), ("PT0.5S", 0.5),
-    ("P1DT12H", 129600.0), ("P1W", 604800.0), ("PT0S", 0.0), (300, 300.0), (2.5, 2.5), (0, 0.0),
-])
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("PT5M", 300.0),
+        ("PT1H30M", 5400.0),
+        ("P1D", 86400.0),
+        ("PT30S", 30.0),
+        ("PT0.5S", 0.5),
+        ("P1DT12H", 129600.0),
+        ("P1W", 604800.0),
+        ("PT0S", 0.0),
+        (300, 300.0),
+        (2.5, 2.5),
+        (0, 0.0),
+    ],
+)
 def test_durations_are_iso_8601_or_seconds(tmp_path: Path, value: Any, seconds: float):
     scenario = load(write(tmp_path, "d.yaml", canary(evaluationPeriod=value)))
     assert scenario.deployment.strategy_config.evaluation_period == seconds
@@ -218,37 +241,42 @@ def test_every_duration_field_takes_iso_8601(tmp_path: Path, section: str, key: 
 
 
 def test_outage_times_take_iso_8601(tmp_path: Path):
-    data = {"fleet": {"outages": [{"region": "us-east", "at": "PT12M", "duration": "PT1H", "fraction": 0.5}]},
-            **canary()}
+    data = {
+        "fleet": {"outages": [{"region": "us-east", "at": "PT12M", "duration": "PT1H", "fraction": 0.5}]},
+        **canary(),
+    }
     (outage,) = load(write(tmp_path, "o.yaml", data)).fleet.outages
     assert (outage.region, outage.at, outage.duration, outage.fraction) == ("us-east", 720.0, 3600.0, 0.5)
 
 
-@pytest.mark.parametrize(("value", "says"), [
-    (-5, "not negative"),
-    (-0.5, "not negative"),
-    ("-PT5M", "not negative"),
-    ("PT-5M", "not an ISO 8601 duration"),
-    ("P-1D", "not an ISO 8601 duration"),
-    ("5 minutes", "not an ISO 8601 duration"),
-    ("5m", "not an ISO 8601 duration"),
-    ("pt5m", "not an ISO 8601 duration"),
-    ("300", "not an ISO 8601 duration"),
-    ("00:05:00", "not an ISO 8601 duration"),
-    ("", "not an ISO 8601 duration"),
-    ("P", "not an ISO 8601 duration"),
-    ("P1H", "not an ISO 8601 duration"),
-    ("P1M", "no fixed length"),
-    ("P1Y", "no fixed length"),
-    ("P1Y2M", "no fixed length"),
-    (True, "ISO 8601 duration"),
-    (None, "ISO 8601 duration"),
-    ([5], "ISO 8601 duration"),
-    (math.inf, "finite"),
-    (math.nan, "finite"),
-    ("PT", "not an ISO 8601 duration"),
-    ("P1DT", "not an ISO 8601 duration"),
-])
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (-5, "not negative"),
+        (-0.5, "not negative"),
+        ("-PT5M", "not negative"),
+        ("PT-5M", "not an ISO 8601 duration"),
+        ("P-1D", "not an ISO 8601 duration"),
+        ("5 minutes", "not an ISO 8601 duration"),
+        ("5m", "not an ISO 8601 duration"),
+        ("pt5m", "not an ISO 8601 duration"),
+        ("300", "not an ISO 8601 duration"),
+        ("00:05:00", "not an ISO 8601 duration"),
+        ("", "not an ISO 8601 duration"),
+        ("P", "not an ISO 8601 duration"),
+        ("P1H", "not an ISO 8601 duration"),
+        ("P1M", "no fixed length"),
+        ("P1Y", "no fixed length"),
+        ("P1Y2M", "no fixed length"),
+        (True, "ISO 8601 duration"),
+        (None, "ISO 8601 duration"),
+        ([5], "ISO 8601 duration"),
+        (math.inf, "finite"),
+        (math.nan, "finite"),
+        ("PT", "not an ISO 8601 duration"),
+        ("P1DT", "not an ISO 8601 duration"),
+    ],
+)
 def test_bad_durations_are_rejected_naming_the_field(tmp_path: Path, value: Any, says: str):
     path = write(tmp_path, "d.json", canary(evaluationPeriod=value))
     with pytest.raises(ScenarioError) as caught:
@@ -260,6 +288,7 @@ def test_bad_durations_are_rejected_naming_the_field(tmp_path: Path, value: Any,
 
 
 # --- errors ---------------------------------------------------------------------------------
+
 
 def test_scenario_error_is_one_line_with_file_and_field(tmp_path: Path):
     path = write(tmp_path, "bad.yaml", canary(stages=[50, 10, 100]))

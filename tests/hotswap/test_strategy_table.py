@@ -24,8 +24,15 @@ def test_the_same_seeds_reproduce_every_number(built, tmp_path):
 
 def test_every_claim_gets_a_verdict(built):
     text = (built / "strategy-table.md").read_text()
-    for section in ("## Deployment time", "## Rollback time", "## Risk", "## Resource overhead",
-                    "## Comparison matrix", "## Where the guide contradicts itself", "## Health gates at scale"):
+    for section in (
+        "## Deployment time",
+        "## Rollback time",
+        "## Risk",
+        "## Resource overhead",
+        "## Comparison matrix",
+        "## Where the guide contradicts itself",
+        "## Health gates at scale",
+    ):
         assert section in text
     for strategy, (deploy, rollback, risk) in guide.TABLE.items():
         assert f"| {strategy} | {deploy} |" in text and f"| {strategy} | {rollback} |" in text
@@ -49,9 +56,17 @@ def test_the_html_report_opens_in_headless_chromium_with_its_plots(built):
     page_url = (built / "strategy-table.html").resolve().as_uri()
     errors: list[str] = []
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=chromium(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -18,8 +18,9 @@ def test_the_notebook_executes_on_a_small_comparison(tmp_path, monkeypatch):
     comparison_report.write(tmp_path, "t", "intro", frame, compare.summary(frame), records)
     monkeypatch.setenv("HOTSWAP_COMPARE_DIR", str(tmp_path))
     notebook = nbformat.read(ROOT / "notebooks" / "compare.ipynb", as_version=4)
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}
+    ).execute()
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert all(c.outputs for c in code)
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]

@@ -46,8 +46,15 @@ def exact_artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Artif
     return build(scenario, folder)
 
 
-def variant_of(bundled: str, folder: Path, *, old: dict[str, Any] | None = None, new: dict[str, Any] | None = None,
-               config: dict[str, Any] | None = None, fleet: dict[str, Any] | None = None) -> Path:
+def variant_of(
+    bundled: str,
+    folder: Path,
+    *,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    fleet: dict[str, Any] | None = None,
+) -> Path:
     """A bundled scenario with other module profiles (and strategy or fleet settings), written in ``folder``."""
     data = yaml.safe_load((SCENARIOS / bundled).read_text())
     data["modules"] = {OLD: old or {}, NEW: new or {}}

@@ -20,18 +20,32 @@ from runtime.catalog import MAX_WORK, VARIANTS, build, knobs, source, work
 from runtime.worker import SwapError, Worker
 from tests.runtime.conftest import NEW, OLD, SCENARIOS
 
-EXPORTS = {"memory", "process_batch", "health_check", "done", "node_key", "hc_fail_ppm", "crash_ppm", "error_ppm",
-           "work_permille"}
+EXPORTS = {
+    "memory",
+    "process_batch",
+    "health_check",
+    "done",
+    "node_key",
+    "hc_fail_ppm",
+    "crash_ppm",
+    "error_ppm",
+    "work_permille",
+}
 
 
 def scenario(modules: dict | None = None, **deployment) -> Scenario:
-    return Scenario.model_validate({
-        "previousModuleId": OLD, "modules": modules or {},
-        "fleet": {"regions": [{"name": "a", "nodes": 4}]},
-        "deployment": {"moduleId": NEW, "strategy": "Canary", **deployment}})
+    return Scenario.model_validate(
+        {
+            "previousModuleId": OLD,
+            "modules": modules or {},
+            "fleet": {"regions": [{"name": "a", "nodes": 4}]},
+            "deployment": {"moduleId": NEW, "strategy": "Canary", **deployment},
+        }
+    )
 
 
 # --- sources ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_variant_compiles_except_invalid_bytes(variant):
@@ -54,10 +68,15 @@ def test_unknown_variant_is_refused_by_name():
 
 # --- knobs and work -----------------------------------------------------------------------
 
+
 def test_knobs_are_the_profile_rates_in_parts_per_million():
     profile = ModuleProfile.model_validate({"healthCheckFailureRate": 0.3, "crashRate": 0.05, "errorRate": 0.12})
-    assert knobs(profile, 1234) == {"hc_fail_ppm": 300_000, "crash_ppm": 50_000, "error_ppm": 120_000,
-                                    "work_permille": 1234}
+    assert knobs(profile, 1234) == {
+        "hc_fail_ppm": 300_000,
+        "crash_ppm": 50_000,
+        "error_ppm": 120_000,
+        "work_permille": 1234,
+    }
     assert knobs(ModuleProfile(), 8000) == {"hc_fail_ppm": 0, "crash_ppm": 0, "error_ppm": 1000, "work_permille": 8000}
 
 
@@ -89,6 +108,7 @@ def test_work_is_capped():
 
 
 # --- build --------------------------------------------------------------------------------
+
 
 def test_build_writes_precompiled_artifacts_whose_sha256_matches(tmp_path):
     artifacts = build(load(SCENARIOS / "canary.yaml"), tmp_path)
@@ -128,7 +148,10 @@ def test_stated_slower_new_module_gets_more_work(tmp_path):
 def test_build_carries_the_profile_rates_as_knobs(tmp_path):
     artifacts = build(load(SCENARIOS / "canary-bad-module.yaml"), tmp_path)
     assert {k: v for k, v in artifacts[NEW].knobs.items() if k != "work_permille"} == {
-        "hc_fail_ppm": 300_000, "crash_ppm": 0, "error_ppm": 120_000}
+        "hc_fail_ppm": 300_000,
+        "crash_ppm": 0,
+        "error_ppm": 120_000,
+    }
     assert artifacts[OLD].knobs["hc_fail_ppm"] == 0
 
 
@@ -154,13 +177,23 @@ def test_build_compiles_faulty_variants_that_workers_then_refuse_or_crash_on(tmp
 
 def test_build_of_an_infinite_loop_module_takes_seconds_at_most(tmp_path):
     path = tmp_path / "loop.yaml"
-    path.write_text((SCENARIOS / "canary.yaml").read_text()
-                    .replace("    latencyMs: {median: 15, p99: 60}", "    variant: infinite-loop"))
+    path.write_text(
+        (SCENARIOS / "canary.yaml")
+        .read_text()
+        .replace("    latencyMs: {median: 15, p99: 60}", "    variant: infinite-loop")
+    )
     assert load(path).profile(NEW).variant == "infinite-loop"
-    code = ("import sys, pathlib; from hotswap.scenario import load; from runtime.catalog import build; "
-            "build(load(sys.argv[1]), pathlib.Path(sys.argv[2]))")
+    code = (
+        "import sys, pathlib; from hotswap.scenario import load; from runtime.catalog import build; "
+        "build(load(sys.argv[1]), pathlib.Path(sys.argv[2]))"
+    )
     try:
-        subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path)], check=True, timeout=4,
-                       cwd=Path(runtime.__file__).parents[1], capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", code, str(path), str(tmp_path)],
+            check=True,
+            timeout=4,
+            cwd=Path(runtime.__file__).parents[1],
+            capture_output=True,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("building an infinite-loop scenario took more than 4 s")

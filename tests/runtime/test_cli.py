@@ -15,8 +15,9 @@ def invoke(*args: str):
 
 
 def test_run_on_the_real_backend_prints_a_real_record():
-    result = invoke(str(SCENARIOS / "rolling.yaml"), "--backend", "real", "--nodes", "4", "--time-scale", "3000",
-                    "--format", "json")
+    result = invoke(
+        str(SCENARIOS / "rolling.yaml"), "--backend", "real", "--nodes", "4", "--time-scale", "3000", "--format", "json"
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["backend"] == "real" and record["scenario"] == "rolling" and record["seed"] == 1
@@ -27,8 +28,16 @@ def test_run_on_the_real_backend_prints_a_real_record():
 
 
 def test_the_text_summary_of_a_real_run_names_its_fleet_and_wall_time():
-    result = invoke(str(SCENARIOS / "canary-bad-module.yaml"), "--backend", "real", "--nodes", "4", "--time-scale",
-                    "3000", "--progress")
+    result = invoke(
+        str(SCENARIOS / "canary-bad-module.yaml"),
+        "--backend",
+        "real",
+        "--nodes",
+        "4",
+        "--time-scale",
+        "3000",
+        "--progress",
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("canary-bad-module: Canary") and "(real, seed 7)" in lines[0]
@@ -64,5 +73,7 @@ def test_a_previous_module_that_cannot_run_is_bad_input(tmp_path):
     path.write_text(text.replace(previous, previous + "    variant: invalid-bytes\n"))
     result = invoke(str(path), "--backend", "real")
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == (f"hotswap: {path}: modules.image-processor-v1.1.0.variant: the previous module must run "
-                             "on the fleet; invalid-bytes cannot\n")
+    assert result.stderr == (
+        f"hotswap: {path}: modules.image-processor-v1.1.0.variant: the previous module must run "
+        "on the fleet; invalid-bytes cannot\n"
+    )

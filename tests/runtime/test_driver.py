@@ -33,8 +33,7 @@ def keys(record: dict[str, Any], prefix: str = "") -> set[str]:
     return out
 
 
-def check_record(result: dict[str, Any], scenario: Scenario, seed: int, workers: int,
-                 time_scale: float = FAST) -> None:
+def check_record(result: dict[str, Any], scenario: Scenario, seed: int, workers: int, time_scale: float = FAST) -> None:
     assert result["backend"] == "real" and result["seed"] == seed
     assert result["outcome"] in Outcome.STATUSES and result["reason"]
     assert set(result["real"]) == REAL_KEYS
@@ -48,19 +47,44 @@ def check_record(result: dict[str, Any], scenario: Scenario, seed: int, workers:
     assert keys(result) == keys(simulate(scenario, seed)) | {"real"} | {f"real.{k}" for k in REAL_KEYS}
 
 
-@pytest.mark.parametrize(("name", "nodes", "workers", "outcome", "reason", "restarts"), [
-    pytest.param("canary", 8, 8, "Succeeded", r"^All 8 nodes run image-processor-v1\.2\.0$", 0, id="canary"),
-    # on 4 workers stage 10% is one node a region: all of them, so a window holds autoRollback.minRequests
-    pytest.param("canary-bad-module", 4, 4, "RolledBack", r"^Rollback trigger fired \(error_rate .* at stage 10%$", 0,
-                 id="canary-bad-module"),
-    pytest.param("rolling-bad-module", 8, 8, "Paused", r"^Health checks failed in batch \d of 4", 0,
-                 id="rolling-bad-module"),
-    pytest.param("blue-green-bad-module", 4, 8, "RolledBack",  # 4 active workers and 4 idle ones for green
-                 r"^Rollback trigger fired after the switch .*traffic back on blue", 0, id="blue-green-bad-module"),
-    # a killed, a stopped and two slow workers (scenario faults): none of it is the module's fault
-    pytest.param("canary-node-faults", 4, 4, "Succeeded", r"^All 4 nodes run image-processor-v1\.2\.0$", 1,
-                 id="canary-node-faults"),
-])
+@pytest.mark.parametrize(
+    ("name", "nodes", "workers", "outcome", "reason", "restarts"),
+    [
+        pytest.param("canary", 8, 8, "Succeeded", r"^All 8 nodes run image-processor-v1\.2\.0$", 0, id="canary"),
+        # on 4 workers stage 10% is one node a region: all of them, so a window holds autoRollback.minRequests
+        pytest.param(
+            "canary-bad-module",
+            4,
+            4,
+            "RolledBack",
+            r"^Rollback trigger fired \(error_rate .* at stage 10%$",
+            0,
+            id="canary-bad-module",
+        ),
+        pytest.param(
+            "rolling-bad-module", 8, 8, "Paused", r"^Health checks failed in batch \d of 4", 0, id="rolling-bad-module"
+        ),
+        pytest.param(
+            "blue-green-bad-module",
+            4,
+            8,
+            "RolledBack",  # 4 active workers and 4 idle ones for green
+            r"^Rollback trigger fired after the switch .*traffic back on blue",
+            0,
+            id="blue-green-bad-module",
+        ),
+        # a killed, a stopped and two slow workers (scenario faults): none of it is the module's fault
+        pytest.param(
+            "canary-node-faults",
+            4,
+            4,
+            "Succeeded",
+            r"^All 4 nodes run image-processor-v1\.2\.0$",
+            1,
+            id="canary-node-faults",
+        ),
+    ],
+)
 def test_bundled_scenario_on_real_workers(name, nodes, workers, outcome, reason, restarts):
     scenario = load(SCENARIOS / f"{name}.yaml")
     result = run(scenario, scenario.seed, nodes=nodes, time_scale=FAST)
@@ -108,8 +132,9 @@ def test_faulty_module_is_detected_and_rolled_back(tmp_path, case):
 
 
 def test_error_rate_trigger_fires_in_the_first_stage_at_a_high_time_scale(tmp_path):
-    scenario = load(variant_of("canary.yaml", tmp_path, new={"errorRate": 0.5},
-                               fleet={"regions": [{"name": "a", "nodes": 8}]}))
+    scenario = load(
+        variant_of("canary.yaml", tmp_path, new={"errorRate": 0.5}, fleet={"regions": [{"name": "a", "nodes": 8}]})
+    )
     assert simulate(scenario, 0)["reason"].endswith("at stage 10%")
     result = run(scenario, 0, nodes=8, time_scale=FAST)
     assert result["outcome"] == "RolledBack", result["reason"]
@@ -136,8 +161,9 @@ def test_a_worker_killed_during_the_rollout_is_restarted_and_the_run_finishes():
 
 
 def test_a_kill_fault_at_the_start_is_survived_by_the_first_deploy(tmp_path):
-    scenario = load(variant_of("rolling.yaml", tmp_path, fleet={"faults": [
-        {"action": "kill", "region": "us-east", "at": 0}]}))
+    scenario = load(
+        variant_of("rolling.yaml", tmp_path, fleet={"faults": [{"action": "kill", "region": "us-east", "at": 0}]})
+    )
     result = run(scenario, 0, nodes=4, time_scale=FAST)
     assert result["outcome"] == "Succeeded", result["reason"]
     assert result["real"]["workerRestarts"] == 1
@@ -149,16 +175,23 @@ def test_a_kill_fault_at_the_start_is_survived_by_the_first_deploy(tmp_path):
 
 
 def test_region_outage_stops_workers_who_are_unreachable_not_unhealthy():
-    scenario = Scenario.model_validate({
-        "previousModuleId": "old", "deployment": {"moduleId": "new", "strategy": "Regional"},
-        "fleet": {"regions": [{"name": "us-east", "nodes": 10}, {"name": "us-west", "nodes": 10}],
-                  "outages": [{"region": "us-west", "at": 0, "duration": "PT1H", "fraction": 0.5}],
-                  "nodeFailures": {"perNodeYear": 0}}})
+    scenario = Scenario.model_validate(
+        {
+            "previousModuleId": "old",
+            "deployment": {"moduleId": "new", "strategy": "Regional"},
+            "fleet": {
+                "regions": [{"name": "us-east", "nodes": 10}, {"name": "us-west", "nodes": 10}],
+                "outages": [{"region": "us-west", "at": 0, "duration": "PT1H", "fraction": 0.5}],
+                "nodeFailures": {"perNodeYear": 0},
+            },
+        }
+    )
     result = run(scenario, 0, nodes=4, time_scale=FAST)
     assert result["outcome"] == "Succeeded", result["reason"]
     assert "3 of 4 nodes run new" in result["reason"] and "unreachable" in result["reason"]
-    first_deploy, first_check = (next(e for e in result["timeline"] if e["event"] == ev)
-                                 for ev in ("Deploy", "HealthCheck"))
+    first_deploy, first_check = (
+        next(e for e in result["timeline"] if e["event"] == ev) for ev in ("Deploy", "HealthCheck")
+    )
     assert (first_deploy["updated"], first_deploy["unreachable"]) == (1, 1)
     assert (first_check["unhealthy"], first_check["unreachable"]) == (0, 1)
     assert result["real"]["workerRestarts"] == 0  # stopped, not dead

@@ -39,13 +39,20 @@ def test_the_example_module_rolls_out_on_real_workers(tmp_path):
     assert result["blastRadius"]["requests"] > 0 and result["blastRadius"]["failedRequests"] == 0
 
 
-@pytest.mark.parametrize(("name", "text", "says"), [
-    ("garbage.wasm", b"\x00asm\x01\x00\x00\x00 not a module", "not valid WebAssembly"),
-    ("text.wat", "(module (func $broken (result i32)))", "not valid WebAssembly"),
-    ("bare.wat", '(module (memory (export "memory") 1))', "exports no health_check"),
-    ("no-batch.wat", '(module (memory (export "memory") 1) (func (export "health_check") (result i32 i32) '
-                     "(i32.const 0) (i32.const 0)))", "exports no process_batch"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        ("garbage.wasm", b"\x00asm\x01\x00\x00\x00 not a module", "not valid WebAssembly"),
+        ("text.wat", "(module (func $broken (result i32)))", "not valid WebAssembly"),
+        ("bare.wat", '(module (memory (export "memory") 1))', "exports no health_check"),
+        (
+            "no-batch.wat",
+            '(module (memory (export "memory") 1) (func (export "health_check") (result i32 i32) '
+            "(i32.const 0) (i32.const 0)))",
+            "exports no process_batch",
+        ),
+    ],
+)
 @pytest.mark.parametrize("command", [["run", "--backend", "real"], ["validate"]])
 def test_a_module_file_that_cannot_play_is_bad_input(tmp_path, name, text, says, command):
     path = scenario_with(tmp_path, name, text)

@@ -42,10 +42,18 @@ def test_scale_keeps_region_names_order_and_shares():
 def test_scale_keeps_the_ratio_of_idle_to_active_nodes():
     blue_green = scale(load(SCENARIOS / "blue-green-bad-module.yaml"), 4)
     assert regions(blue_green) == [("us-east", 1, 1), ("us-west", 1, 1), ("eu-central", 1, 1), ("apac-east", 1, 1)]
-    half = Scenario.model_validate({
-        "deployment": {"moduleId": "new", "strategy": "Canary"},
-        "fleet": {"regions": [{"name": "a", "nodes": 40, "idleNodes": 20}, {"name": "b", "nodes": 40},
-                              {"name": "spare", "nodes": 0, "idleNodes": 7}]}})
+    half = Scenario.model_validate(
+        {
+            "deployment": {"moduleId": "new", "strategy": "Canary"},
+            "fleet": {
+                "regions": [
+                    {"name": "a", "nodes": 40, "idleNodes": 20},
+                    {"name": "b", "nodes": 40},
+                    {"name": "spare", "nodes": 0, "idleNodes": 7},
+                ]
+            },
+        }
+    )
     assert regions(scale(half, 8)) == [("a", 4, 2), ("b", 4, 0), ("spare", 0, 1)]
 
 
@@ -63,9 +71,12 @@ def test_scale_rejects_fewer_nodes_than_regions_with_nodes():
 
 
 def test_small_scenarios_are_left_unchanged():
-    small = Scenario.model_validate({"deployment": {"moduleId": "new", "strategy": "Rolling"},
-                                     "fleet": {"regions": [{"name": "a", "nodes": 3, "idleNodes": 3},
-                                                           {"name": "b", "nodes": 2}]}})
+    small = Scenario.model_validate(
+        {
+            "deployment": {"moduleId": "new", "strategy": "Rolling"},
+            "fleet": {"regions": [{"name": "a", "nodes": 3, "idleNodes": 3}, {"name": "b", "nodes": 2}]},
+        }
+    )
     assert scale(small, 5) is small
     assert scale(small, 16) is small
     assert regions(scale(small, 2)) == [("a", 1, 1), ("b", 1, 0)]

@@ -21,16 +21,18 @@ LIMIT_MB = engine.MEMORY_LIMIT / 2**20
 BIG_BATCH = 50_000  # requests: a few tenths of a second of work
 
 
-def artifact(folder: Path, module_id: str, variant: str, *, precompile: bool = True, fuel: int = engine.FUEL,
-             **knobs: int) -> dict[str, Any]:
+def artifact(
+    folder: Path, module_id: str, variant: str, *, precompile: bool = True, fuel: int = engine.FUEL, **knobs: int
+) -> dict[str, Any]:
     """An artifact as the fleet sends it to a worker (``Artifact.__dict__``)."""
     data, kind = source(variant), "wasm"
     if precompile:
         data, kind = wasmtime.Module(engine.engine(), data).serialize(), "cwasm"
     path = folder / f"{module_id}-{variant}-{len(list(folder.iterdir()))}.{kind}"
     path.write_bytes(data)
-    return Artifact(module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind,
-                    {"work_permille": 1000, **knobs}, fuel).__dict__
+    return Artifact(
+        module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind, {"work_permille": 1000, **knobs}, fuel
+    ).__dict__
 
 
 def slot(variant: str, *, fuel: int = engine.FUEL, **knobs: int) -> Slot:
@@ -47,6 +49,7 @@ def worker(tmp_path: Path) -> Worker:
 
 
 # --- hot swaps --------------------------------------------------------------------------
+
 
 def test_hot_swap_to_v1_2_0_serves_it_and_its_health_check_answers_ok(worker, tmp_path):
     assert worker.deploy(NEW, artifact(tmp_path, NEW, "v1.2.0"), 0) == "swapped"
@@ -135,6 +138,7 @@ def test_a_batch_in_flight_finishes_on_the_instance_it_started_on(worker, tmp_pa
 
 # --- modules that cannot be loaded ------------------------------------------------------
 
+
 def test_missing_export_fails_to_load_with_a_clear_reason(worker, tmp_path):
     with pytest.raises(SwapError, match="missing export health_check"):
         worker.deploy(NEW, artifact(tmp_path, NEW, "missing-export"), 0)
@@ -164,6 +168,7 @@ def test_artifact_whose_bytes_do_not_match_its_sha256_is_refused(worker, tmp_pat
 
 
 # --- faulty modules while serving --------------------------------------------------------
+
 
 def test_infinite_loop_batch_hangs_out_of_fuel_without_a_crash():
     looping = slot("infinite-loop", fuel=200_000)

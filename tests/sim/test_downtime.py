@@ -7,8 +7,9 @@ from sim.downtime import YEAR, Downtime
 
 
 def test_background_failures_follow_the_rate():
-    fleet = Fleet.model_validate({"regions": [{"name": "a", "nodes": 100_000}],
-                                  "nodeFailures": {"perNodeYear": 1.0, "repairTime": "PT1H"}})
+    fleet = Fleet.model_validate(
+        {"regions": [{"name": "a", "nodes": 100_000}], "nodeFailures": {"perNodeYear": 1.0, "repairTime": "PT1H"}}
+    )
     topo = Topology.build([("a", 100_000, 0)])
     down = Downtime(fleet, topo, np.random.default_rng(0))
     nodes, seconds = down.overlap(0.0, 10 * 86400.0)
@@ -18,11 +19,13 @@ def test_background_failures_follow_the_rate():
 
 
 def test_outage_takes_the_share_of_the_region_down_for_its_duration():
-    fleet = Fleet.model_validate({
-        "regions": [{"name": "a", "nodes": 100}, {"name": "b", "nodes": 100, "idleNodes": 100}],
-        "nodeFailures": {"perNodeYear": 0},
-        "outages": [{"region": "b", "at": "PT10M", "duration": "PT5M", "fraction": 0.5}],
-    })
+    fleet = Fleet.model_validate(
+        {
+            "regions": [{"name": "a", "nodes": 100}, {"name": "b", "nodes": 100, "idleNodes": 100}],
+            "nodeFailures": {"perNodeYear": 0},
+            "outages": [{"region": "b", "at": "PT10M", "duration": "PT5M", "fraction": 0.5}],
+        }
+    )
     topo = Topology.build([("a", 100, 0), ("b", 100, 100)])
     down = Downtime(fleet, topo, np.random.default_rng(0))
     everyone = np.arange(300)

@@ -68,9 +68,9 @@ def test_process_pool_gives_the_same_runs_as_one_process():
 
 
 def _scenario(strategy, **extra):
-    return Scenario.model_validate({"previousModuleId": "old", "deployment": {"moduleId": "new", "strategy": strategy},
-                                    **extra})
-
+    return Scenario.model_validate(
+        {"previousModuleId": "old", "deployment": {"moduleId": "new", "strategy": strategy}, **extra}
+    )
 
 
 def test_canary_times_follow_the_configuration():
@@ -104,11 +104,14 @@ def test_rolling_pause_leaves_the_failed_batch_exposed():
 
 
 def test_region_outage_makes_nodes_unreachable_not_unhealthy():
-    scenario = _scenario("Regional", fleet={
-        "regions": [{"name": "us-east", "nodes": 10}, {"name": "us-west", "nodes": 10}],
-        "outages": [{"region": "us-west", "at": 0, "duration": "PT1H", "fraction": 0.5}],
-        "nodeFailures": {"perNodeYear": 0},
-    })
+    scenario = _scenario(
+        "Regional",
+        fleet={
+            "regions": [{"name": "us-east", "nodes": 10}, {"name": "us-west", "nodes": 10}],
+            "outages": [{"region": "us-west", "at": 0, "duration": "PT1H", "fraction": 0.5}],
+            "nodeFailures": {"perNodeYear": 0},
+        },
+    )
     run = simulate(scenario, 0)
     assert run["outcome"] == "Succeeded"
     assert "15 of 20 nodes" in run["reason"]
@@ -118,22 +121,37 @@ def test_region_outage_makes_nodes_unreachable_not_unhealthy():
 
 
 def test_guide_literal_gate_fails_on_unreachable_nodes():
-    scenario = _scenario("Canary", fleet={
-        "regions": [{"name": "a", "nodes": 20}],
-        "outages": [{"region": "a", "at": 0, "duration": "PT2H", "fraction": 0.1}],
-    }, )
-    literal = scenario.model_copy(update={"deployment": scenario.deployment.model_copy(update={
-        "health_check": scenario.deployment.health_check.model_copy(update={"unreachable": "fail"})})})
+    scenario = _scenario(
+        "Canary",
+        fleet={
+            "regions": [{"name": "a", "nodes": 20}],
+            "outages": [{"region": "a", "at": 0, "duration": "PT2H", "fraction": 0.1}],
+        },
+    )
+    literal = scenario.model_copy(
+        update={
+            "deployment": scenario.deployment.model_copy(
+                update={"health_check": scenario.deployment.health_check.model_copy(update={"unreachable": "fail"})}
+            )
+        }
+    )
     assert simulate(scenario, 0)["outcome"] == "Succeeded"
     assert simulate(literal, 0)["outcome"] == "RolledBack"
 
 
 def test_scenario_faults_kill_stop_and_slow_nodes():
-    scenario = _scenario("Canary", fleet={
-        "regions": [{"name": "a", "nodes": 20}], "nodeFailures": {"perNodeYear": 0},
-        "faults": [{"action": "stop", "region": "a", "at": 0, "duration": "PT1H", "nodes": 1},
-                   {"action": "slow", "region": "a", "at": 0, "duration": "PT1H", "nodes": 2, "slowMs": 500}],
-    }, deployment={"moduleId": "new", "strategy": "Canary", "autoRollback": {"enabled": False}})
+    scenario = _scenario(
+        "Canary",
+        fleet={
+            "regions": [{"name": "a", "nodes": 20}],
+            "nodeFailures": {"perNodeYear": 0},
+            "faults": [
+                {"action": "stop", "region": "a", "at": 0, "duration": "PT1H", "nodes": 1},
+                {"action": "slow", "region": "a", "at": 0, "duration": "PT1H", "nodes": 2, "slowMs": 500},
+            ],
+        },
+        deployment={"moduleId": "new", "strategy": "Canary", "autoRollback": {"enabled": False}},
+    )
     run = simulate(scenario, 0)
     first = next(e for e in run["timeline"] if e["event"] == "HealthCheck")
     assert first["unreachable"] == 1  # the stopped node: unreachable, not unhealthy

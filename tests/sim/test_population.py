@@ -12,12 +12,14 @@ from sim.population import Population
 
 
 def population(n=10_000, seed=0, fleet=None, new=None):
-    scenario = Scenario.model_validate({
-        "previousModuleId": "old",
-        "fleet": {"regions": [{"name": "a", "nodes": n}], "nodeFailures": {"perNodeYear": 0}, **(fleet or {})},
-        "modules": {"new": new or {}},
-        "deployment": {"moduleId": "new", "strategy": "Canary"},
-    })
+    scenario = Scenario.model_validate(
+        {
+            "previousModuleId": "old",
+            "fleet": {"regions": [{"name": "a", "nodes": n}], "nodeFailures": {"perNodeYear": 0}, **(fleet or {})},
+            "modules": {"new": new or {}},
+            "deployment": {"moduleId": "new", "strategy": "Canary"},
+        }
+    )
     layout = topology(scenario)
     ledger = Ledger(layout.size, layout.active, "old", "new")
     rng = np.random.default_rng(seed)

@@ -56,8 +56,9 @@ def test_b_wins_and_is_promoted_to_the_a_nodes():
     r = rollout("ABTesting", SHORT)
     effects, outcome = drive(r, observe=traffic(latency_new=15, latency_old=25))
     assert outcome.status == "Succeeded"
-    assert outcome.reason.startswith(f"All 65 nodes run {NEW}; variant B won: avg_latency_ms A 25 vs B 15: "
-                                     "B better by 40%")
+    assert outcome.reason.startswith(
+        f"All 65 nodes run {NEW}; variant B won: avg_latency_ms A 25 vs B 15: B better by 40%"
+    )
     assert decision(effects)["winner"] == "B"
     b = r.fleet.share(20)
     deploys = of(effects, Deploy)

@@ -1,4 +1,3 @@
-
 from hotswap.effects import Deploy, DeployReport, HealthCheck, Milestone, Observe, Report, Route
 from hotswap.nodes import NodeSet
 from tests.hotswap.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic
@@ -29,8 +28,9 @@ def test_green_takes_only_as_many_idle_nodes_as_there_are_blue_ones():
 
 
 def test_insufficient_idle_capacity_fails_with_the_guides_message():
-    fleet = {"regions": [{"name": "us-east", "nodes": 4, "idleNodes": 4},
-                         {"name": "eu-west", "nodes": 4, "idleNodes": 3}]}
+    fleet = {
+        "regions": [{"name": "us-east", "nodes": 4, "idleNodes": 4}, {"name": "eu-west", "nodes": 4, "idleNodes": 3}]
+    }
     effects, outcome = drive(rollout("BlueGreen", fleet=fleet))
     assert outcome.status == "Failed"
     assert outcome.reason.startswith("Insufficient capacity for Green environment")
@@ -141,6 +141,7 @@ def test_unreachable_green_nodes_are_reported():
     def deploy(effect):
         n = len(effect.nodes)
         return DeployReport(requested=n, updated=n - 2, failed=1, unreachable=1, seconds=1.0)
+
     _, outcome = drive(rollout("BlueGreen"), deploy=deploy)
     assert outcome.status == "Succeeded"
     assert outcome.reason.startswith(f"63 of 65 nodes run {NEW} (green); traffic switched from blue; 2 were")

@@ -65,8 +65,7 @@ def test_auto_promote_false_pauses_before_the_last_stage():
 
 
 def test_strategy_thresholds_and_function_reach_the_health_check():
-    effects, _ = drive(rollout("Canary", {"successThreshold": 2, "failureThreshold": 5,
-                                          "healthCheckFunction": "ping"}))
+    effects, _ = drive(rollout("Canary", {"successThreshold": 2, "failureThreshold": 5, "healthCheckFunction": "ping"}))
     policy = of(effects, HealthCheck)[0].policy
     assert (policy.success_threshold, policy.failure_threshold, policy.function) == (2, 5, "ping")
 
@@ -83,6 +82,7 @@ def test_unreachable_nodes_left_behind_are_reported():
     def deploy(effect):
         n = len(effect.nodes)
         return DeployReport(requested=n, updated=n - 3, failed=0, unreachable=3, seconds=1.0)
+
     _, outcome = drive(rollout("Canary"), deploy=deploy)
     assert outcome.reason == f"62 of 65 nodes run {NEW}; 3 were unreachable or failed to load it and stay on {OLD}"
 

@@ -1,4 +1,3 @@
-
 from hotswap.effects import Deploy, DeployReport, HealthCheck, HealthReport, Milestone, Observe, Report
 from hotswap.rollout import Rollout
 from tests.hotswap.strategies.hand import NEW, OLD, drive, of, rollout, traffic
@@ -20,6 +19,7 @@ def failing_in(r: Rollout, *names: str):
         n = len(effect.nodes)
         bad = n if effect.module_id == NEW and effect.nodes in bad_nodes else 0
         return HealthReport(checked=n, healthy=n - bad, unhealthy=bad, unreachable=0, seconds=1.0)
+
     return check
 
 
@@ -35,12 +35,14 @@ def test_default_order_follows_the_guide_then_the_fleet():
 
 
 def test_default_order_puts_unknown_regions_last_in_fleet_order():
-    fleet = {"regions": [{"name": n, "nodes": 2} for n in
-                         ["ap-south", "us-east", "dev", "zz-lab", "staging", "eu-west", "apac-east"]]}
+    fleet = {
+        "regions": [
+            {"name": n, "nodes": 2} for n in ["ap-south", "us-east", "dev", "zz-lab", "staging", "eu-west", "apac-east"]
+        ]
+    }
     r = rollout("Regional", FAST, fleet=fleet)
     effects, _ = drive(r)
-    assert regions_deployed(r, effects) == ["dev", "staging", "eu-west", "us-east", "apac-east",
-                                            "ap-south", "zz-lab"]
+    assert regions_deployed(r, effects) == ["dev", "staging", "eu-west", "us-east", "apac-east", "ap-south", "zz-lab"]
 
 
 def test_region_order_is_followed():
@@ -53,13 +55,20 @@ def test_regions_left_out_of_the_order_are_not_deployed():
     r = rollout("Regional", {**FAST, "regionOrder": ["apac-east", "us-west"]})
     effects, outcome = drive(r)
     assert regions_deployed(r, effects) == ["apac-east", "us-west"]
-    assert outcome.reason == f"All 27 nodes run {NEW} in 2 regions; not in the region order, left on {OLD}: " \
-                             "us-east, eu-central"
+    assert (
+        outcome.reason == f"All 27 nodes run {NEW} in 2 regions; not in the region order, left on {OLD}: "
+        "us-east, eu-central"
+    )
 
 
 def test_regions_outside_the_fleet_or_without_nodes_are_skipped():
-    fleet = {"regions": [{"name": "dev", "nodes": 0, "idleNodes": 3}, {"name": "us-east", "nodes": 4},
-                         {"name": "eu-west", "nodes": 2}]}
+    fleet = {
+        "regions": [
+            {"name": "dev", "nodes": 0, "idleNodes": 3},
+            {"name": "us-east", "nodes": 4},
+            {"name": "eu-west", "nodes": 2},
+        ]
+    }
     r = rollout("Regional", {**FAST, "regionOrder": ["dev", "eu-west", "us-east"]}, fleet=fleet)
     effects, outcome = drive(r)
     assert regions_deployed(r, effects) == ["eu-west", "us-east"]
@@ -108,8 +117,9 @@ def test_abort_on_region_failure_stops_at_the_failed_region():
     r = rollout("Regional", {**FAST, "abortOnRegionFailure": True})
     effects, outcome = drive(r, health=failing_in(r, "us-east"))
     assert outcome.status == "PartialSuccess"
-    assert outcome.reason == (f"{NEW} runs in us-west; rolled back in us-east; "
-                              "2 regions not attempted (abortOnRegionFailure)")
+    assert outcome.reason == (
+        f"{NEW} runs in us-west; rolled back in us-east; 2 regions not attempted (abortOnRegionFailure)"
+    )
     assert regions_deployed(r, effects) == ["us-west", "us-east"]
     assert regions_deployed(r, effects, OLD) == ["us-east"]
 
@@ -157,6 +167,6 @@ def test_unreachable_nodes_in_succeeded_regions_are_reported():
     def deploy(effect):
         n = len(effect.nodes)
         return DeployReport(requested=n, updated=n - 1, failed=0, unreachable=1, seconds=1.0)
+
     _, outcome = drive(rollout("Regional", FAST), deploy=deploy)
     assert outcome.reason.startswith(f"61 of 65 nodes run {NEW} in 4 regions; 4 were unreachable")
-

@@ -14,6 +14,7 @@ def failing_batch(number: int):
             seen.append(effect.nodes)
         bad = n if effect.module_id == NEW and len(seen) == number else 0
         return HealthReport(checked=n, healthy=n - bad, unhealthy=bad, unreachable=0, seconds=1.0)
+
     return check
 
 
@@ -144,6 +145,7 @@ def test_trigger_after_several_batches_rolls_back_all_of_them():
 
     def observe(effect):
         return next(windows)(effect)
+
     effects, outcome = drive(rollout("Rolling", {"batchSize": 20}), observe=observe)
     assert outcome.status == "RolledBack"
     assert "after batch 3" in outcome.reason
@@ -156,9 +158,11 @@ def test_unreachable_nodes_left_behind_are_reported():
     def deploy(effect):
         n = len(effect.nodes)
         return DeployReport(requested=n, updated=n - 1, failed=0, unreachable=1, seconds=1.0)
+
     _, outcome = drive(rollout("Rolling", {"batchSize": 20}), deploy=deploy)
-    assert outcome.reason == (f"61 of 65 nodes run {NEW} (4 batches); 4 were unreachable or failed to load it "
-                              f"and stay on {OLD}")
+    assert outcome.reason == (
+        f"61 of 65 nodes run {NEW} (4 batches); 4 were unreachable or failed to load it and stay on {OLD}"
+    )
 
 
 def test_target_regions_limit_the_batches():
