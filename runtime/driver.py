@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from hotswap import health, strategies
-from hotswap.effects import (
+from hotswap.core import health, strategies
+from hotswap.core.effects import (
     Deploy,
     DeployReport,
     Effect,
@@ -35,10 +35,10 @@ from hotswap.effects import (
     RouteReport,
     VersionMetrics,
 )
-from hotswap.execution import Execution
-from hotswap.ledger import Ledger
-from hotswap.results import record
-from hotswap.rollout import Rollout, fault_marks, fault_nodes, topology
+from hotswap.core.execution import Execution
+from hotswap.core.ledger import Ledger
+from hotswap.core.record import record
+from hotswap.core.rollout import Rollout, fault_marks, fault_nodes, topology
 from hotswap.scenario import Scenario
 from runtime.catalog import build
 from runtime.fleet import Fleet, NodeDown

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hotswap.nodes import Topology
-from hotswap.rollout import fault_nodes
+from hotswap.core.nodes import Topology
+from hotswap.core.rollout import fault_nodes
 from hotswap.scenario.fleet import Fleet
 
 YEAR = 365 * 86400.0

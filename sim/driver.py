@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from hotswap import strategies
-from hotswap.effects import Deploy, Effect, HealthCheck, Observation, Observe, Result, Route, RouteReport
-from hotswap.execution import Execution
-from hotswap.ledger import Ledger
-from hotswap.results import record
-from hotswap.rollout import Rollout, fault_marks, topology
+from hotswap.core import strategies
+from hotswap.core.effects import Deploy, Effect, HealthCheck, Observation, Observe, Result, Route, RouteReport
+from hotswap.core.execution import Execution
+from hotswap.core.ledger import Ledger
+from hotswap.core.record import record
+from hotswap.core.rollout import Rollout, fault_marks, topology
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
 from sim.population import Population

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hotswap import health
-from hotswap.effects import DeployReport, HealthPolicy, HealthReport, Route, VersionMetrics
-from hotswap.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
-from hotswap.nodes import NodeSet, Topology
-from hotswap.rollout import fault_nodes
+from hotswap.core import health
+from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route, VersionMetrics
+from hotswap.core.fields import Spread
+from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
+from hotswap.core.nodes import NodeSet, Topology
+from hotswap.core.rollout import fault_nodes
 from hotswap.scenario import Scenario
-from hotswap.scenario.fields import Spread
 from hotswap.scenario.fleet import ModuleProfile
 from sim.downtime import Downtime
 

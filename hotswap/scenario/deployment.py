@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from hotswap.scenario.fields import Count, Model, Percent, Seconds
+from hotswap.core.fields import Count, Model, Percent, Seconds
 
 Metric = Literal["error_rate", "crash_rate", "avg_latency_ms", "p95_latency_ms", "p99_latency_ms", "memory_mb"]
 

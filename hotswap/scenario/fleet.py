@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from hotswap.scenario.fields import Count, Model, Rate, Seconds, Spread
+from hotswap.core.fields import Count, Model, Rate, Seconds, Spread
 
 
 class RegionSpec(Model):

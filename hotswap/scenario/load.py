@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from hotswap import expect
+from hotswap.gate import expect
 from hotswap.scenario.deployment import STRATEGIES
 from hotswap.scenario.model import Scenario
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
+from hotswap.core.fields import Count, Model
 from hotswap.scenario.deployment import Deployment
-from hotswap.scenario.fields import Count, Model
 from hotswap.scenario.fleet import Fleet, ModuleProfile
 
 
@@ -19,7 +19,7 @@ class Scenario(Model):
     fleet: Fleet = Fleet()
     modules: dict[str, ModuleProfile] = Field(default_factory=dict)
     deployment: Deployment
-    expect: dict[str, Any] | None = None  # checked by hotswap.expect.parse in the loader
+    expect: dict[str, Any] | None = None  # checked by hotswap.gate.expect.parse in the loader
 
     @property
     def previous(self) -> str:

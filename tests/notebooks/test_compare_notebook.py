@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from hotswap import compare, comparison_report
+from hotswap.reports import compare, comparison_report
 from hotswap.scenario import load
 
 ROOT = Path(__file__).parents[2]

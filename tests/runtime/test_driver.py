@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hotswap.effects import Outcome
+from hotswap.core.effects import Outcome
 from hotswap.scenario import load
 from hotswap.scenario.model import Scenario
 from runtime.driver import run

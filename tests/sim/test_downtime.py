@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hotswap.nodes import Topology
+from hotswap.core.nodes import Topology
 from hotswap.scenario.fleet import Fleet
 from sim.downtime import YEAR, Downtime
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hotswap import runner
+from hotswap.runs import runner
 from hotswap.scenario import load
 from hotswap.scenario.model import Scenario
 from sim.driver import simulate

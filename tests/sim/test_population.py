@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from hotswap.effects import HealthPolicy, Route
-from hotswap.ledger import Ledger
-from hotswap.rollout import topology
+from hotswap.core.effects import HealthPolicy, Route
+from hotswap.core.ledger import Ledger
+from hotswap.core.rollout import topology
 from hotswap.scenario.model import Scenario
 from sim.downtime import Downtime
 from sim.population import Population

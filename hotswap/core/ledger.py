@@ -1,0 +1,91 @@
+"""The ledger of one run: which module each node runs and since when, the traffic
+each version served, and the timeline. Both backends keep it the same way, so their
+blast radius and capacity figures mean the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from hotswap.core.nodes import NodeSet
+
+NONE, PREVIOUS, CANDIDATE = 0, 1, 2
+
+
+class Ledger:
+    def __init__(self, size: int, running: NodeSet, previous_id: str, candidate_id: str) -> None:
+        self.ids = {None: NONE, previous_id: PREVIOUS, candidate_id: CANDIDATE}
+        self.version = np.zeros(size, dtype=np.int8)
+        self.version[running.indices()] = PREVIOUS
+        self.targets = len(running)
+        self.since = np.zeros(size)
+        self.exposed = np.zeros(size, dtype=bool)
+        self.counts = np.bincount(self.version, minlength=3)  # nodes on each version
+        self.in_use = self.peak_in_use = len(running)
+        self.node_seconds = 0.0
+        self.requests = np.zeros(3, dtype=np.int64)
+        self.failed = np.zeros(3, dtype=np.int64)
+        self.timeline: list[dict[str, Any]] = []
+        self.listener: Callable[[dict[str, Any]], None] | None = None  # e.g. a live progress display
+
+    def code(self, module_id: str | None) -> int:
+        try:
+            return self.ids[module_id]
+        except KeyError:
+            raise ValueError(f"module {module_id!r} is neither the new nor the previous one") from None
+
+    def module_id(self, code: int) -> str | None:
+        return next(k for k, v in self.ids.items() if v == code)
+
+    def switch(self, nodes: np.ndarray, module_id: str | None, at: np.ndarray | float) -> None:
+        """``nodes`` run ``module_id`` from time ``at`` (one time, or one per node)."""
+        code = self.code(module_id)
+        at = np.broadcast_to(np.asarray(at, dtype=float), nodes.shape)
+        old = self.version[nodes]
+        leaving = (old == CANDIDATE) & (code != CANDIDATE)
+        self.node_seconds += float(np.sum(at[leaving] - self.since[nodes[leaving]]))
+        arriving = (old != CANDIDATE) & (code == CANDIDATE)
+        self.since[nodes[arriving]] = at[arriving]
+        self.exposed[nodes[arriving]] = True
+        self.in_use += (len(nodes) if code != NONE else 0) - int(np.count_nonzero(old))
+        self.peak_in_use = max(self.peak_in_use, self.in_use)
+        self.counts -= np.bincount(old, minlength=3)
+        self.counts[code] += len(nodes)
+        self.version[nodes] = code
+
+    def serve(self, code: int, requests: int, failed: int) -> None:
+        self.requests[code] += requests
+        self.failed[code] += failed
+
+    def note(self, t: float, event: str, **detail: Any) -> None:
+        entry = {"t": t, "event": event, **detail}
+        self.timeline.append(entry)
+        if self.listener is not None:
+            self.listener(entry)
+
+    def blast_radius(self, now: float) -> dict[str, float | int]:
+        """Exposure to the new module: nodes that ran it, the requests it served and
+        failed, and node-seconds on it (nodes still on it count until ``now``)."""
+        on = self.version == CANDIDATE
+        nodes = int(np.count_nonzero(self.exposed))
+        return {
+            "nodes": nodes,
+            "nodesPercent": 100 * nodes / self.targets,
+            "requests": int(self.requests[CANDIDATE]),
+            "failedRequests": int(self.failed[CANDIDATE]),
+            "nodeSeconds": self.node_seconds + float(np.sum(now - self.since[on])),
+        }
+
+    def final_state(self) -> dict[str, int]:
+        """How many nodes run each module (now, or when the run ended)."""
+        return {"newModuleNodes": int(self.counts[CANDIDATE]), "previousModuleNodes": int(self.counts[PREVIOUS])}
+
+    def capacity(self) -> dict[str, float | int]:
+        """Peak nodes running any module, against the nodes that served before."""
+        return {
+            "peakNodes": self.peak_in_use,
+            "overheadPercent": 100 * (self.peak_in_use - self.targets) / self.targets,
+        }

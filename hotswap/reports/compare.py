@@ -1,0 +1,127 @@
+"""Compare strategies on one fleet and one candidate module, healthy and faulty.
+
+Each strategy runs with the guide's example configuration (the scenario's own for its
+strategy) on the scenario's fleet; blue-green gets the idle nodes it needs, and the
+capacity it costs shows in its figures. The module runs twice: *healthy* (its profile
+without faults) and *faulty* (its profile, or, when that has no fault, one whose health
+checks pass while 12% of its requests fail). Results are flat rows for pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from hotswap.core.figures import FIGURES, describe, figure
+from hotswap.reports import guide
+from hotswap.runs import runner
+from hotswap.scenario import Scenario
+
+FAULTS = ("healthCheckFailureRate", "deployFailureRate", "crashRate")
+DEFAULT_FAULT = {"errorRate": 0.12}
+COLUMNS = (
+    "label",
+    "strategy",
+    "condition",
+    "seed",
+    "outcome",
+    "reason",
+    "totalTimeSeconds",
+    "capacity.overheadPercent",
+    *FIGURES,
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    strategy: str
+    condition: str
+    scenario: Scenario
+
+
+def faulty(profile: dict[str, Any]) -> bool:
+    """Whether a module profile (as scenario data) has a fault."""
+    return any(profile.get(k, 0) for k in FAULTS) or profile.get("errorRate", 0) > 0.01
+
+
+def with_strategy(scenario: Scenario, strategy: str, candidate: dict[str, Any] | None = None) -> Scenario:
+    """The scenario with another strategy (the guide's configuration of it), and
+    optionally another profile for the new module."""
+    data = scenario.model_dump(by_alias=True, exclude_none=True, exclude={"expect"})
+    deployment = data["deployment"]
+    if strategy != scenario.deployment.strategy:
+        config = guide.CONFIGS[strategy]
+        deployment.update(
+            strategy=strategy, deploymentId=config["deploymentId"], strategyConfig=dict(config["strategyConfig"])
+        )
+        names = {r["name"] for r in data["fleet"]["regions"]}
+        order = deployment["strategyConfig"].get("regionOrder")
+        if order and set(order) != names:
+            del deployment["strategyConfig"]["regionOrder"]  # the guide's order names other regions
+    if strategy == "BlueGreen":
+        for region in data["fleet"]["regions"]:
+            region["idleNodes"] = max(region.get("idleNodes", 0), region["nodes"])
+    if candidate is not None:
+        data.setdefault("modules", {})[scenario.deployment.module_id] = candidate
+    return Scenario.model_validate(data)
+
+
+def cases(scenario: Scenario, strategies: list[str]) -> list[Case]:
+    """Each strategy with the healthy and the faulty module."""
+    module = scenario.deployment.module_id
+    profile = scenario.profile(module).model_dump(by_alias=True, exclude_none=True)
+    healthy = {k: v for k, v in profile.items() if k not in (*FAULTS, "errorRate")}
+    bad = profile if faulty(profile) else {**profile, **DEFAULT_FAULT}
+    return [
+        Case(f"{s} {c}", s, c, with_strategy(scenario, s, p))
+        for s in strategies
+        for c, p in (("healthy", healthy), ("faulty", bad))
+    ]
+
+
+def run(
+    items: list[Case], *, runs: int, seed: int, jobs: int | None = None, progress: Callable[[str], None] | None = None
+) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
+    """Rows of every run of every case, and the full records by case label."""
+    rows, records = [], {}
+    for case in items:
+        if progress is not None:
+            progress(case.label)
+        done = runner.run(case.scenario, seed=seed, runs=runs, jobs=jobs)
+        records[case.label] = done
+        for r in done:
+            rows.append(
+                {
+                    "label": case.label,
+                    "strategy": case.strategy,
+                    "condition": case.condition,
+                    "seed": r["seed"],
+                    "outcome": r["outcome"],
+                    "reason": r["reason"],
+                    "totalTimeSeconds": r["totalTimeSeconds"],
+                    "capacity.overheadPercent": figure(r, "capacity.overheadPercent"),
+                    **{name: figure(r, name) for name in FIGURES},
+                }
+            )
+    return pd.DataFrame(rows, columns=list(COLUMNS)), records
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per case: runs, outcome shares, and p5/p50/p95, mean and 95% CI of each figure."""
+    out = []
+    for (label, strategy, condition), group in frame.groupby(["label", "strategy", "condition"], sort=False):
+        row: dict[str, Any] = {"label": label, "strategy": strategy, "condition": condition, "runs": len(group)}
+        shares = group["outcome"].value_counts(normalize=True)
+        row["outcomes"] = ", ".join(f"{o} {share:.0%}" for o, share in shares.items())
+        for name in (*FIGURES, "capacity.overheadPercent"):
+            stats = describe([float(v) for v in group[name].dropna()])
+            for key in ("mean", "p5", "p50", "p95"):
+                row[f"{name}.{key}"] = stats.get(key)
+            if stats["n"]:
+                row[f"{name}.ci95"] = f"[{stats['ci95'][0]:.4g}, {stats['ci95'][1]:.4g}]"
+        out.append(row)
+    return pd.DataFrame(out)

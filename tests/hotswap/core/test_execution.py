@@ -1,0 +1,40 @@
+"""Execution steps a strategy like SimPy steps a process; no backend here."""
+
+from hotswap.core.effects import Deploy, DeployReport, Milestone, Outcome, Report
+from hotswap.core.execution import BackendFault, Execution
+from hotswap.core.ledger import Ledger
+from hotswap.core.nodes import NodeSet
+
+NODES = NodeSet.span(0, 4)
+
+
+def steps():
+    report = yield Deploy(NODES, "new")
+    yield Report(Milestone.ROLLBACK_STARTED, {"reason": "test"})
+    yield Deploy(NODES, "old")
+    yield Report(Milestone.ROLLBACK_COMPLETED)
+    return Outcome("RolledBack", f"updated {report.updated}")
+
+
+def answer(effect):
+    return DeployReport(requested=4, updated=4, failed=0, unreachable=0, seconds=1.0)
+
+
+def test_reports_are_handled_and_rollback_is_timed():
+    ledger = Ledger(4, NODES, "old", "new")
+    ex = Execution(steps(), ledger)
+    first = ex.start(0.0)
+    assert isinstance(first, Deploy) and first.module_id == "new"
+    second = ex.advance(first, answer(first), 0.0, 10.0)
+    assert isinstance(second, Deploy) and second.module_id == "old"  # the Report never reached the driver
+    assert ex.advance(second, answer(second), 10.0, 13.0) is None
+    assert ex.outcome == Outcome("RolledBack", "updated 4")
+    assert (ex.rollback_seconds, ex.deploy_seconds, ex.finished_at) == (3.0, 10.0, 13.0)
+    assert [e["event"] for e in ledger.timeline] == ["Deploy", "RollbackStarted", "Deploy", "RollbackCompleted"]
+
+
+def test_an_uncaught_backend_fault_ends_the_run_as_failed():
+    ex = Execution(steps(), Ledger(4, NODES, "old", "new"))
+    ex.start(0.0)
+    assert ex.fail(BackendFault("router gone"), 5.0) is None
+    assert ex.outcome == Outcome("Failed", "Backend fault: router gone")

@@ -1,0 +1,89 @@
+"""Strategy comparisons on the simulator, and what they write."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hotswap.reports import compare, comparison_report, guide
+from hotswap.scenario import load
+
+SCENARIOS = Path(__file__).parents[3] / "scenarios"
+
+
+def test_cases_run_every_strategy_healthy_and_faulty_with_the_guide_configs():
+    scenario = load(SCENARIOS / "fleet-10k.yaml")
+    items = compare.cases(scenario, list(guide.STRATEGIES))
+    assert [(c.strategy, c.condition) for c in items] == [
+        (s, c) for s in guide.STRATEGIES for c in ("healthy", "faulty")
+    ]
+    by = {(c.strategy, c.condition): c.scenario for c in items}
+    assert by["Canary", "healthy"].deployment == scenario.deployment  # its own strategy keeps its config
+    rolling = by["Rolling", "healthy"].deployment.strategy_config
+    assert (rolling.batch_size, rolling.batch_delay) == (2, 30.0)  # the guide's example
+    assert by["Regional", "healthy"].deployment.strategy_config.region_order is None  # guide names other regions
+    green = by["BlueGreen", "healthy"].fleet.regions
+    assert all(r.idle_nodes == r.nodes for r in green)
+    module = scenario.deployment.module_id
+    assert by["Canary", "faulty"].profile(module).error_rate == 0.12  # the default fault: requests fail
+    assert by["Canary", "healthy"].profile(module).latency_ms.median == 15  # the profile's latency is kept
+
+
+def test_a_faulty_profile_of_the_scenario_is_the_faulty_case():
+    scenario = load(SCENARIOS / "canary-bad-module.yaml")
+    items = compare.cases(scenario, ["Rolling"])
+    module = scenario.deployment.module_id
+    assert items[1].scenario.profile(module).health_check_failure_rate == 0.3
+    assert items[0].scenario.profile(module).health_check_failure_rate == 0.0
+
+
+def test_run_summary_and_files(tmp_path):
+    scenario = load(SCENARIOS / "canary.yaml")
+    frame, records = compare.run(compare.cases(scenario, ["Canary", "BlueGreen"]), runs=3, seed=5)
+    assert len(frame) == 12 and list(frame.columns) == list(compare.COLUMNS)
+    assert set(frame["seed"]) == {5, 6, 7}
+    assert (frame.loc[frame["label"] == "Canary faulty", "outcome"] == "RolledBack").all()
+    assert (frame.loc[frame["strategy"] == "BlueGreen", "capacity.overheadPercent"] == 100).all()
+    summary = compare.summary(frame)
+    row = summary.set_index("label").loc["Canary healthy"]
+    assert row["outcomes"] == "Succeeded 100%"
+    assert row["deployTimeSeconds.p50"] == pytest.approx(
+        frame.loc[frame["label"] == "Canary healthy", "deployTimeSeconds"].median()
+    )
+    written = comparison_report.write(tmp_path, "t", "intro", frame, summary, records)
+    assert all(p.exists() and p.stat().st_size for p in written)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "runs.parquet"), frame)
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == len(frame)
+    text = (tmp_path / "report.md").read_text()
+    assert "| Canary faulty | 3 | RolledBack 100% |" in text
+    assert text.count("![") == 5
+
+
+def test_compare_command(tmp_path):
+    from click.testing import CliRunner
+
+    from hotswap.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            str(SCENARIOS / "canary.yaml"),
+            "--strategies",
+            "Canary,Rolling",
+            "--runs",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"wrote 10 files to {tmp_path / 'out'}/ (report.md, report.html, runs.csv, runs.parquet, ...)"
+    ]  # progress goes to stderr only
+    assert set(pd.read_csv(tmp_path / "out" / "runs.csv")["strategy"]) == {"Canary", "Rolling"}
+    bad = CliRunner().invoke(
+        main, ["compare", str(SCENARIOS / "canary.yaml"), "--strategies", "Linear", "--out", str(tmp_path / "x")]
+    )
+    assert bad.exit_code == 2 and "unknown strategy 'Linear'" in bad.stderr
+    assert not (tmp_path / "x").exists()
