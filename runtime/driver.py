@@ -38,7 +38,8 @@ from hotswap.core.effects import (
 from hotswap.core.execution import Execution
 from hotswap.core.ledger import Ledger
 from hotswap.core.record import record
-from hotswap.core.rollout import Rollout, fault_marks, fault_nodes, topology
+from hotswap.runs import setup
+from hotswap.runs.setup import fault_marks, fault_nodes, topology
 from hotswap.scenario import Scenario
 from runtime.catalog import build
 from runtime.fleet import Fleet, NodeDown
@@ -274,7 +275,7 @@ def run(
     """Run the scenario's deployment once on a local fleet of wasmtime workers."""
     wall = time.perf_counter()
     scaled = scale(scenario, nodes)
-    rollout = Rollout.of(scaled)
+    rollout = setup.rollout(scaled)
     layout = topology(scaled)
     rng = np.random.default_rng(seed)
     ledger = Ledger(layout.size, layout.active, rollout.previous_id, rollout.module_id)
@@ -297,7 +298,7 @@ def run(
                 driver.run(execution)
             restarts = sum(n.restarts for n in fleet.nodes)
     return record(
-        scaled,
+        scaled.name,
         rollout,
         backend="real",
         seed=seed,

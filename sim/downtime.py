@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from hotswap.core.nodes import Topology
-from hotswap.core.rollout import fault_nodes
+from hotswap.runs.setup import fault_nodes
 from hotswap.scenario.fleet import Fleet
 
 YEAR = 365 * 86400.0

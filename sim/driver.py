@@ -19,7 +19,8 @@ from hotswap.core.effects import Deploy, Effect, HealthCheck, Observation, Obser
 from hotswap.core.execution import Execution
 from hotswap.core.ledger import Ledger
 from hotswap.core.record import record
-from hotswap.core.rollout import Rollout, fault_marks, topology
+from hotswap.runs import setup
+from hotswap.runs.setup import fault_marks, topology
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
 from sim.population import Population
@@ -76,7 +77,7 @@ def announce_faults(env: simpy.Environment, scenario: Scenario, ledger: Ledger) 
 def simulate(scenario: Scenario, seed: int) -> dict[str, Any]:
     """Run the scenario's deployment once on the simulated fleet; its result record."""
     rng = np.random.default_rng(seed)
-    rollout = Rollout.of(scenario)
+    rollout = setup.rollout(scenario)
     layout = topology(scenario)
     ledger = Ledger(layout.size, layout.active, rollout.previous_id, rollout.module_id)
     downtime = Downtime(scenario.fleet, layout, rng)
@@ -86,4 +87,4 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, Any]:
     env.process(announce_faults(env, scenario, ledger))
     done = env.process(SimDriver(env, population, scenario.fleet.route_update_seconds).run(execution))
     env.run(until=done)
-    return record(scenario, rollout, backend="sim", seed=seed, execution=execution, ledger=ledger)
+    return record(scenario.name, rollout, backend="sim", seed=seed, execution=execution, ledger=ledger)

@@ -18,7 +18,7 @@ from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route
 from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
-from hotswap.core.rollout import fault_nodes
+from hotswap.runs.setup import fault_nodes
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
 from sim.downtime import Downtime

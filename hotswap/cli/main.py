@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from hotswap.cli import render
+from hotswap.core.config import STRATEGIES
 from hotswap.core.record import summarize
 from hotswap.runs import runner
 from hotswap.scenario import ScenarioError, load
@@ -241,17 +242,17 @@ def compare(
     """Compare strategies (or scenario files) over many runs: deploy time, rollback time
     and blast radius, with plots and data."""
     from hotswap.reports import compare as comparing
-    from hotswap.reports import comparison_report, guide
+    from hotswap.reports import comparison_report
 
     try:
         loaded = [load(p) for p in scenarios]
     except ScenarioError as exc:
         _fail(str(exc))
     if len(loaded) == 1:
-        names = list(guide.STRATEGIES) if strategies == "all" else [s.strip() for s in strategies.split(",")]
-        unknown = [n for n in names if n not in guide.STRATEGIES]
+        names = list(STRATEGIES) if strategies == "all" else [s.strip() for s in strategies.split(",")]
+        unknown = [n for n in names if n not in STRATEGIES]
         if unknown:
-            _fail(f"--strategies: unknown strategy {unknown[0]!r}; one of {', '.join(guide.STRATEGIES)} or all")
+            _fail(f"--strategies: unknown strategy {unknown[0]!r}; one of {', '.join(STRATEGIES)} or all")
         items = comparing.cases(loaded[0], names)
         title = f"Strategies compared on {loaded[0].name}"
     else:
@@ -301,7 +302,7 @@ def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | Non
     OUT/strategy-table.md, OUT/strategy-table.html and plots."""
     from hotswap.reports import gates, strategy_table
 
-    steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(strategy_table.guide.STRATEGIES)
+    steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(STRATEGIES)
     step = _Steps(steps + (5 if real else 0), "strategy table")
     try:
         measured = strategy_table.measure_real(step) if real else None

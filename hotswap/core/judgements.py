@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
-from hotswap.scenario.deployment import Trigger, WinnerCriteria
 
 NODE_METRICS = ("crash_rate", "memory_mb")  # measured on nodes, not requests
 SAMPLE_CAP = 20_000  # latency samples kept per version when windows are merged (up to twice)

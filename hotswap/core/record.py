@@ -15,11 +15,10 @@ from hotswap.core.execution import Execution
 from hotswap.core.figures import FIGURES, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
-from hotswap.scenario import Scenario
 
 
 def record(
-    scenario: Scenario,
+    scenario: str,
     rollout: Rollout,
     *,
     backend: str,
@@ -32,7 +31,7 @@ def record(
     assert execution.outcome is not None, "the strategy has not finished"
     now = execution.finished_at
     data = {
-        "scenario": scenario.name,
+        "scenario": scenario,
         "backend": backend,
         "seed": seed,
         "strategy": rollout.strategy,

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from hotswap.core.config import STRATEGIES
 from hotswap.reports import guide
 from hotswap.runs import runner
 from hotswap.scenario import Scenario
@@ -75,7 +76,7 @@ def measure(
 ) -> pd.DataFrame:
     """One row per strategy, gate and size: false-alarm and missed-bad-module rates."""
     rows = []
-    for strategy in guide.STRATEGIES:
+    for strategy in STRATEGIES:
         for gate_name, gate in GATES.items():
             for size in sizes:
                 if progress is not None:

@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-STRATEGIES = ("Canary", "BlueGreen", "Rolling", "Regional", "ABTesting")
-
 # the guide's example configuration of each strategy, verbatim
 CONFIGS: dict[str, dict[str, Any]] = {
     "Canary": {

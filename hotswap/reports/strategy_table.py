@@ -17,6 +17,8 @@ from typing import Any
 
 import matplotlib
 
+from hotswap.core.config import STRATEGIES
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
@@ -61,7 +63,7 @@ def scenario(strategy: str, scale: int, module: dict[str, Any], *, name: str = "
 def cases(large: int = LARGE) -> list[compare.Case]:
     return [
         compare.Case(f"{s} {c} {BASE * scale}", s, f"{c} {BASE * scale}", scenario(s, scale, module))
-        for s in guide.STRATEGIES
+        for s in STRATEGIES
         for scale in (1, large)
         for c, module in (("healthy", HEALTHY), ("faulty", BAD))
     ]
@@ -108,7 +110,7 @@ def duration_table(
 ) -> list[document.Block]:
     """A duration claim of the strategy table, per strategy, against both fleets (and the real one)."""
     rows = []
-    for s in guide.STRATEGIES:
+    for s in STRATEGIES:
         claim = guide.span(guide.TABLE[s][column_of_table])
         at = [f"{condition} {n}" for n in sizes]
         v = verdicts.duration(claim, median(frame, s, at[0], column), median(frame, s, at[1], column), sizes)
@@ -173,7 +175,7 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: t
                 (frame["strategy"] == s) & (frame["condition"] == small.format("faulty")), "blastRadius.nodesPercent"
             ].mean()
         )
-        for s in guide.STRATEGIES
+        for s in STRATEGIES
     }
     failed = {
         s: float(
@@ -181,10 +183,10 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: t
                 (frame["strategy"] == s) & (frame["condition"] == small.format("faulty")), "blastRadius.failedRequests"
             ].mean()
         )
-        for s in guide.STRATEGIES
+        for s in STRATEGIES
     }
     table_risk = verdicts.ordinal(
-        {s: guide.TABLE[s][2] for s in guide.STRATEGIES},
+        {s: guide.TABLE[s][2] for s in STRATEGIES},
         guide.SCALES["Risk Level"],
         exposure,
         higher_word_higher_value=True,
@@ -208,7 +210,7 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: t
                     table_risk[s].verdict,
                     table_risk[s].why,
                 ]
-                for s in guide.STRATEGIES
+                for s in STRATEGIES
             ],
         ),
     ]
@@ -219,10 +221,10 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: t
                 (frame["strategy"] == s) & (frame["condition"] == small.format("healthy")), "capacity.overheadPercent"
             ].mean()
         )
-        for s in guide.STRATEGIES
+        for s in STRATEGIES
     }
     rows = []
-    for s in guide.STRATEGIES:
+    for s in STRATEGIES:
         v = verdicts.level(guide.MATRIX["Resource Overhead"][s], overhead[s], 50, ("Low", "High"), "% extra nodes")
         rows.append([s, guide.MATRIX["Resource Overhead"][s], f"{overhead[s]:.3g}%", v.verdict, v.why])
     blocks += [
@@ -231,8 +233,8 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: t
         Table(["strategy", "guide", "measured", "verdict", "why"], rows),
     ]
 
-    deploy = {s: median(frame, s, small.format("healthy"), "deployTimeSeconds") for s in guide.STRATEGIES}
-    rollback = {s: median(frame, s, small.format("faulty"), "rollbackTimeSeconds") for s in guide.STRATEGIES}
+    deploy = {s: median(frame, s, small.format("healthy"), "deployTimeSeconds") for s in STRATEGIES}
+    rollback = {s: median(frame, s, small.format("faulty"), "rollbackTimeSeconds") for s in STRATEGIES}
     measured = {
         "Deployment Speed": ({k: v for k, v in deploy.items() if v is not None}, False, "s"),
         "Rollback Speed": ({k: v for k, v in rollback.items() if v is not None}, False, "s"),
@@ -244,7 +246,7 @@ def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: t
         found = verdicts.ordinal(
             guide.MATRIX[criterion], guide.SCALES[criterion], values, higher_word_higher_value=up, unit=unit
         )
-        rows += [[criterion, s, guide.MATRIX[criterion][s], found[s].verdict, found[s].why] for s in guide.STRATEGIES]
+        rows += [[criterion, s, guide.MATRIX[criterion][s], found[s].verdict, found[s].why] for s in STRATEGIES]
     blocks += [
         Heading(2, "Comparison matrix"),
         Para(
@@ -452,7 +454,7 @@ def build(
 def measure_real(progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
     """One run per strategy on the real fleet: deploy time (healthy), rollback time (bad)."""
     out = {}
-    for s in guide.STRATEGIES:
+    for s in STRATEGIES:
         if progress is not None:
             progress(f"{s} on the real fleet")
         healthy = runner.run(scenario(s, 1, HEALTHY), backend_name="real", seed=1)[0]

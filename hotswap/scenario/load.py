@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from hotswap.core.config import STRATEGIES
 from hotswap.gate import expect
-from hotswap.scenario.deployment import STRATEGIES
 from hotswap.scenario.model import Scenario
 
 BARE_KEYS = {"strategy", "moduleId", "strategyConfig", "deploymentId"}

@@ -5,7 +5,7 @@ import pytest
 
 from hotswap.core.effects import HealthPolicy, Route
 from hotswap.core.ledger import Ledger
-from hotswap.core.rollout import topology
+from hotswap.runs.setup import topology
 from hotswap.scenario.model import Scenario
 from sim.downtime import Downtime
 from sim.population import Population

@@ -7,10 +7,10 @@ otherwise it goes on. Unlike the guide, a rollout with a rolled-back region ends
 
 from __future__ import annotations
 
+from hotswap.core.config import GUIDE_REGION_ORDER
 from hotswap.core.effects import Deploy, Outcome
 from hotswap.core.rollout import Rollout
 from hotswap.core.strategies.common import Steps, evaluate, missed, progress, roll_back, succeeded
-from hotswap.scenario.deployment import GUIDE_REGION_ORDER
 
 
 def region_order(r: Rollout) -> list[str]:

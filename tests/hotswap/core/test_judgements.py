@@ -1,8 +1,8 @@
 import pytest
 
+from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
 from hotswap.core.judgements import SAMPLE_CAP, Judgement, fired, gate, judge, merge, metric
-from hotswap.scenario.deployment import Trigger, WinnerCriteria
 
 
 def health(healthy: int, unhealthy: int = 0, unreachable: int = 0) -> HealthReport:

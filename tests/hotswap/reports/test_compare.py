@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hotswap.reports import compare, comparison_report, guide
+from hotswap.core.config import STRATEGIES
+from hotswap.reports import compare, comparison_report
 from hotswap.scenario import load
 
 SCENARIOS = Path(__file__).parents[3] / "scenarios"
@@ -13,10 +14,8 @@ SCENARIOS = Path(__file__).parents[3] / "scenarios"
 
 def test_cases_run_every_strategy_healthy_and_faulty_with_the_guide_configs():
     scenario = load(SCENARIOS / "fleet-10k.yaml")
-    items = compare.cases(scenario, list(guide.STRATEGIES))
-    assert [(c.strategy, c.condition) for c in items] == [
-        (s, c) for s in guide.STRATEGIES for c in ("healthy", "faulty")
-    ]
+    items = compare.cases(scenario, list(STRATEGIES))
+    assert [(c.strategy, c.condition) for c in items] == [(s, c) for s in STRATEGIES for c in ("healthy", "faulty")]
     by = {(c.strategy, c.condition): c.scenario for c in items}
     assert by["Canary", "healthy"].deployment == scenario.deployment  # its own strategy keeps its config
     rolling = by["Rolling", "healthy"].deployment.strategy_config

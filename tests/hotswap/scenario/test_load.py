@@ -13,8 +13,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from hotswap.core.config import STRATEGIES, AutoRollback, HealthCheckSettings
 from hotswap.scenario import Scenario, ScenarioError, load
-from hotswap.scenario.deployment import STRATEGIES, AutoRollback, HealthCheckSettings
 from hotswap.scenario.fleet import GUIDE_REGIONS, Fleet, ModuleProfile
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"

@@ -21,6 +21,7 @@ from hotswap.core.effects import (
 )
 from hotswap.core.rollout import Rollout
 from hotswap.core.strategies import start
+from hotswap.runs import setup
 from hotswap.scenario.model import Scenario
 
 NEW, OLD = "image-processor-v1.2.0", "image-processor-v1.1.0"
@@ -35,7 +36,7 @@ def rollout(strategy: str, config: dict[str, Any] | None = None, **deployment: A
     }
     if fleet is not None:
         data["fleet"] = fleet
-    return Rollout.of(Scenario.model_validate(data))
+    return setup.rollout(Scenario.model_validate(data))
 
 
 def deployed(effect: Deploy) -> DeployReport:

@@ -1,0 +1,65 @@
+"""A run's set-up from its scenario, the same for every backend: the fleet's layout, the
+rollout a strategy reads, the nodes a fault hits, and the timeline marks of outages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotswap.core.effects import HealthPolicy
+from hotswap.core.nodes import NodeSet, Topology
+from hotswap.core.rollout import Rollout
+from hotswap.scenario import Scenario
+from hotswap.scenario.fleet import Fault
+
+
+def topology(scenario: Scenario) -> Topology:
+    """The whole fleet's layout (every region, active and idle nodes)."""
+    return Topology.build([(r.name, r.nodes, r.idle_nodes) for r in scenario.fleet.regions])
+
+
+def rollout(scenario: Scenario) -> Rollout:
+    """What the scenario's strategy needs, in the core's types."""
+    d = scenario.deployment
+    hc, ar = d.health_check, d.auto_rollback
+    health = (
+        HealthPolicy(
+            function=hc.function_name,
+            attempt_timeout=hc.timeout,
+            interval=hc.interval,
+            success_threshold=hc.success_threshold,
+            failure_threshold=hc.failure_threshold,
+            max_unhealthy_percent=hc.max_unhealthy_percent,
+            unreachable_fails=hc.unreachable == "fail",
+        )
+        if hc.enabled
+        else None
+    )
+    armed = ar.enabled and bool(ar.triggers)
+    return Rollout(
+        deployment_id=d.deployment_id,
+        strategy=d.strategy,
+        module_id=d.module_id,
+        previous_id=scenario.previous,
+        config=d.strategy_config,
+        fleet=topology(scenario).only(d.target_regions),
+        health=health,
+        triggers=tuple(ar.triggers) if armed else (),
+        watch_interval=ar.interval if armed else None,
+        min_requests=ar.min_requests,
+    )
+
+
+def fault_nodes(layout: Topology, fault: Fault) -> NodeSet:
+    """The nodes a scenario fault hits: the first ``nodes`` active nodes of its region."""
+    region = layout.region(fault.region)
+    assert region is not None, "the loader checks fault regions"
+    return region.active.head(fault.nodes)
+
+
+def fault_marks(scenario: Scenario) -> list[tuple[float, str, dict[str, Any]]]:
+    """Timeline marks for the scenario's outages and faults, in time order."""
+    fleet = scenario.fleet
+    marks = [(o.at, "RegionOutage", {"region": o.region, "fraction": o.fraction}) for o in fleet.outages]
+    marks += [(o.at + o.duration, "RegionRecovered", {"region": o.region}) for o in fleet.outages]
+    marks += [(f.at, "Fault", {"action": f.action, "region": f.region, "nodes": f.nodes}) for f in fleet.faults]
+    return sorted(marks, key=lambda m: m[0])
