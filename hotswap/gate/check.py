@@ -86,7 +86,7 @@ def check(
 ) -> Checked:
     """Run one scenario's expectations, and compare with its baseline when given one."""
     assert scenario.expect is not None
-    wanted = expect.parse(scenario.expect)
+    wanted = scenario.expect
     chosen = backend or wanted.backend or "sim"
     runs = runner.run(scenario, backend_name=chosen, seed=scenario.seed, runs=wanted.runs, jobs=jobs, options=options)
     checked = Checked(path, runs, expect.judge(wanted, runs), baseline(runs, chosen))

@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from hotswap.core.config import STRATEGIES
-from hotswap.gate import expect
+from hotswap.scenario import expect
 from hotswap.scenario.model import Scenario
 
 BARE_KEYS = {"strategy", "moduleId", "strategyConfig", "deploymentId"}
@@ -38,11 +38,17 @@ def load(path: Path | str) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "expected a mapping at the top level")
     data.setdefault("name", path.stem)
+    raw_expect = data.pop("expect", None)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _first_error(path, exc, data) from None
     _cross_check(path, scenario)
+    if raw_expect is not None:
+        try:
+            scenario = scenario.model_copy(update={"expect": expect.parse(raw_expect)})
+        except expect.ExpectError as exc:
+            raise ScenarioError(path, exc.field, str(exc)) from None
     return _resolve_modules(path, scenario)
 
 
@@ -173,8 +179,3 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
             )
     if scenario.previous == deployment.module_id:
         raise ScenarioError(path, "previousModuleId", "must differ from deployment.moduleId")
-    if scenario.expect is not None:
-        try:
-            expect.parse(scenario.expect)
-        except expect.ExpectError as exc:
-            raise ScenarioError(path, exc.field, str(exc)) from None

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from hotswap.core.fields import Count, Model
 from hotswap.scenario.deployment import Deployment
+from hotswap.scenario.expect import Expectations
 from hotswap.scenario.fleet import Fleet, ModuleProfile
 
 
 class Scenario(Model):
+    model_config = Model.model_config | {"arbitrary_types_allowed": True}
+
     name: str = ""
     description: str = ""
     seed: Count = 0
@@ -19,7 +20,7 @@ class Scenario(Model):
     fleet: Fleet = Fleet()
     modules: dict[str, ModuleProfile] = Field(default_factory=dict)
     deployment: Deployment
-    expect: dict[str, Any] | None = None  # checked by hotswap.gate.expect.parse in the loader
+    expect: Expectations | None = None  # parsed once, by the loader (field paths in its errors)
 
     @property
     def previous(self) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hotswap.gate.expect import Bound, Expectation, Expectations, ExpectError, Verdict, judge, parse
+from hotswap.gate.expect import Verdict, judge
+from hotswap.scenario.expect import Bound, Expectation, Expectations, ExpectError, parse
 
 INF = math.inf
 STATISTICS = ("mean", "min", "max", "p5", "p50", "p95", "p99")
