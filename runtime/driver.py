@@ -41,7 +41,7 @@ from hotswap.core.record import record
 from hotswap.runs import setup
 from hotswap.runs.setup import fault_marks, fault_nodes, topology
 from hotswap.scenario import Scenario
-from runtime.catalog import build
+from runtime.catalog import build, check_files
 from runtime.fleet import Fleet, NodeDown
 from runtime.scale import scale
 from runtime.traffic import Traffic
@@ -243,6 +243,13 @@ def fault_schedule(
         return run
 
     return marks + [(at, act(action, hit, ms)) for at, action, hit, ms in plan]
+
+
+def prepare(scenario: Scenario, *, nodes: int = DEFAULT_NODES, **_: Any) -> None:
+    """Refuse what the real fleet cannot take, before it starts (``ValueError``): a module
+    file that cannot play, a previous module that cannot run, too few workers."""
+    check_files(scenario)
+    scale(scenario, nodes)
 
 
 def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:

@@ -88,3 +88,7 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, Any]:
     done = env.process(SimDriver(env, population, scenario.fleet.route_update_seconds).run(execution))
     env.run(until=done)
     return record(scenario.name, rollout, backend="sim", seed=seed, execution=execution, ledger=ledger)
+
+
+def prepare(scenario: Scenario, **_: Any) -> None:
+    """The simulator takes every scenario the loader accepts."""

@@ -91,21 +91,13 @@ def run(
     options = {k: v for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate}.items() if v is not None}
     if backend == "sim" and (options or progress):
         _fail(f"--{next(iter(options), 'progress').replace('_', '-')} applies to --backend real only")
-    if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
-        from runtime.driver import progress_printer  # the real backend only
-
-        options["progress"] = progress_printer()
     first = loaded.seed if seed is None else seed
-    if backend == "real":  # input the real fleet cannot take is refused before it starts
-        from runtime.catalog import check_files
-        from runtime.driver import DEFAULT_NODES
-        from runtime.scale import scale
-
-        try:
-            check_files(loaded)
-            scale(loaded, nodes or DEFAULT_NODES)
-        except ValueError as exc:
-            _fail(f"{scenario}: {exc}")
+    try:  # input the backend cannot take is refused before it starts
+        runner.prepare(loaded, backend, options)
+    except ValueError as exc:
+        _fail(f"{scenario}: {exc}")
+    if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
+        options["progress"] = runner.progress_printer(backend)
     try:
         records = runner.run(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
     except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
@@ -130,9 +122,7 @@ def validate(files: tuple[Path, ...]) -> None:
         try:
             s = load(path)
             if any(p.wasm is not None for p in s.modules.values()):
-                from runtime.catalog import check_files  # compiles the files: the real backend's part
-
-                check_files(s)
+                runner.prepare(s, "real", {})  # compiles the files: the real backend's part
         except ScenarioError as exc:
             click.echo(f"hotswap: {exc}", err=True)
             bad += 1

@@ -19,12 +19,27 @@ BACKENDS = {"sim": "sim.driver:simulate", "real": "runtime.driver:run"}
 POOL_FROM = 8  # replications below this run in-process
 
 
-def backend(name: str) -> Callable[..., dict[str, Any]]:
+def _attribute(name: str, attribute: str | None = None) -> Any:
     try:
         module, function = BACKENDS[name].split(":")
     except KeyError:
         raise ValueError(f"unknown backend {name!r}; one of {', '.join(BACKENDS)}") from None
-    return getattr(importlib.import_module(module), function)
+    return getattr(importlib.import_module(module), attribute or function)
+
+
+def backend(name: str) -> Callable[..., dict[str, Any]]:
+    """The function that runs a scenario once on the named backend."""
+    return _attribute(name)  # type: ignore[no-any-return]
+
+
+def prepare(scenario: Scenario, backend_name: str, options: dict[str, Any]) -> None:
+    """Refuse, before anything starts, input the backend cannot take (``ValueError``)."""
+    _attribute(backend_name, "prepare")(scenario, **options)
+
+
+def progress_printer(backend_name: str) -> Callable[[dict[str, Any]], None]:
+    """A backend's live display of timeline entries on the standard error."""
+    return _attribute(backend_name, "progress_printer")()  # type: ignore[no-any-return]
 
 
 def _one(job: tuple[Scenario, str, int, dict[str, Any]]) -> dict[str, Any]:
