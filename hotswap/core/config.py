@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from hotswap.core.fields import Count, Model, Percent, Seconds
 
 STRATEGIES = ("Canary", "BlueGreen", "Rolling", "Regional", "ABTesting")
+OUTCOMES = ("Succeeded", "RolledBack", "PartialSuccess", "Paused", "Failed")
 
 Metric = Literal["error_rate", "crash_rate", "avg_latency_ms", "p95_latency_ms", "p99_latency_ms", "memory_mb"]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from hotswap.core.config import OUTCOMES
 from hotswap.core.nodes import NodeSet
 
 
@@ -190,7 +191,7 @@ class Outcome:
     status: str
     reason: str
 
-    STATUSES = ("Succeeded", "RolledBack", "PartialSuccess", "Paused", "Failed")
+    STATUSES = OUTCOMES
 
     def __post_init__(self) -> None:
         if self.status not in self.STATUSES:

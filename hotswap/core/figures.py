@@ -5,9 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-from scipy import stats
-
 FIGURES = (
     "deployTimeSeconds",
     "rollbackTimeSeconds",
@@ -31,9 +28,13 @@ def describe(values: list[float]) -> dict[str, Any]:
     """n, mean, p5/p50/p95 and a 95% Student-t confidence interval of the mean."""
     if not values:
         return {"n": 0}
+    import numpy as np  # here, not at import: start-up stays fast
+
     a = np.asarray(values, dtype=float)
     mean = float(a.mean())
     if len(a) > 1 and a.std(ddof=1) > 0:
+        from scipy import stats  # here, not at import: start-up stays fast
+
         half = float(stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a)))
     else:
         half = 0.0

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
@@ -149,6 +148,8 @@ def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
     if name.endswith("latency_ms"):
         if len(a.latency_samples) < 2 or len(b.latency_samples) < 2:
             return 1.0
+        from scipy import stats  # where it is used: start-up stays fast
+
         return float(stats.mannwhitneyu(a.latency_samples, b.latency_samples).pvalue)
     if name == "error_rate":
         table = [
@@ -159,4 +160,6 @@ def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
         table = [[a.crashed_nodes, a.nodes - a.crashed_nodes], [b.crashed_nodes, b.nodes - b.crashed_nodes]]
     else:
         return 0.0
+    from scipy import stats
+
     return float(stats.fisher_exact(table).pvalue)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from hotswap.runs.backends import BACKENDS
 from hotswap.scenario import Scenario
 
-BACKENDS = {"sim": "sim.driver:simulate", "real": "runtime.driver:run"}
 POOL_FROM = 8  # replications below this run in-process
 
 
@@ -62,5 +61,7 @@ def run(
     workers = min(jobs or os.cpu_count() or 1, runs)
     if backend_name != "sim" or runs < POOL_FROM or workers < 2:
         return [_one(job) for job in jobs_]  # the real fleet uses every core itself
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(_one, jobs_, chunksize=max(1, runs // (4 * workers))))

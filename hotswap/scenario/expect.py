@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from hotswap.core.effects import Outcome
+from hotswap.core.config import OUTCOMES
 from hotswap.core.figures import FIGURES
 
 EXTRA_FIGURES = (
@@ -88,15 +88,15 @@ def parse(raw: Any) -> Expectations:
             continue
         if key == "outcome":
             allowed = [value] if isinstance(value, str) else value
-            if not isinstance(allowed, list) or not allowed or any(o not in Outcome.STATUSES for o in allowed):
-                raise ExpectError(where, f"an outcome or a list of them: {', '.join(Outcome.STATUSES)}")
+            if not isinstance(allowed, list) or not allowed or any(o not in OUTCOMES for o in allowed):
+                raise ExpectError(where, f"an outcome or a list of them: {', '.join(OUTCOMES)}")
             items.append(Expectation("outcome", outcomes=tuple(allowed)))
         elif key == "outcomeRate":
             if not isinstance(value, dict) or not value:
                 raise ExpectError(where, "expected a mapping of outcome to bound")
             for status, bound in value.items():
-                if status not in Outcome.STATUSES:
-                    raise ExpectError(f"{where}.{status}", f"unknown outcome; one of {', '.join(Outcome.STATUSES)}")
+                if status not in OUTCOMES:
+                    raise ExpectError(f"{where}.{status}", f"unknown outcome; one of {', '.join(OUTCOMES)}")
                 items.append(Expectation(f"outcomeRate.{status}", _bound(bound, f"{where}.{status}")))
         elif key in FIGURES or key in EXTRA_FIGURES:
             items.extend(_figure(key, value, where))

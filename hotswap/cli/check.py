@@ -1,0 +1,63 @@
+"""`hotswap check`: the CI gate on scenario files' expectations and baselines."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hotswap.cli.common import fail
+from hotswap.runs.backends import BACKENDS
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--backend",
+    type=click.Choice(sorted(BACKENDS)),
+    help="Run on this backend [default: each file's expect.backend, else sim].",
+)
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
+@click.option("--update-baseline", is_flag=True, help="Record the figures as each scenario's baseline.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=0.05,
+    show_default=True,
+    help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+def check_(
+    paths: tuple[Path, ...],
+    backend: str | None,
+    junit_path: Path | None,
+    update_baseline: bool,
+    tolerance: float,
+    jobs: int | None,
+) -> None:
+    """Check the expectations of the scenario files in PATHS (files or folders, default
+    scenarios/). Exit 0 when all hold, 1 when any fails, 2 on unusable input."""
+    from hotswap.gate import check, junit
+    from hotswap.scenario import ScenarioError
+
+    try:  # every file and baseline is validated before anything runs or is written
+        targets = check.files(list(paths) or [Path("scenarios")])
+        prepared = [(path, *check.prepare(path, compare_baseline=not update_baseline)) for path in targets]
+    except ScenarioError as exc:
+        fail(str(exc))
+    if not prepared:
+        fail(f"no scenario with an expect block in {', '.join(map(str, paths or ('scenarios',)))}")
+    results = []
+    for path, scenario, stored in prepared:
+        checked = check.check(path, scenario, stored, backend=backend, tolerance=tolerance, jobs=jobs)
+        click.echo("\n".join(check.report_lines(checked)))
+        results.append(checked)
+    if update_baseline:
+        for checked in results:
+            check.write_baseline(checked)
+    if junit_path is not None:
+        junit.write(junit_path, results)
+    failed = sum(not c.passed for c in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

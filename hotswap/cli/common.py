@@ -1,0 +1,55 @@
+"""What every command shares: one-line refusals (exit 2), atomic output, progress bars."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+
+def fail(message: str) -> NoReturn:
+    """Refuse: one line on stderr, exit 2."""
+    click.echo(f"hotswap: {message}", err=True)
+    sys.exit(2)
+
+
+def write(out: Path | None, text: str) -> None:
+    """Print, or write ``out`` atomically (whole or not at all)."""
+    if out is None:
+        click.echo(text)
+        return
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        os.replace(tmp, out)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        fail(f"{out}: cannot write: {exc.strerror or exc}")
+
+
+class Steps:
+    """A progress bar on stderr (rich): call it with each step's name as the step starts."""
+
+    def __init__(self, total: int, what: str) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.what, self.started = what, False
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task(what, total=total)
+        self.bar.start()
+
+    def __call__(self, name: str) -> None:
+        self.bar.update(self.task, advance=1 if self.started else 0, description=f"{self.what}: {name}")
+        self.started = True
+
+    def close(self) -> None:
+        self.bar.stop()

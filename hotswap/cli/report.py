@@ -1,0 +1,47 @@
+"""`hotswap report`: reports that check the guide against measured runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hotswap.cli.common import Steps
+
+
+@click.group()
+def report() -> None:
+    """Write reports that check the guide against measured runs."""
+
+
+@report.command("strategy-table")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Runs per case on the guide's fleet (a tenth on the larger fleets).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True)
+@click.option(
+    "--real/--no-real",
+    default=False,
+    show_default=True,
+    help="Add a column measured on the real fleet of wasmtime workers (wall-clock, not reproducible).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None) -> None:
+    """Check the guide's strategy table and comparison matrix: writes
+    OUT/strategy-table.md, OUT/strategy-table.html and plots."""
+    from hotswap.core.config import STRATEGIES
+    from hotswap.reports import gates, strategy_table
+
+    steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(STRATEGIES)
+    step = Steps(steps + (5 if real else 0), "strategy table")
+    try:
+        measured = strategy_table.measure_real(step) if real else None
+        written = strategy_table.build(out, runs=runs, seed=seed, jobs=jobs, real=measured, progress=step)
+    finally:
+        step.close()
+    click.echo(f"wrote {written[0]} and {written[1]} (plots in {out}/strategy-table/)")
