@@ -235,12 +235,12 @@ def fault_schedule(
     acts = {"kill": fleet.kill, "stop": fleet.stop, "resume": fleet.resume, "slow": lambda i, ms: fleet.slow(i, ms)}
 
     def act(action: str, hit: np.ndarray, ms: float) -> Callable[[], None]:
-        def run() -> None:
+        def fire() -> None:
             for i in hit:
                 with contextlib.suppress(NodeDown):  # a node that is down cannot be slowed
                     acts[action](int(i), ms) if action == "slow" else acts[action](int(i))
 
-        return run
+        return fire
 
     return marks + [(at, act(action, hit, ms)) for at, action, hit, ms in plan]
 
@@ -270,7 +270,7 @@ def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
     return show
 
 
-def run(
+def run_fleet(
     scenario: Scenario,
     seed: int,
     *,

@@ -54,7 +54,7 @@ def compare(
     first = loaded[0].seed if seed is None else seed
     step = Steps(len(items), "compare")
     try:
-        frame, records = comparing.run(items, runs=runs, seed=first, jobs=jobs, progress=step)
+        frame, records = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
     finally:
         step.close()
     fleet = loaded[0].fleet

@@ -67,7 +67,7 @@ def run(
     if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
         options["progress"] = runner.progress_printer(backend)
     try:
-        records = runner.run(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
+        records = runner.replicate(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
     except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
         click.echo(f"hotswap: real fleet failed: {exc}", err=True)
         sys.exit(1)

@@ -1,6 +1,5 @@
 """Step a strategy generator on behalf of a backend driver, the way SimPy steps a
-process: ``send`` each effect's result in, ``throw`` a backend failure in, and take the
-outcome from ``StopIteration``.
+process: ``send`` each effect's result in and take the outcome from ``StopIteration``.
 
 ``Report`` effects are handled here (they only mark the timeline), so a driver sees
 ``Deploy``, ``HealthCheck``, ``Observe`` and ``Route`` only. The execution also times
@@ -30,10 +29,6 @@ from hotswap.core.ledger import Ledger
 from hotswap.core.strategies.common import Steps
 
 
-class BackendFault(Exception):
-    """A failure of the backend as a whole (not of nodes), thrown into the strategy."""
-
-
 class Execution:
     def __init__(self, steps: Steps, ledger: Ledger) -> None:
         self.steps, self.ledger = steps, ledger
@@ -55,10 +50,6 @@ class Execution:
             self.ledger.note(started, entry[0], **entry[1])
         return self._resume(lambda: self.steps.send(result), now)
 
-    def fail(self, fault: BackendFault, now: float) -> Effect | None:
-        """Throw a backend fault into the strategy; uncaught, it ends the run as Failed."""
-        return self._resume(lambda: self.steps.throw(fault), now)
-
     @property
     def deploy_seconds(self) -> float:
         if self.completed_at is not None:
@@ -71,9 +62,6 @@ class Execution:
                 effect = step()
             except StopIteration as stop:
                 self.outcome, self.finished_at = stop.value, now
-                return None
-            except BackendFault as fault:
-                self.outcome, self.finished_at = Outcome("Failed", f"Backend fault: {fault}"), now
                 return None
             if not isinstance(effect, Report):
                 return effect

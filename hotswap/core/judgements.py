@@ -21,12 +21,12 @@ SAMPLE_CAP = 20_000  # latency samples kept per version when windows are merged 
 
 
 @dataclass(frozen=True)
-class Verdict:
+class GateVerdict:
     passed: bool
     reason: str
 
 
-def gate(report: HealthReport, policy: HealthPolicy) -> Verdict:
+def gate(report: HealthReport, policy: HealthPolicy) -> GateVerdict:
     """The health gate: at most ``max_unhealthy_percent`` of the answering nodes may fail.
 
     Nodes that did not answer are not evidence against the module unless the policy says
@@ -36,14 +36,14 @@ def gate(report: HealthReport, policy: HealthPolicy) -> Verdict:
     failing = report.unhealthy + (report.unreachable if policy.unreachable_fails else 0)
     judged = report.checked - (0 if policy.unreachable_fails else report.unreachable)
     if report.checked and judged == 0:
-        return Verdict(False, f"none of {report.checked} nodes answered the health check")
+        return GateVerdict(False, f"none of {report.checked} nodes answered the health check")
     percent = 100 * failing / judged if judged else 0.0
     detail = f"{report.unhealthy} of {report.checked} nodes unhealthy" + (
         f", {report.unreachable} unreachable" if report.unreachable else ""
     )
     if failing and percent > policy.max_unhealthy_percent:
-        return Verdict(False, f"{detail} ({percent:.3g}% > {policy.max_unhealthy_percent:g}% allowed)")
-    return Verdict(True, detail)
+        return GateVerdict(False, f"{detail} ({percent:.3g}% > {policy.max_unhealthy_percent:g}% allowed)")
+    return GateVerdict(True, detail)
 
 
 def metric(m: VersionMetrics, name: str) -> float | None:

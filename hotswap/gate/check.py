@@ -31,7 +31,7 @@ SUFFIXES = (".yaml", ".yml", ".json")
 class Checked:
     path: Path
     runs: list[dict[str, Any]]
-    verdicts: list[expect.Verdict] = field(default_factory=list)
+    verdicts: list[expect.Finding] = field(default_factory=list)
     baseline: dict[str, Any] = field(default_factory=dict)  # what a baseline would keep of these runs
 
     @property
@@ -88,7 +88,9 @@ def check(
     assert scenario.expect is not None
     wanted = scenario.expect
     chosen = backend or wanted.backend or "sim"
-    runs = runner.run(scenario, backend_name=chosen, seed=scenario.seed, runs=wanted.runs, jobs=jobs, options=options)
+    runs = runner.replicate(
+        scenario, backend_name=chosen, seed=scenario.seed, runs=wanted.runs, jobs=jobs, options=options
+    )
     checked = Checked(path, runs, expect.judge(wanted, runs), baseline(runs, chosen))
     if stored is not None:
         checked.verdicts += compare(stored, checked.baseline, tolerance)
@@ -123,14 +125,14 @@ def baseline(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
     }
 
 
-def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[expect.Verdict]:
+def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[expect.Finding]:
     """Verdicts on the figures that grew, and the outcome shares that moved, beyond tolerance;
     a baseline of other runs or another backend cannot be compared."""
     same = {k: old.get(k) for k in ("backend", "runs", "seeds")}
     now = {k: new[k] for k in same}
     if same != now:
         return [
-            expect.Verdict(
+            expect.Finding(
                 "baseline", False, f"runs {now}", f"runs {same}: update the baseline (hotswap check --update-baseline)"
             )
         ]
@@ -138,12 +140,12 @@ def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[
     for name, before in old["figures"].items():
         now = new["figures"].get(name)
         if now is None:
-            out.append(expect.Verdict(f"baseline {name}", False, "not measured", f"{before:g} (baseline)"))
+            out.append(expect.Finding(f"baseline {name}", False, "not measured", f"{before:g} (baseline)"))
             continue
         limit = before + max(abs(before) * tolerance, 1e-6)
         if now > limit:
             out.append(
-                expect.Verdict(
+                expect.Finding(
                     f"baseline {name}",
                     False,
                     f"{now:.6g}",
@@ -154,13 +156,13 @@ def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[
         before, now = old["outcomeRates"].get(status, 0.0), new["outcomeRates"].get(status, 0.0)
         if not math.isclose(before, now, abs_tol=tolerance):
             out.append(
-                expect.Verdict(
+                expect.Finding(
                     f"baseline outcomeRate.{status}", False, f"{now:.3g}", f"{before:.3g} ± {tolerance:g} (baseline)"
                 )
             )
     if not out:
         out.append(
-            expect.Verdict(
+            expect.Finding(
                 "baseline",
                 True,
                 f"{len(old['figures'])} figures within {tolerance:.0%}",

@@ -13,7 +13,7 @@ from hotswap.scenario.expect import STATISTICS, Expectation, Expectations
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Finding:
     what: str
     passed: bool
     measured: str
@@ -21,33 +21,33 @@ class Verdict:
     seeds: tuple[int, ...] = ()
 
 
-def judge(expectations: Expectations, runs: list[dict[str, Any]]) -> list[Verdict]:
+def judge(expectations: Expectations, runs: list[dict[str, Any]]) -> list[Finding]:
     """The verdict on each expectation over the runs."""
     return [_judge(e, runs) for e in expectations.items]
 
 
-def _judge(e: Expectation, runs: list[dict[str, Any]]) -> Verdict:
+def _judge(e: Expectation, runs: list[dict[str, Any]]) -> Finding:
     if e.what == "outcome":
         bad = tuple(r["seed"] for r in runs if r["outcome"] not in e.outcomes)
         seen = sorted({r["outcome"] for r in runs})
-        return Verdict("outcome", not bad, ", ".join(seen), " or ".join(e.outcomes), bad)
+        return Finding("outcome", not bad, ", ".join(seen), " or ".join(e.outcomes), bad)
     assert e.bound is not None
     if e.what.startswith("outcomeRate."):
         status = e.what.split(".", 1)[1]
         rate = sum(r["outcome"] == status for r in runs) / len(runs)
         too_many = rate > e.bound.high  # then the runs that ended so break it, else those that did not
         bad = () if e.bound.holds(rate) else tuple(r["seed"] for r in runs if (r["outcome"] == status) == too_many)
-        return Verdict(e.what, e.bound.holds(rate), f"{rate:.3g}", str(e.bound), bad)
+        return Finding(e.what, e.bound.holds(rate), f"{rate:.3g}", str(e.bound), bad)
     name, stat = _split(e.what)
     pairs = [(r["seed"], v) for r in runs if (v := figure(r, name)) is not None]
     if not pairs:
-        return Verdict(e.what, False, "not measured in any run", str(e.bound))
+        return Finding(e.what, False, "not measured in any run", str(e.bound))
     values = np.array([v for _, v in pairs], dtype=float)
     if stat is None:
         bad = tuple(s for s, v in pairs if not e.bound.holds(v))
         outside = [max(v - e.bound.high, e.bound.low - v) for _, v in pairs]
         worst = pairs[int(np.argmax(outside))][1]  # the value farthest outside (or closest to leaving)
-        return Verdict(e.what, not bad, f"{worst:.6g} at worst", str(e.bound), bad)
+        return Finding(e.what, not bad, f"{worst:.6g} at worst", str(e.bound), bad)
     value = (
         float(values.mean())
         if stat == "mean"
@@ -61,7 +61,7 @@ def _judge(e: Expectation, runs: list[dict[str, Any]]) -> Verdict:
     )
     held = e.bound.holds(value)
     bad = () if held else tuple(s for s, v in pairs if not e.bound.holds(v))
-    return Verdict(e.what, held, f"{value:.6g}", str(e.bound), bad)
+    return Finding(e.what, held, f"{value:.6g}", str(e.bound), bad)
 
 
 def _split(what: str) -> tuple[str, str | None]:

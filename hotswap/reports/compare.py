@@ -83,7 +83,7 @@ def cases(scenario: Scenario, strategies: list[str]) -> list[Case]:
     ]
 
 
-def run(
+def measure(
     items: list[Case], *, runs: int, seed: int, jobs: int | None = None, progress: Callable[[str], None] | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
     """Rows of every run of every case, and the full records by case label."""
@@ -91,7 +91,7 @@ def run(
     for case in items:
         if progress is not None:
             progress(case.label)
-        done = runner.run(case.scenario, seed=seed, runs=runs, jobs=jobs)
+        done = runner.replicate(case.scenario, seed=seed, runs=runs, jobs=jobs)
         records[case.label] = done
         for r in done:
             rows.append(

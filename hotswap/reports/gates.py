@@ -82,8 +82,8 @@ def measure(
                 if progress is not None:
                     progress(f"{strategy}, {gate_name}, {size:,} nodes")
                 n = runs_at(size, runs)
-                healthy = runner.run(scenario(strategy, size, gate, False), seed=seed, runs=n, jobs=jobs)
-                bad = runner.run(scenario(strategy, size, gate, True), seed=seed, runs=n, jobs=jobs)
+                healthy = runner.replicate(scenario(strategy, size, gate, False), seed=seed, runs=n, jobs=jobs)
+                bad = runner.replicate(scenario(strategy, size, gate, True), seed=seed, runs=n, jobs=jobs)
                 rows.append(
                     {
                         "strategy": strategy,

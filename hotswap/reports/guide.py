@@ -6,57 +6,36 @@ strategy's section, so a report can put each next to what the runs measure.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-# the guide's example configuration of each strategy, verbatim
-CONFIGS: dict[str, dict[str, Any]] = {
-    "Canary": {
-        "deploymentId": "deploy-123",
-        "strategyConfig": {
-            "stages": [10, 25, 50, 100],
-            "evaluationPeriod": "PT5M",
-            "healthCheckFunction": "health_check",
-            "successThreshold": 1,
-            "failureThreshold": 3,
-            "autoPromote": True,
-        },
-    },
-    "BlueGreen": {
-        "deploymentId": "deploy-456",
-        "strategyConfig": {"healthCheckTimeout": "PT30S", "keepBlueEnvironment": True, "blueRetentionPeriod": "PT1H"},
-    },
-    "Rolling": {
-        "deploymentId": "deploy-789",
-        "strategyConfig": {
-            "batchSize": 2,
-            "batchDelay": "PT30S",
-            "healthCheckTimeout": "PT10S",
-            "pauseOnFailure": True,
-        },
-    },
-    "Regional": {
-        "deploymentId": "deploy-abc",
-        "strategyConfig": {
-            "regionOrder": ["us-east", "us-west", "eu-central", "apac-east"],
-            "interRegionDelay": "PT10M",
-            "abortOnRegionFailure": False,
-            "healthCheckFunction": "health_check",
-        },
-    },
-    "ABTesting": {
-        "deploymentId": "deploy-def",
-        "strategyConfig": {
-            "variantBPercentage": 20,
-            "experimentDuration": "PT2H",
-            "winnerCriteria": {"metric": "avg_latency_ms", "threshold": 10, "comparison": "lower_is_better"},
-            "minimumSampleSize": 1000,
-        },
-    },
+from hotswap.core.config import STRATEGIES
+
+EXAMPLES = Path(__file__).parent / "guide-examples"  # the guide's JSON, verbatim: the one copy
+FILES = {
+    "Canary": "canary",
+    "BlueGreen": "blue-green",
+    "Rolling": "rolling",
+    "Regional": "regional",
+    "ABTesting": "ab-testing",
 }
 
-# the strategy table: deployment time, rollback time, risk
+
+def example(strategy: str) -> Path:
+    """The file of the guide's example deployment of ``strategy`` (runnable as a scenario)."""
+    return EXAMPLES / f"{FILES[strategy]}.json"
+
+
+def _configs() -> dict[str, dict[str, Any]]:
+    return {s: json.loads(example(s).read_text()) for s in STRATEGIES}
+
+
+# the guide's example configuration of each strategy
+CONFIGS: dict[str, dict[str, Any]] = _configs()
+
 TABLE: dict[str, tuple[str, str, str]] = {
     "Canary": ("15-30 min", "30 sec", "Low"),
     "BlueGreen": ("2-5 min", "10 sec", "Medium"),

@@ -79,7 +79,7 @@ def measure(
     frames = []
     for case in cases(large):
         n = runs if case.condition.endswith(f" {BASE}") else large_runs(runs)
-        frame, _ = compare.run([case], runs=n, seed=seed, jobs=jobs, progress=progress)
+        frame, _ = compare.measure([case], runs=n, seed=seed, jobs=jobs, progress=progress)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -262,18 +262,18 @@ def contradictions(runs: int, seed: int, frame: pd.DataFrame, jobs: int | None) 
     """Where the guide contradicts itself or its pseudo-code is wrong, with runs to show it."""
     n = max(20, runs // 2)
     ab = median(frame, "ABTesting", f"healthy {BASE}", "deployTimeSeconds") or 0.0
-    same = runner.run(scenario("ABTesting", 1, PREVIOUS, name="ab-identical"), seed=seed, runs=n, jobs=jobs)
+    same = runner.replicate(scenario("ABTesting", 1, PREVIOUS, name="ab-identical"), seed=seed, runs=n, jobs=jobs)
     inconclusive = sum(r["outcome"] == "Paused" for r in same)
-    regional = runner.run(
+    regional = runner.replicate(
         scenario("Regional", 1, {"healthCheckFailureRate": 0.05}, name="regional-flaky"), seed=seed, runs=n, jobs=jobs
     )
     partial = [r for r in regional if r["outcome"] == "PartialSuccess"]
-    rolling = runner.run(
+    rolling = runner.replicate(
         scenario("Rolling", 1, {"healthCheckFailureRate": 0.3}, name="rolling-bad"), seed=seed, runs=n, jobs=jobs
     )
     left = np.mean([r["finalState"]["newModuleNodes"] for r in rolling])
     exposed_s = np.mean([r["blastRadius"]["nodeSeconds"] for r in rolling])
-    tight = runner.run(
+    tight = runner.replicate(
         scenario(
             "BlueGreen",
             1,
@@ -284,7 +284,7 @@ def contradictions(runs: int, seed: int, frame: pd.DataFrame, jobs: int | None) 
         seed=seed,
         runs=1,
     )[0]
-    canary = runner.run(scenario("Canary", 1, HEALTHY, name="canary-redeploys"), seed=seed, runs=1)[0]
+    canary = runner.replicate(scenario("Canary", 1, HEALTHY, name="canary-redeploys"), seed=seed, runs=1)[0]
     deploys = [e for e in canary["timeline"] if e["event"] == "Deploy"]
     asked, updated = sum(e["nodes"] for e in deploys), sum(e["updated"] for e in deploys)
     return [
@@ -457,7 +457,7 @@ def measure_real(progress: Callable[[str], None] | None = None) -> dict[str, dic
     for s in STRATEGIES:
         if progress is not None:
             progress(f"{s} on the real fleet")
-        healthy = runner.run(scenario(s, 1, HEALTHY), backend_name="real", seed=1)[0]
-        bad = runner.run(scenario(s, 1, BAD), backend_name="real", seed=1)[0]
+        healthy = runner.replicate(scenario(s, 1, HEALTHY), backend_name="real", seed=1)[0]
+        bad = runner.replicate(scenario(s, 1, BAD), backend_name="real", seed=1)[0]
         out[s] = {"deploy": healthy["deployTimeSeconds"], "rollback": bad["rollbackTimeSeconds"]}
     return out

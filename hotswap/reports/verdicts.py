@@ -17,7 +17,7 @@ CONSISTENT, INCONSISTENT, DEPENDS = "consistent", "inconsistent", "depends on fl
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ClaimVerdict:
     verdict: str
     why: str
 
@@ -31,15 +31,15 @@ def seconds(value: float) -> str:
     return f"{value / 3600:.3g} h"
 
 
-def duration(claim: Span, small: float | None, large: float | None, sizes: tuple[int, int]) -> Verdict:
+def duration(claim: Span, small: float | None, large: float | None, sizes: tuple[int, int]) -> ClaimVerdict:
     """A duration claim against the median on a small and on a large fleet."""
     measured = [(n, v) for n, v in zip(sizes, (small, large), strict=True) if v is not None]
     if not measured:
-        return Verdict(INCONSISTENT, "never measured: no run got that far")
+        return ClaimVerdict(INCONSISTENT, "never measured: no run got that far")
     held = [claim.holds(v) for _, v in measured]
     said = ", ".join(f"{seconds(v)} on {n:,} nodes" for n, v in measured)
     if all(held):
-        return Verdict(CONSISTENT, f"median {said}, within {claim.text}")
+        return ClaimVerdict(CONSISTENT, f"median {said}, within {claim.text}")
     if not any(held):
         side = (
             "above"
@@ -48,8 +48,8 @@ def duration(claim: Span, small: float | None, large: float | None, sizes: tuple
             if all(v < claim.low for _, v in measured)
             else "outside"
         )
-        return Verdict(INCONSISTENT, f"median {said}: {side} {claim.text}")
-    return Verdict(
+        return ClaimVerdict(INCONSISTENT, f"median {said}: {side} {claim.text}")
+    return ClaimVerdict(
         DEPENDS,
         f"median {said}: within {claim.text} only on "
         + " and ".join(f"{n:,}" for (n, _), h in zip(measured, held, strict=True) if h),
@@ -63,7 +63,7 @@ def ordinal(
     *,
     higher_word_higher_value: bool,
     unit: str,
-) -> dict[str, Verdict]:
+) -> dict[str, ClaimVerdict]:
     """Each strategy's claim against every other strategy the guide ranks apart from it."""
     rank = {word: i for i, word in enumerate(scale)}
 
@@ -81,16 +81,16 @@ def ordinal(
             if measured[a] != measured[b] and above != (bigger == higher_word_higher_value):
                 wrong.append(f"{b} ({other}, {said(measured[b])})")
         if a not in measured:
-            out[a] = Verdict(INCONSISTENT, "not measured")
+            out[a] = ClaimVerdict(INCONSISTENT, "not measured")
         elif wrong:
-            out[a] = Verdict(INCONSISTENT, f"{said(measured[a])}, yet ranked against " + "; ".join(wrong))
+            out[a] = ClaimVerdict(INCONSISTENT, f"{said(measured[a])}, yet ranked against " + "; ".join(wrong))
         else:
-            out[a] = Verdict(CONSISTENT, f"{said(measured[a])}, ordered as the guide ranks it")
+            out[a] = ClaimVerdict(CONSISTENT, f"{said(measured[a])}, ordered as the guide ranks it")
     return out
 
 
-def level(claim: str, measured: float, threshold: float, words: tuple[str, str], unit: str) -> Verdict:
+def level(claim: str, measured: float, threshold: float, words: tuple[str, str], unit: str) -> ClaimVerdict:
     """A two-word claim ("Low"/"High") against a measured value and the threshold between."""
     said = words[1] if measured >= threshold else words[0]
     verdict = CONSISTENT if said == claim else INCONSISTENT
-    return Verdict(verdict, f"{measured:.3g} {unit} ({said}: {words[1]} from {threshold:g} {unit})")
+    return ClaimVerdict(verdict, f"{measured:.3g} {unit} ({said}: {words[1]} from {threshold:g} {unit})")

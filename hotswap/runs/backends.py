@@ -1,3 +1,3 @@
 """The backends by name: where each one's module lives (imported only when used)."""
 
-BACKENDS = {"sim": "sim.driver:simulate", "real": "runtime.driver:run"}
+BACKENDS = {"sim": "sim.driver:simulate", "real": "runtime.driver:run_fleet"}

@@ -46,7 +46,7 @@ def _one(job: tuple[Scenario, str, int, dict[str, Any]]) -> dict[str, Any]:
     return backend(name)(scenario, seed, **options)
 
 
-def run(
+def replicate(
     scenario: Scenario,
     *,
     backend_name: str = "sim",

@@ -14,7 +14,7 @@ def test_the_notebook_executes_on_a_small_comparison(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat", reason="nbformat is a test dependency")
     nbclient = pytest.importorskip("nbclient", reason="nbclient is a test dependency")
     scenario = load(ROOT / "scenarios" / "canary.yaml")
-    frame, records = compare.run(compare.cases(scenario, ["Canary", "Rolling", "BlueGreen"]), runs=3, seed=1)
+    frame, records = compare.measure(compare.cases(scenario, ["Canary", "Rolling", "BlueGreen"]), runs=3, seed=1)
     comparison_report.write(tmp_path, "t", "intro", frame, compare.summary(frame), records)
     monkeypatch.setenv("HOTSWAP_COMPARE_DIR", str(tmp_path))
     notebook = nbformat.read(ROOT / "notebooks" / "compare.ipynb", as_version=4)

@@ -1,4 +1,4 @@
-"""The real backend end to end: ``runtime.driver.run`` on small fleets of wasmtime workers,
+"""The real backend end to end: ``runtime.driver.run_fleet`` on small fleets of wasmtime workers,
 at a high time scale, against the outcomes the simulator gives the same scenarios."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from hotswap.core.effects import Outcome
 from hotswap.scenario import load
 from hotswap.scenario.model import Scenario
-from runtime.driver import run
+from runtime.driver import run_fleet
 from runtime.scale import scale
 from sim.driver import simulate
 from tests.runtime.conftest import SCENARIOS, variant_of
@@ -87,7 +87,7 @@ def check_record(result: dict[str, Any], scenario: Scenario, seed: int, workers:
 )
 def test_bundled_scenario_on_real_workers(name, nodes, workers, outcome, reason, restarts):
     scenario = load(SCENARIOS / f"{name}.yaml")
-    result = run(scenario, scenario.seed, nodes=nodes, time_scale=FAST)
+    result = run_fleet(scenario, scenario.seed, nodes=nodes, time_scale=FAST)
     assert result["outcome"] == outcome, result["reason"]
     assert re.search(reason, result["reason"]), result["reason"]
     check_record(result, scenario, scenario.seed, workers)
@@ -116,7 +116,7 @@ def test_faulty_module_is_detected_and_rolled_back(tmp_path, case):
     scenario = load(variant_of("canary.yaml", tmp_path, new=profile))
     # a hung request holds its node's traffic lane: at 3000x a window holds too few requests (see below)
     time_scale = 100.0 if case == "infinite-loop" else FAST
-    result = run(scenario, scenario.seed, nodes=4, time_scale=time_scale)
+    result = run_fleet(scenario, scenario.seed, nodes=4, time_scale=time_scale)
     assert result["outcome"] == "RolledBack", result["reason"]
     assert re.search(reason, result["reason"]), result["reason"]
     assert result["reason"].endswith("at stage 10%")
@@ -136,7 +136,7 @@ def test_error_rate_trigger_fires_in_the_first_stage_at_a_high_time_scale(tmp_pa
         variant_of("canary.yaml", tmp_path, new={"errorRate": 0.5}, fleet={"regions": [{"name": "a", "nodes": 8}]})
     )
     assert simulate(scenario, 0)["reason"].endswith("at stage 10%")
-    result = run(scenario, 0, nodes=8, time_scale=FAST)
+    result = run_fleet(scenario, 0, nodes=8, time_scale=FAST)
     assert result["outcome"] == "RolledBack", result["reason"]
     assert result["reason"].endswith("at stage 10%"), result["reason"]
 
@@ -151,7 +151,7 @@ def test_a_worker_killed_during_the_rollout_is_restarted_and_the_run_finishes():
             victims.append(pid_of("node-2.sock"))
             os.kill(victims[0], signal.SIGKILL)
 
-    result = run(scenario, 0, nodes=4, time_scale=FAST, progress=kill_next_batch)
+    result = run_fleet(scenario, 0, nodes=4, time_scale=FAST, progress=kill_next_batch)
     assert victims and not alive(victims[0])
     assert result["outcome"] in Outcome.STATUSES and result["reason"]
     assert result["real"]["workerRestarts"] >= 1
@@ -164,7 +164,7 @@ def test_a_kill_fault_at_the_start_is_survived_by_the_first_deploy(tmp_path):
     scenario = load(
         variant_of("rolling.yaml", tmp_path, fleet={"faults": [{"action": "kill", "region": "us-east", "at": 0}]})
     )
-    result = run(scenario, 0, nodes=4, time_scale=FAST)
+    result = run_fleet(scenario, 0, nodes=4, time_scale=FAST)
     assert result["outcome"] == "Succeeded", result["reason"]
     assert result["real"]["workerRestarts"] == 1
     events = [e["event"] for e in result["timeline"]]
@@ -186,7 +186,7 @@ def test_region_outage_stops_workers_who_are_unreachable_not_unhealthy():
             },
         }
     )
-    result = run(scenario, 0, nodes=4, time_scale=FAST)
+    result = run_fleet(scenario, 0, nodes=4, time_scale=FAST)
     assert result["outcome"] == "Succeeded", result["reason"]
     assert "3 of 4 nodes run new" in result["reason"] and "unreachable" in result["reason"]
     first_deploy, first_check = (
@@ -202,14 +202,14 @@ def test_a_health_check_failure_rate_afflicts_that_share_of_the_workers(tmp_path
     # one batch of all six workers: one health check of every worker
     one_batch = load(variant_of("rolling.yaml", tmp_path, new={"healthCheckFailureRate": 0.5}, config={"batchSize": 6}))
     for seed in range(6):  # independent draws give exactly 3 of 6 on all six seeds about once in a thousand
-        result = run(one_batch, seed, nodes=6, time_scale=FAST)
+        result = run_fleet(one_batch, seed, nodes=6, time_scale=FAST)
         check = next(e for e in result["timeline"] if e["event"] == "HealthCheck")
         assert (check["nodes"], check["unhealthy"]) == (6, 3), f"seed {seed}"
 
 
 def test_scaled_scenario_is_what_the_record_describes():
     scenario = load(SCENARIOS / "canary.yaml")
-    result = run(scenario, 3, nodes=5, time_scale=FAST, rate=500)
+    result = run_fleet(scenario, 3, nodes=5, time_scale=FAST, rate=500)
     assert result["fleet"] == {"nodes": 5, "regions": 4, "idleNodes": 0}
     assert result["real"]["requestRate"] == 500 and result["real"]["workers"] == 5
     assert result["fleet"]["nodes"] == sum(r.nodes for r in scale(scenario, 5).fleet.regions)

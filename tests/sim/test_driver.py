@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from hotswap.reports import guide
 from hotswap.runs import runner
 from hotswap.scenario import load
 from hotswap.scenario.model import Scenario
@@ -45,7 +46,7 @@ def test_bundled_scenario_outcome(name):
         assert times == sorted(times)
 
 
-@pytest.mark.parametrize("path", sorted((SCENARIOS / "guide").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(guide.EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
 def test_guide_configs_run_verbatim_on_the_default_fleet(path):
     run = simulate(load(path), 0)
     assert run["outcome"] in {"Succeeded", "Paused"}  # A/B of two identical modules is inconclusive
@@ -61,8 +62,8 @@ def test_same_seed_same_bytes_other_seed_other_result():
 
 def test_process_pool_gives_the_same_runs_as_one_process():
     scenario = load(SCENARIOS / "rolling-bad-module.yaml")
-    pooled = runner.run(scenario, seed=3, runs=8, jobs=2)
-    alone = runner.run(scenario, seed=3, runs=8, jobs=1)
+    pooled = runner.replicate(scenario, seed=3, runs=8, jobs=2)
+    alone = runner.replicate(scenario, seed=3, runs=8, jobs=1)
     assert json.dumps(pooled) == json.dumps(alone)
     assert [r["seed"] for r in pooled] == list(range(3, 11))
 

@@ -69,9 +69,9 @@ def _summary(metrics: dict[str, VersionMetrics]) -> dict[str, Any]:
 
 
 def check(r: Rollout, nodes: NodeSet, policy: HealthPolicy | None) -> Steps:
-    """Health-check the new module on ``nodes``; returns the gate's ``Verdict``."""
+    """Health-check the new module on ``nodes``; returns the gate's ``GateVerdict``."""
     if policy is None:
-        return judgements.Verdict(True, "health checks disabled")
+        return judgements.GateVerdict(True, "health checks disabled")
     report = yield HealthCheck(nodes, r.module_id, policy)
     verdict = judgements.gate(report, policy)
     yield Report(Milestone.HEALTH_GATE, {"passed": verdict.passed, "detail": verdict.reason})

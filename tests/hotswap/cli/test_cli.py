@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hotswap.cli import main
+from hotswap.reports import guide
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 CANARY = SCENARIOS / "canary.yaml"  # seed 1, healthy module: Succeeded
@@ -85,7 +86,7 @@ def test_run_json_of_a_rollback_has_a_rollback_time():
 
 @pytest.mark.parametrize(
     "path",
-    sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "guide").glob("*.json")),
+    sorted(SCENARIOS.glob("*.yaml")) + sorted(guide.EXAMPLES.glob("*.json")),
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_every_bundled_scenario_runs_to_a_contract_outcome(path: Path):
@@ -169,7 +170,7 @@ def test_validate_reports_each_good_file():
 
 
 def test_validate_accepts_bare_guide_files():
-    files = sorted((SCENARIOS / "guide").glob("*.json"))
+    files = sorted(guide.EXAMPLES.glob("*.json"))
     result = invoke("validate", *files)
     assert result.exit_code == 0, result.output
     assert all(line.endswith("65 nodes)") for line in result.stdout.splitlines())

@@ -1,7 +1,7 @@
 """Execution steps a strategy like SimPy steps a process; no backend here."""
 
 from hotswap.core.effects import Deploy, DeployReport, Milestone, Outcome, Report
-from hotswap.core.execution import BackendFault, Execution
+from hotswap.core.execution import Execution
 from hotswap.core.ledger import Ledger
 from hotswap.core.nodes import NodeSet
 
@@ -31,10 +31,3 @@ def test_reports_are_handled_and_rollback_is_timed():
     assert ex.outcome == Outcome("RolledBack", "updated 4")
     assert (ex.rollback_seconds, ex.deploy_seconds, ex.finished_at) == (3.0, 10.0, 13.0)
     assert [e["event"] for e in ledger.timeline] == ["Deploy", "RollbackStarted", "Deploy", "RollbackCompleted"]
-
-
-def test_an_uncaught_backend_fault_ends_the_run_as_failed():
-    ex = Execution(steps(), Ledger(4, NODES, "old", "new"))
-    ex.start(0.0)
-    assert ex.fail(BackendFault("router gone"), 5.0) is None
-    assert ex.outcome == Outcome("Failed", "Backend fault: router gone")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hotswap.gate.expect import Verdict, judge
+from hotswap.gate.expect import Finding, judge
 from hotswap.scenario.expect import Bound, Expectation, Expectations, ExpectError, parse
 
 INF = math.inf
@@ -52,7 +52,7 @@ def record(
     }
 
 
-def only(raw: dict[str, Any], runs: list[dict[str, Any]]) -> Verdict:
+def only(raw: dict[str, Any], runs: list[dict[str, Any]]) -> Finding:
     """The single verdict of a one-expectation block."""
     verdicts = judge(parse(raw), runs)
     assert len(verdicts) == 1
@@ -261,7 +261,7 @@ def test_parse_says_what_is_wrong(raw, words):
 
 def test_outcome_holds_when_every_run_ends_so():
     verdict = only({"outcome": "Succeeded"}, [record(1), record(2)])
-    assert verdict == Verdict("outcome", True, "Succeeded", "Succeeded", ())
+    assert verdict == Finding("outcome", True, "Succeeded", "Succeeded", ())
 
 
 def test_outcome_fails_with_exactly_the_seeds_that_end_otherwise():

@@ -38,7 +38,7 @@ def test_a_faulty_profile_of_the_scenario_is_the_faulty_case():
 
 def test_run_summary_and_files(tmp_path):
     scenario = load(SCENARIOS / "canary.yaml")
-    frame, records = compare.run(compare.cases(scenario, ["Canary", "BlueGreen"]), runs=3, seed=5)
+    frame, records = compare.measure(compare.cases(scenario, ["Canary", "BlueGreen"]), runs=3, seed=5)
     assert len(frame) == 12 and list(frame.columns) == list(compare.COLUMNS)
     assert set(frame["seed"]) == {5, 6, 7}
     assert (frame.loc[frame["label"] == "Canary faulty", "outcome"] == "RolledBack").all()

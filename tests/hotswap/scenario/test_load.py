@@ -14,11 +14,12 @@ import yaml
 from pydantic import BaseModel
 
 from hotswap.core.config import STRATEGIES, AutoRollback, HealthCheckSettings
+from hotswap.reports import guide
 from hotswap.scenario import Scenario, ScenarioError, load
 from hotswap.scenario.fleet import GUIDE_REGIONS, Fleet, ModuleProfile
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
-GUIDE_CONFIGS = sorted((SCENARIOS / "guide").glob("*.json"))
+GUIDE_CONFIGS = sorted(guide.EXAMPLES.glob("*.json"))
 GUIDE = Path(os.environ.get("HOTSWAP_GUIDE", "/work/shared/seed/deployment-strategies-guide.md"))
 
 # Every duration field of each guide example, in seconds, as the guide writes it.
@@ -102,10 +103,10 @@ def test_guide_config_is_accepted_wrapped_under_deployment(tmp_path: Path, path:
 
 def test_guide_config_pasted_as_json_text_into_yaml(tmp_path: Path):
     # JSON is YAML: the guide's block can be pasted as is, indented under `deployment:`
-    text = (SCENARIOS / "guide" / "canary.json").read_text(encoding="utf-8")
+    text = (guide.EXAMPLES / "canary.json").read_text(encoding="utf-8")
     indented = "".join(f"  {line}" for line in text.splitlines(keepends=True))
     scenario = load(write(tmp_path, "pasted.yaml", f"seed: 3\ndeployment:\n{indented}"))
-    assert scenario.deployment == load(SCENARIOS / "guide" / "canary.json").deployment
+    assert scenario.deployment == load(guide.EXAMPLES / "canary.json").deployment
     assert scenario.seed == 3
 
 
@@ -140,7 +141,7 @@ def test_guide_best_practice_blocks_are_accepted_and_are_the_defaults(tmp_path: 
 
 
 def test_a_bare_guide_file_runs_on_the_default_fleet(tmp_path: Path):
-    scenario = load(SCENARIOS / "guide" / "regional.json")
+    scenario = load(guide.EXAMPLES / "regional.json")
     regions = [(r.name, r.nodes, r.idle_nodes) for r in scenario.fleet.regions]
     # the guide's regions, each with as many idle nodes (room for blue-green)
     assert regions == [(name, nodes, nodes) for name, nodes in GUIDE_REGIONS]
@@ -299,7 +300,7 @@ def test_scenario_error_is_one_line_with_file_and_field(tmp_path: Path):
 
 
 def test_bare_guide_file_errors_use_the_deployment_path(tmp_path: Path):
-    raw = json.loads((SCENARIOS / "guide" / "rolling.json").read_text(encoding="utf-8"))
+    raw = json.loads((guide.EXAMPLES / "rolling.json").read_text(encoding="utf-8"))
     raw["strategyConfig"]["batchSize"] = 0
     with pytest.raises(ScenarioError, match=r"deployment\.strategyConfig\.batchSize: "):
         load(write(tmp_path, "rolling.json", raw))
