@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -33,6 +36,34 @@ def write(out: Path | None, text: str) -> None:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         fail(f"{out}: cannot write: {exc.strerror or exc}")
+
+
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """A fresh sibling folder to write into; moved into place as ``out`` when the block
+    ends without error (its files replace same-named ones in an existing ``out``), removed
+    otherwise: ``out`` is never left half-written."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+        umask = os.umask(0)
+        os.umask(umask)
+        stage.chmod(0o777 & ~umask)  # as mkdir would make it, not mkdtemp's 0700
+    except OSError as exc:
+        fail(f"{out}: cannot write: {exc.strerror or exc}")
+    try:
+        yield stage
+        if out.exists() and not out.is_dir():
+            fail(f"{out}: exists and is not a folder")
+        if not out.exists():
+            os.rename(stage, out)
+            return
+        for path in sorted(stage.iterdir()):
+            os.replace(path, out / path.name)
+    except OSError as exc:
+        fail(f"{out}: cannot write: {exc.strerror or exc}")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 class Steps:

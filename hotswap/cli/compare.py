@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotswap.cli.common import Steps, fail
+from hotswap.cli.common import Steps, fail, staged_folder
 
 
 @click.command()
@@ -30,8 +30,8 @@ from hotswap.cli.common import Steps, fail
 def compare(
     scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int | None, out: Path, jobs: int | None
 ) -> None:
-    """Compare strategies (or scenario files) over many runs: deploy time, rollback time
-    and blast radius, with plots and data."""
+    """Compare strategies on one scenario's fleet, or several scenario files as written,
+    over many runs: deploy time, rollback time and blast radius, with plots and data."""
     from hotswap.core.config import STRATEGIES
     from hotswap.reports import compare as comparing
     from hotswap.reports import comparison_report
@@ -41,6 +41,10 @@ def compare(
         loaded = [load(p) for p in scenarios]
     except ScenarioError as exc:
         fail(str(exc))
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a folder")
+    first = loaded[0].seed if seed is None else seed
+    per_case = f"{runs} runs per case (seeds {first}..{first + runs - 1})"
     if len(loaded) == 1:
         names = list(STRATEGIES) if strategies == "all" else [s.strip() for s in strategies.split(",")]
         unknown = [n for n in names if n not in STRATEGIES]
@@ -48,21 +52,26 @@ def compare(
             fail(f"--strategies: unknown strategy {unknown[0]!r}; one of {', '.join(STRATEGIES)} or all")
         items = comparing.cases(loaded[0], names)
         title = f"Strategies compared on {loaded[0].name}"
+        series = "strategy"
+        intro = (
+            f"{per_case} on {comparing.fleet_text(loaded[0])}; each strategy with the guide's example configuration "
+            "(the scenario's own for its strategy). Faulty: the scenario's module profile, or one that passes "
+            "health checks while 12% of its requests fail. Blue-green runs with as many idle nodes as active ones."
+        )
     else:
-        items = [comparing.Case(s.name, s.deployment.strategy, "as written", s) for s in loaded]
-        title = "Scenarios compared: " + ", ".join(s.name for s in loaded)
-    first = loaded[0].seed if seed is None else seed
+        items = comparing.as_written(loaded, list(scenarios))
+        title = "Scenarios compared: " + ", ".join(c.label for c in items)
+        series = "label"
+        intro = (
+            f"{per_case}, each scenario file as written: "
+            + "; ".join(f"{c.label} ({c.strategy} on {comparing.fleet_text(c.scenario)})" for c in items)
+            + "."
+        )
     step = Steps(len(items), "compare")
     try:
         frame, records = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
     finally:
         step.close()
-    fleet = loaded[0].fleet
-    intro = (
-        f"{runs} runs per case (seeds {first}..{first + runs - 1}) on {sum(r.nodes for r in fleet.regions):,} "
-        f"nodes in {len(fleet.regions)} regions; each strategy with the guide's example configuration "
-        "(the scenario's own for its strategy). Faulty: the scenario's module profile, or one that passes "
-        "health checks while 12% of its requests fail. Blue-green runs with as many idle nodes as active ones."
-    )
-    written = comparison_report.write(out, title, intro, frame, comparing.summary(frame), records)
-    click.echo(f"wrote {len(written)} files to {out}/ (report.md, report.html, runs.csv, runs.parquet, ...)")
+    with staged_folder(out) as folder:
+        written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), records, series)
+    click.echo(f"wrote {len(written)} files to {out}/ ({', '.join(p.name for p in written[:4])}, ...)")

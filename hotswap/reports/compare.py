@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -81,6 +82,19 @@ def cases(scenario: Scenario, strategies: list[str]) -> list[Case]:
         for s in strategies
         for c, p in (("healthy", healthy), ("faulty", bad))
     ]
+
+
+def as_written(scenarios: list[Scenario], paths: list[Path]) -> list[Case]:
+    """Each scenario file as written, labelled by its name (its file when names repeat)."""
+    names = [s.name for s in scenarios]
+    labels = [n if names.count(n) == 1 else str(p) for n, p in zip(names, paths, strict=True)]
+    return [Case(label, s.deployment.strategy, "as written", s) for label, s in zip(labels, scenarios, strict=True)]
+
+
+def fleet_text(scenario: Scenario) -> str:
+    """``10,000 nodes in 4 regions``."""
+    regions = scenario.fleet.regions
+    return f"{sum(r.nodes for r in regions):,} nodes in {len(regions)} region{'s' * (len(regions) != 1)}"
 
 
 def measure(

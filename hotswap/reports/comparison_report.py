@@ -46,6 +46,18 @@ def table(summary: pd.DataFrame) -> Table:
     return Table(headers, rows)
 
 
+def parquet_available() -> bool:
+    """Whether Parquet can be written (the ``[parquet]`` extra: pyarrow)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def _condition(frame: pd.DataFrame, wanted: str) -> str | None:
+    """``wanted`` when the frame has that condition, else ``None`` (every row: files as written)."""
+    return wanted if (frame["condition"] == wanted).any() else None
+
+
 def write(
     folder: Path,
     title: str,
@@ -53,44 +65,55 @@ def write(
     frame: pd.DataFrame,
     summary: pd.DataFrame,
     records: dict[str, list[dict[str, Any]]],
+    series: str = "strategy",
 ) -> list[Path]:
-    """Write everything into ``folder``; the files written."""
+    """Write everything into ``folder``; the files written. ``series`` is the column that
+    names a plotted line: ``strategy``, or ``label`` when scenario files are compared."""
     folder.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(folder / "runs.csv", index=False)
-    frame.to_parquet(folder / "runs.parquet", index=False)
-    summary.to_csv(folder / "summary.csv", index=False)
-    pictures = [
-        plots.cdf(frame, "deployTimeSeconds", "healthy", folder / "deploy-time-cdf.png", "Deploy time, healthy module"),
-        plots.cdf(
-            frame, "rollbackTimeSeconds", "faulty", folder / "rollback-time-cdf.png", "Rollback time, faulty module"
-        ),
-        plots.blast(frame, folder / "blast-radius.png"),
-        plots.timelines(
-            {label: plots.representative(runs) for label, runs in records.items() if label.endswith("healthy")},
-            folder / "timeline-healthy.png",
-        ),
-        plots.timelines(
-            {label: plots.representative(runs) for label, runs in records.items() if label.endswith("faulty")},
-            folder / "timeline-faulty.png",
-        ),
-    ]
-    captions = [
-        "CDF of deploy time per strategy (healthy module)",
-        "CDF of rollback time per strategy (faulty module)",
-        "Blast radius per strategy (faulty module)",
-        "Share of nodes and traffic on the new module, representative run (healthy)",
-        "Share of nodes and traffic on the new module, representative run (faulty)",
-    ]
+    data = [folder / "runs.csv", folder / "summary.csv"]
+    frame.to_csv(data[0], index=False)
+    summary.to_csv(data[1], index=False)
+    if parquet_available():
+        frame.to_parquet(folder / "runs.parquet", index=False)
+        data.append(folder / "runs.parquet")
+    healthy, faulty = _condition(frame, "healthy"), _condition(frame, "faulty")
+    which = {c: f", {c} module" if c else "" for c in (healthy, faulty)}
+    per = "per strategy" if series == "strategy" else "per scenario"
+    deploy = plots.cdf(
+        frame, "deployTimeSeconds", healthy, folder / "deploy-time-cdf.png", "Deploy time" + which[healthy], series
+    )
+    pictures = [(deploy, f"CDF of deploy time {per}{which[healthy]}")]
+    if plots.rows(frame, faulty)["rollbackTimeSeconds"].notna().any():
+        path = folder / "rollback-time-cdf.png"
+        rollback = plots.cdf(frame, "rollbackTimeSeconds", faulty, path, "Rollback time" + which[faulty], series)
+        pictures.append((rollback, f"CDF of rollback time {per}{which[faulty]} (runs that rolled back)"))
+    pictures.append((plots.blast(frame, folder / "blast-radius.png", faulty, series), f"Blast radius {per}"))
+    colours = plots.palette(frame[series])
+    by_label = dict(zip(frame["label"], frame[series], strict=False))
+    for condition in dict.fromkeys(frame["condition"]):
+        labels = frame.loc[frame["condition"] == condition, "label"].unique()
+        name = condition.replace(" ", "-")
+        pictures.append(
+            (
+                plots.timelines(
+                    {by_label[label]: plots.representative(records[label]) for label in labels},
+                    folder / f"timeline-{name}.png",
+                    colours,
+                ),
+                f"Share of nodes and traffic on the new module, representative run ({condition})",
+            )
+        )
     blocks: list[document.Block] = [
         Heading(1, title),
         Para(intro),
         Para(
             "Each cell: p50 [p5-p95], the mean and the 95% confidence interval of the mean. "
-            "Data: `runs.csv` / `runs.parquet` (one row a run), `summary.csv`."
+            "Data: `runs.csv`" + (" / `runs.parquet`" if parquet_available() else "") + " (one row a run), "
+            "`summary.csv`."
         ),
         table(summary),
-        *[Image(p, c) for p, c in zip(pictures, captions, strict=True)],
+        *[Image(p, c) for p, c in pictures],
     ]
     (folder / "report.md").write_text(document.markdown(blocks, folder), encoding="utf-8")
     (folder / "report.html").write_text(document.page(blocks, title), encoding="utf-8")
-    return [folder / n for n in ("runs.csv", "runs.parquet", "summary.csv", "report.md", "report.html")] + pictures
+    return [folder / "report.md", folder / "report.html", *data, *(p for p, _ in pictures)]

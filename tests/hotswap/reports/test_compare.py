@@ -78,7 +78,7 @@ def test_compare_command(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        f"wrote 10 files to {tmp_path / 'out'}/ (report.md, report.html, runs.csv, runs.parquet, ...)"
+        f"wrote 10 files to {tmp_path / 'out'}/ (report.md, report.html, runs.csv, summary.csv, ...)"
     ]  # progress goes to stderr only
     assert set(pd.read_csv(tmp_path / "out" / "runs.csv")["strategy"]) == {"Canary", "Rolling"}
     bad = CliRunner().invoke(
@@ -86,3 +86,48 @@ def test_compare_command(tmp_path):
     )
     assert bad.exit_code == 2 and "unknown strategy 'Linear'" in bad.stderr
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "files",
+    [("canary.yaml", "blue-green-bad-module.yaml"), ("canary.yaml", "fleet-10k.yaml", "rolling-bad-module.yaml")],
+    ids=["same-fleet", "different-fleets"],
+)
+def test_compare_scenario_files_as_written(tmp_path, files):
+    from click.testing import CliRunner
+
+    from hotswap.cli import main
+
+    out = tmp_path / "out"
+    args = ["compare", *(str(SCENARIOS / f) for f in files), "--runs", "2", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    runs = pd.read_csv(out / "runs.csv")
+    names = [load(SCENARIOS / f).name for f in files]
+    assert list(dict.fromkeys(runs["label"])) == names and set(runs["condition"]) == {"as written"}
+    assert (runs.groupby("label").size() == 2).all()
+    report = (out / "report.md").read_text()
+    for name in names:
+        assert f"| {name} | 2 |" in report
+    assert "timeline-as-written.png" in report and (out / "timeline-as-written.png").stat().st_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left behind
+
+
+def test_compare_that_fails_while_writing_leaves_nothing(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from hotswap.cli import main
+
+    def broken(folder, *args, **kwargs):
+        (folder / "runs.csv").write_text("half")
+        raise RuntimeError("plotting failed")
+
+    monkeypatch.setattr(comparison_report, "write", broken)
+    args = ["compare", str(SCENARIOS / "canary.yaml"), "--strategies", "Canary", "--runs", "1", "--out"]
+    result = CliRunner().invoke(main, [*args, str(tmp_path / "out")])
+    assert isinstance(result.exception, RuntimeError)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "runs.csv").write_text("earlier")
+    CliRunner().invoke(main, [*args, str(tmp_path / "old")])
+    assert [p.name for p in tmp_path.iterdir()] == ["old"] and (tmp_path / "old" / "runs.csv").read_text() == "earlier"
