@@ -628,13 +628,39 @@ def test_pytest_collects_scenarios_with_expect_as_items(pytester: pytest.Pyteste
     )
     write_scenario(pytester.path, "plain")  # no expect: not collected
     (pytester.path / "orphan.baseline.json").write_text('{"expect": {"outcome": "Paused"}}')  # never collected
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert pytester.runpytest("-p", "no:cacheprovider").ret == pytest.ExitCode.NO_TESTS_COLLECTED  # not asked
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--hotswap-scenarios", "*.yaml", "--hotswap-scenarios", "*.json"
+    )
     result.assert_outcomes(passed=1, failed=1)
     text = result.stdout.str()
     assert "      outcome: measured RolledBack, expected Succeeded; breaking seeds 3, 4, 5, 6, 7 (+1 more)" in text
     assert "      blastRadius.nodesPercent: measured 50 at worst, expected max 20" in text
     assert "replay: hotswap run " in text
     assert "Traceback" not in text
+
+
+def test_pytest_collects_the_scenarios_the_ini_option_names(pytester: pytest.Pytester):
+    (pytester.path / "scenarios").mkdir()
+    write_scenario(pytester.path / "scenarios", "passing", {"outcome": "Succeeded"})
+    write_scenario(pytester.path, "elsewhere", {"outcome": "Succeeded"})  # outside the glob
+    pytester.makeini("[pytest]\nhotswap_scenarios = scenarios/*.yaml\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")  # a fresh process: fresh modules
+    result.assert_outcomes(passed=1)
+    assert "scenarios/passing.yaml::passing PASSED" in result.stdout.str()
+
+
+def test_pytest_ignores_another_projects_yaml_with_an_expect_key(pytester: pytest.Pytester):
+    chart = pytester.path / "chart" / "templates"
+    chart.mkdir(parents=True)
+    (chart / "probe.yaml").write_text("expect:\n  status: {{ .Values.status }}\nkind: Pod\n")  # Helm, not YAML
+    (pytester.path / "values.json").write_text('{"expect": "anything"}')
+    pytester.makepyfile(test_app="def test_app():\n    assert True\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=1)
+    assert "probe" not in result.stdout.str() and "Traceback" not in result.stdout.str()
+    pytester.makeini("[pytest]\nhotswap_scenarios = scenarios/*.yaml\n")  # asked, but for other files
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
 # --- the CI gate ---------------------------------------------------------------------------------------
