@@ -3,6 +3,7 @@ and the scenario's ``kill`` (down while the worker restarts) and ``stop`` faults
 
 Background failures are a Poisson process over the whole fleet (a uniform node each
 time, exponential repair), sampled lazily a day at a time; outages are the scenario's.
+The scenario's share comes set up (``runs.setup.disruptions``).
 Both are kept as ``(node, start, end)`` arrays, so a million nodes cost nothing until
 one of them fails.
 """
@@ -11,35 +12,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from hotswap.core.nodes import Topology
-from hotswap.runs.setup import fault_nodes
-from hotswap.scenario.fleet import Fleet
+from hotswap.runs.setup import Disruption
+from hotswap.scenario.fleet import NodeFailures
 
 YEAR = 365 * 86400.0
 CHUNK = 86400.0
 
 
 class Downtime:
-    def __init__(self, fleet: Fleet, topology: Topology, rng: np.random.Generator) -> None:
-        self.rng, self.size = rng, topology.size
-        self.rate = fleet.node_failures.per_node_year / YEAR * self.size
-        self.repair = fleet.node_failures.repair_time
+    def __init__(
+        self, failures: NodeFailures, size: int, disruptions: list[Disruption], rng: np.random.Generator
+    ) -> None:
+        self.rng, self.size = rng, size
+        self.rate = failures.per_node_year / YEAR * self.size
+        self.repair = failures.repair_time
         self.node = np.empty(0, dtype=np.int64)
         self.start = np.empty(0)
         self.end = np.empty(0)
         self.horizon = 0.0
-        for outage in fleet.outages:
-            region = topology.region(outage.region)
-            assert region is not None
-            members = (region.active | region.idle).indices()
-            count = round(len(members) * outage.fraction)
-            hit = members if count == len(members) else np.sort(rng.choice(members, count, replace=False))
-            self._add(hit, np.full(count, outage.at), np.full(count, outage.at + outage.duration))
-        for fault in fleet.faults:
-            if fault.action in ("kill", "stop"):
-                hit = fault_nodes(topology, fault).indices()
-                lasts = fleet.restart_seconds if fault.action == "kill" else fault.duration
-                self._add(hit, np.full(len(hit), fault.at), np.full(len(hit), fault.at + lasts))
+        for d in disruptions:
+            if d.kind != "slow":
+                self._add(d.nodes, np.full(len(d.nodes), d.at), np.full(len(d.nodes), d.until))
 
     def _add(self, node: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
         self.node = np.concatenate([self.node, node])

@@ -9,6 +9,7 @@ fault profile is drawn per node when the module lands on it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route
 from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
-from hotswap.runs.setup import fault_nodes
+from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
 from sim.downtime import Downtime
@@ -37,7 +38,13 @@ class PendingDeploy:
 
 class Population:
     def __init__(
-        self, scenario: Scenario, topology: Topology, ledger: Ledger, downtime: Downtime, rng: np.random.Generator
+        self,
+        scenario: Scenario,
+        topology: Topology,
+        ledger: Ledger,
+        downtime: Downtime,
+        rng: np.random.Generator,
+        disruptions: Sequence[Disruption] = (),
     ) -> None:
         self.fleet, self.ledger, self.downtime, self.rng = scenario.fleet, ledger, downtime, rng
         size = topology.size
@@ -52,9 +59,9 @@ class Population:
         self.weight = np.zeros(size)
         self._mix: tuple[np.ndarray, np.ndarray] | None = None
         self.rate = self.fleet.traffic_per_node * len(topology.active)
-        slow = [(fault_nodes(topology, f).indices(), f) for f in self.fleet.faults if f.action == "slow"]
-        self.slow_node = np.concatenate([n for n, _ in slow]) if slow else np.empty(0, dtype=np.int64)
-        self.slow_span = np.array([(f.at, f.at + f.duration, f.slow_ms) for n, f in slow for _ in n]).reshape(-1, 3)
+        slow = [d for d in disruptions if d.kind == "slow"]
+        self.slow_node = np.concatenate([d.nodes for d in slow]) if slow else np.empty(0, dtype=np.int64)
+        self.slow_span = np.array([(d.at, d.until, d.slow_ms) for d in slow for _ in d.nodes]).reshape(-1, 3)
         self.route(Route(((topology.active, 1.0),)))
         running = topology.active.indices()
         self._land(running, PREVIOUS, np.zeros(len(running)))
@@ -160,7 +167,8 @@ class Population:
     def traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
         """Sample the traffic of ``[t0, t1)`` per version: the load balancer spreads the
         fleet's request rate over the up nodes by weight; a crashed worker fails what
-        reaches it, and the module's error rate fails a share of the rest."""
+        reaches it, and the module's error rate fails a share of the rest. (The run loop
+        books it in the ledger.)"""
         dt = t1 - t0
         version = self.ledger.version
         if self._mix is None:  # only deploys and routes change it
@@ -187,7 +195,6 @@ class Population:
             errors = int(self.rng.binomial(requests - lost, profile.error_rate))
             ok = requests - lost - errors
             mean, samples = self._latency(profile.latency_ms, ok, slowed[code] / served[code] if served[code] else 0.0)
-            self.ledger.serve(code, requests, lost + errors)
             module_id = self.ledger.module_id(code)
             assert module_id is not None
             out[module_id] = VersionMetrics(
