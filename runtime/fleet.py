@@ -151,7 +151,7 @@ class Fleet:
         return status, detail, seconds
 
     def health(self, index: int, module_id: str, function: str, timeout: float) -> str:
-        return self._request(self.nodes[index], "control", ("health", module_id, function), timeout)[1]
+        return str(self._request(self.nodes[index], "control", ("health", module_id, function), timeout)[1])
 
     def invoke(self, index: int, count: int, timeout: float) -> tuple[Any, ...]:
         return self._request(self.nodes[index], "data", (count,), timeout)
@@ -162,7 +162,7 @@ class Fleet:
         channel = getattr(node, which)
         assert channel is not None
         try:
-            return channel.request((time.monotonic() + timeout, *message), timeout)
+            return tuple(channel.request((time.monotonic() + timeout, *message), timeout))
         except NodeDown as exc:
             if exc.lost and getattr(node, which) is channel:
                 node.ready.clear()  # dead: wait_ready now waits for the restart (not a restarted one's)

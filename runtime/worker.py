@@ -84,7 +84,7 @@ class Slot:
 
     def invoke_fueled(self, count: int, first: int = 0) -> int:
         """Run ``count`` requests on the fuel already in the store; how many failed."""
-        return self.batch(self.store, count, engine.IMAGE_BYTES, first & 0x7FFFFFFF)
+        return int(self.batch(self.store, count, engine.IMAGE_BYTES, first & 0x7FFFFFFF))
 
     def invoke(self, count: int, first: int) -> tuple[int, int, int, float, float]:
         """Run ``count`` requests in one call: how many succeeded, whether the instance

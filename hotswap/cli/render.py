@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hotswap.core.figures import FIGURES
+from hotswap.core.record import RunRecord, Summary
 
 
 def _num(value: float | None, unit: str = "") -> str:
@@ -15,7 +14,7 @@ def _num(value: float | None, unit: str = "") -> str:
     return f"{value:.3g}{unit}"
 
 
-def run_text(run: dict[str, Any]) -> str:
+def run_text(run: RunRecord) -> str:
     """One run: outcome, reason, times and blast radius."""
     b = run["blastRadius"]
     lines = [
@@ -39,7 +38,7 @@ def run_text(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def summary_text(name: str, summary: dict[str, Any]) -> str:
+def summary_text(name: str, summary: Summary) -> str:
     """Many runs: outcome shares and each figure's distribution."""
     outcomes = ", ".join(f"{k} {v['count']} ({100 * v['rate']:.0f}%)" for k, v in summary["outcomes"].items())
     lines = [

@@ -56,7 +56,9 @@ def run(
         loaded = load(scenario)
     except ScenarioError as exc:
         fail(str(exc))
-    options = {k: v for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate}.items() if v is not None}
+    options: dict[str, Any] = {
+        k: v for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate}.items() if v is not None
+    }
     if backend == "sim" and (options or progress):
         fail(f"--{next(iter(options), 'progress').replace('_', '-')} applies to --backend real only")
     first = loaded.seed if seed is None else seed
@@ -71,11 +73,11 @@ def run(
     except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
         click.echo(f"hotswap: real fleet failed: {exc}", err=True)
         sys.exit(1)
-    data: dict[str, Any]
     if runs == 1:
-        data = records[0]
-        text = render.run_text(data)
+        data: object = records[0]
+        text = render.run_text(records[0])
     else:
-        data = {"runs": records, "summary": summarize(records)}
-        text = render.summary_text(loaded.name, data["summary"])
+        summary = summarize(records)
+        data = {"runs": records, "summary": summary}
+        text = render.summary_text(loaded.name, summary)
     write(out, json.dumps(data, indent=2) if fmt == "json" else text)

@@ -73,7 +73,7 @@ class AutoRollback(Model):
 
 
 class CanaryConfig(Model):
-    stages: list[float] = Field(default_factory=lambda: [10, 25, 50, 100], min_length=1)
+    stages: list[float] = Field(default_factory=lambda: [10.0, 25.0, 50.0, 100.0], min_length=1)
     evaluation_period: Seconds = 300.0
     health_check_function: str | None = None
     success_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None

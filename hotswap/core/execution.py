@@ -64,7 +64,7 @@ class Execution:
                 self.outcome, self.finished_at = stop.value, now
                 return None
             if not isinstance(effect, Report):
-                return effect
+                return effect  # type: ignore[no-any-return]  # a strategy yields effects
             self._mark(effect, now)
             step = lambda: self.steps.send(None)  # noqa: E731
 

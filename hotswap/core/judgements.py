@@ -162,4 +162,4 @@ def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
         return 0.0
     from scipy import stats
 
-    return float(stats.fisher_exact(table).pvalue)
+    return float(stats.fisher_exact(np.array(table)).pvalue)

@@ -7,7 +7,8 @@ and seed give byte-identical output.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict, cast
 
 import numpy as np
 
@@ -15,6 +16,81 @@ from hotswap.core.execution import Execution
 from hotswap.core.figures import FIGURES, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
+
+
+class BlastRadius(TypedDict):
+    """What the new module reached: nodes, their share, requests it served and failed,
+    and node-seconds of exposure."""
+
+    nodes: int
+    nodesPercent: float
+    requests: int
+    failedRequests: int
+    nodeSeconds: float
+
+
+class FleetSize(TypedDict):
+    nodes: int
+    regions: int
+    idleNodes: int
+
+
+class FinalState(TypedDict):
+    newModuleNodes: int
+    previousModuleNodes: int
+
+
+class Capacity(TypedDict):
+    peakNodes: int
+    overheadPercent: float
+
+
+class RunRecord(TypedDict):
+    """One run's result: the JSON contract shared by every backend (camelCase keys)."""
+
+    scenario: str
+    backend: str
+    seed: int
+    strategy: str
+    deploymentId: str
+    moduleId: str
+    previousModuleId: str
+    outcome: str
+    reason: str
+    deployTimeSeconds: float
+    rollbackTimeSeconds: float | None
+    totalTimeSeconds: float
+    blastRadius: BlastRadius
+    fleet: FleetSize
+    finalState: FinalState
+    capacity: Capacity
+    real: NotRequired[dict[str, Any]]  # the real fleet's own figures
+    timeline: list[dict[str, Any]]
+
+
+class Statistics(TypedDict, total=False):
+    """A figure over runs: n, mean, p5/p50/p95 and the mean's 95% confidence interval."""
+
+    n: int
+    mean: float
+    p5: float
+    p50: float
+    p95: float
+    ci95: list[float]
+
+
+class OutcomeShare(TypedDict):
+    count: int
+    rate: float
+
+
+class Summary(TypedDict):
+    """Many seeded runs: their count, first and last seed, outcome shares, figures."""
+
+    runs: int
+    seeds: list[int]
+    outcomes: dict[str, OutcomeShare]
+    figures: dict[str, Statistics]
 
 
 def record(
@@ -25,8 +101,8 @@ def record(
     seed: int,
     execution: Execution,
     ledger: Ledger,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    extra: Mapping[str, Any] | None = None,
+) -> RunRecord:
     """The result record of one finished run."""
     assert execution.outcome is not None, "the strategy has not finished"
     now = execution.finished_at
@@ -50,7 +126,7 @@ def record(
         **(extra or {}),
         "timeline": sorted(ledger.timeline, key=lambda e: e["t"]),  # stable: ties keep their order
     }
-    return _rounded(data)
+    return cast(RunRecord, _rounded(data))
 
 
 def _rounded(value: Any) -> Any:
@@ -65,7 +141,7 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(runs: Sequence[RunRecord]) -> Summary:
     """Per-figure statistics over runs (rollback time over the runs that rolled back)
     and the share of each outcome."""
     outcomes: dict[str, int] = {}
@@ -75,11 +151,10 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for name in FIGURES:
         values = [v for v in (figure(run, name) for run in runs) if v is not None]
         figures[name] = describe(values)
-    return _rounded(
-        {
-            "runs": len(runs),
-            "seeds": [runs[0]["seed"], runs[-1]["seed"]] if runs else [],
-            "outcomes": {k: {"count": v, "rate": v / len(runs)} for k, v in sorted(outcomes.items())},
-            "figures": figures,
-        }
-    )
+    data = {
+        "runs": len(runs),
+        "seeds": [runs[0]["seed"], runs[-1]["seed"]] if runs else [],
+        "outcomes": {k: {"count": v, "rate": v / len(runs)} for k, v in sorted(outcomes.items())},
+        "figures": figures,
+    }
+    return cast(Summary, _rounded(data))

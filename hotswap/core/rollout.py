@@ -40,10 +40,13 @@ class Rollout:
         """The health policy with a strategy's own overrides (None keeps the default)."""
         if self.health is None:
             return None
-        changes = {
-            "function": function,
-            "success_threshold": success,
-            "failure_threshold": failure,
-            "deadline": deadline,
-        }
-        return replace(self.health, **{k: v for k, v in changes.items() if v is not None})
+        policy = self.health
+        if function is not None:
+            policy = replace(policy, function=function)
+        if success is not None:
+            policy = replace(policy, success_threshold=success)
+        if failure is not None:
+            policy = replace(policy, failure_threshold=failure)
+        if deadline is not None:
+            policy = replace(policy, deadline=deadline)
+        return policy

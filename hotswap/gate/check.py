@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from hotswap.core.figures import FIGURES, describe, figure
+from hotswap.core.record import RunRecord
 from hotswap.gate import expect
 from hotswap.runs import runner
 from hotswap.scenario import Scenario, ScenarioError, load
@@ -30,7 +31,7 @@ SUFFIXES = (".yaml", ".yml", ".json")
 @dataclass
 class Checked:
     path: Path
-    runs: list[dict[str, Any]]
+    runs: list[RunRecord]
     verdicts: list[expect.Finding] = field(default_factory=list)
     baseline: dict[str, Any] = field(default_factory=dict)  # what a baseline would keep of these runs
 
@@ -107,7 +108,7 @@ def baseline_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.baseline.json")
 
 
-def baseline(runs: list[dict[str, Any]], backend: str) -> dict[str, Any]:
+def baseline(runs: list[RunRecord], backend: str) -> dict[str, Any]:
     """What a baseline keeps of a set of runs."""
     figures = {}
     for name in FIGURES:
@@ -184,7 +185,7 @@ def _read_baseline(path: Path) -> dict[str, Any]:
                     raise ValueError(f"{part}.{name} is not a number")
     except (OSError, ValueError, AttributeError) as exc:
         raise ScenarioError(path, "", f"unusable baseline: {exc}") from None
-    return data
+    return dict(data)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from hotswap.core.figures import FIGURES, describe, figure
+from hotswap.core.record import RunRecord
 from hotswap.reports import guide
 from hotswap.runs import runner
 from hotswap.scenario import Scenario
@@ -99,7 +100,7 @@ def fleet_text(scenario: Scenario) -> str:
 
 def measure(
     items: list[Case], *, runs: int, seed: int, jobs: int | None = None, progress: Callable[[str], None] | None = None
-) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
+) -> tuple[pd.DataFrame, dict[str, list[RunRecord]]]:
     """Rows of every run of every case, and the full records by case label."""
     rows, records = [], {}
     for case in items:

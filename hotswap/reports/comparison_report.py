@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from hotswap.core.record import RunRecord
 from hotswap.reports import document, plots
 from hotswap.reports.document import Heading, Image, Para, Table
 
@@ -64,7 +65,7 @@ def write(
     intro: str,
     frame: pd.DataFrame,
     summary: pd.DataFrame,
-    records: dict[str, list[dict[str, Any]]],
+    records: dict[str, list[RunRecord]],
     series: str = "strategy",
 ) -> list[Path]:
     """Write everything into ``folder``; the files written. ``series`` is the column that

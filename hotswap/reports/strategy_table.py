@@ -336,24 +336,24 @@ def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
     path = folder / "gates-at-scale.png"
     with plt.rc_context(plots.STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
-        for ax, (gate, group) in zip(axes, table.groupby("gate", sort=False), strict=True):
+        for ax, (gate_name, group) in zip(axes, table.groupby("gate", sort=False), strict=True):
             for strategy, g in group.groupby("strategy", sort=False):
                 ax.plot(g["nodes"], 100 * g["falseAlarmRate"], "o-", label=f"{strategy} false alarm")
                 ax.plot(g["nodes"], 100 * g["missedBadRate"], "x--", label=f"{strategy} missed bad")
             ax.set_xscale("log")
             ax.set_xlabel("nodes")
-            ax.set_title(gate, fontsize=9)
+            ax.set_title(str(gate_name), fontsize=9)
         axes[0].set_ylabel("% of runs")
         axes[1].legend(fontsize=6, ncol=2)
         fig.tight_layout()
         fig.savefig(path, dpi=110)
         plt.close(fig)
-    rows = []
-    for (strategy, gate), g in table.groupby(["strategy", "gate"], sort=False):
+    rows: list[list[str]] = []
+    for (row_strategy, row_gate), g in table.groupby(["strategy", "gate"], sort=False):
         rows.append(
             [
-                strategy,
-                gate,
+                str(row_strategy),
+                str(row_gate),
                 *[
                     f"{100 * f:.0f}% / {100 * m:.0f}%"
                     for f, m in zip(g["falseAlarmRate"], g["missedBadRate"], strict=True)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from hotswap.core.record import RunRecord
 from hotswap.runs.backends import BACKENDS
 from hotswap.scenario import Scenario
 
@@ -26,7 +27,7 @@ def _attribute(name: str, attribute: str | None = None) -> Any:
     return getattr(importlib.import_module(module), attribute or function)
 
 
-def backend(name: str) -> Callable[..., dict[str, Any]]:
+def backend(name: str) -> Callable[..., RunRecord]:
     """The function that runs a scenario once on the named backend."""
     return _attribute(name)  # type: ignore[no-any-return]
 
@@ -41,7 +42,7 @@ def progress_printer(backend_name: str) -> Callable[[dict[str, Any]], None]:
     return _attribute(backend_name, "progress_printer")()  # type: ignore[no-any-return]
 
 
-def _one(job: tuple[Scenario, str, int, dict[str, Any]]) -> dict[str, Any]:
+def _one(job: tuple[Scenario, str, int, dict[str, Any]]) -> RunRecord:
     scenario, name, seed, options = job
     return backend(name)(scenario, seed, **options)
 
@@ -54,7 +55,7 @@ def replicate(
     runs: int = 1,
     jobs: int | None = None,
     options: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RunRecord]:
     """Result records of ``runs`` replications, in seed order. ``options`` go to the
     backend (the real fleet's size, time scale, request rate, progress display)."""
     jobs_ = [(scenario, backend_name, seed + i, options or {}) for i in range(runs)]

@@ -158,10 +158,14 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
         regions.add(region.name)
     if not sum(r.nodes for r in fleet.regions):
         raise ScenarioError(path, "fleet.regions", "the fleet needs at least one active node")
-    for kind, items in (("outages", fleet.outages), ("faults", fleet.faults)):
-        for i, item in enumerate(items):
-            if item.region not in regions:
-                raise ScenarioError(path, f"fleet.{kind}[{i}].region", f"unknown region {item.region!r}")
+    placed: list[tuple[str, list[str]]] = [
+        ("outages", [o.region for o in fleet.outages]),
+        ("faults", [f.region for f in fleet.faults]),
+    ]
+    for kind, names in placed:
+        for i, name in enumerate(names):
+            if name not in regions:
+                raise ScenarioError(path, f"fleet.{kind}[{i}].region", f"unknown region {name!r}")
     for i, name in enumerate(deployment.target_regions or []):
         if name not in regions:
             raise ScenarioError(path, f"deployment.targetRegions[{i}]", f"unknown region {name!r}")
