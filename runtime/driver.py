@@ -25,6 +25,7 @@ import numpy as np
 from hotswap.core import health
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
 from hotswap.core.ledger import Ledger
+from hotswap.core.record import RunRecord
 from hotswap.runs import loop
 from hotswap.runs.loop import Action, Schedule
 from hotswap.runs.setup import Disruption
@@ -172,12 +173,13 @@ def fault_actions(disruptions: list[Disruption], fleet: Fleet) -> list[Action]:
     on their own), a slow-down slows them until it ends."""
     out: list[Action] = []
     for d in disruptions:
-        begin, end = {
+        pair: dict[str, tuple[Callable[[int], None], Callable[[int], None] | None]] = {
             "outage": (fleet.stop, fleet.resume),
             "stop": (fleet.stop, fleet.resume),
             "kill": (fleet.kill, None),
             "slow": (partial(_slow, fleet, d.slow_ms), partial(_slow, fleet, 0.0)),
-        }[d.kind]
+        }
+        begin, end = pair[d.kind]
         out.append((d.at, partial(_each, begin, d.nodes)))
         if end is not None:
             out.append((d.until, partial(_each, end, d.nodes)))
@@ -227,7 +229,7 @@ def run_fleet(
     time_scale: float = DEFAULT_TIME_SCALE,
     rate: float = DEFAULT_RATE,
     progress: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, Any]:
+) -> RunRecord:
     """Run the scenario's deployment once on a local fleet of wasmtime workers."""
     wall = time.perf_counter()
     scaled = scale(scenario, nodes)

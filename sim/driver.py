@@ -13,6 +13,7 @@ import numpy as np
 import simpy
 
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
+from hotswap.core.record import RunRecord
 from hotswap.runs import loop
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
@@ -59,7 +60,7 @@ class SimDriver:
         self._served = self.population.traffic(start, self.env.now)
 
 
-def simulate(scenario: Scenario, seed: int) -> dict[str, Any]:
+def simulate(scenario: Scenario, seed: int) -> RunRecord:
     """Run the scenario's deployment once on the simulated fleet; its result record."""
     rng = np.random.default_rng(seed)
     run = loop.begin(scenario, rng)

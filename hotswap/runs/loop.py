@@ -32,7 +32,7 @@ from hotswap.core.effects import (
 from hotswap.core.execution import Execution
 from hotswap.core.ledger import Ledger
 from hotswap.core.nodes import Topology
-from hotswap.core.record import record
+from hotswap.core.record import RunRecord, record
 from hotswap.core.rollout import Rollout
 from hotswap.runs import setup
 from hotswap.runs.setup import Disruption
@@ -107,7 +107,7 @@ class Run:
             schedule.fire_due(driver.now)
             effect = execution.advance(effect, result, started, driver.now)
 
-    def record(self, backend: str, seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def record(self, backend: str, seed: int, extra: dict[str, Any] | None = None) -> RunRecord:
         return record(
             self.scenario.name,
             self.rollout,
