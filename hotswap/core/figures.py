@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from hotswap.core.record import Statistics
+from typing import Any, TypedDict
 
 FIGURES = (
     "deployTimeSeconds",
@@ -18,6 +15,17 @@ FIGURES = (
     "blastRadius.failedRequests",
     "blastRadius.nodeSeconds",
 )
+
+
+class Statistics(TypedDict, total=False):
+    """A figure over runs: n, mean, p5/p50/p95 and the mean's 95% confidence interval."""
+
+    n: int
+    mean: float
+    p5: float
+    p50: float
+    p95: float
+    ci95: list[float]
 
 
 def figure(run: Mapping[str, Any], name: str) -> float | None:

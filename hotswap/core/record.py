@@ -13,7 +13,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import numpy as np
 
 from hotswap.core.execution import Execution
-from hotswap.core.figures import FIGURES, describe, figure
+from hotswap.core.figures import FIGURES, Statistics, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
 
@@ -66,17 +66,6 @@ class RunRecord(TypedDict):
     capacity: Capacity
     real: NotRequired[dict[str, Any]]  # the real fleet's own figures
     timeline: list[dict[str, Any]]
-
-
-class Statistics(TypedDict, total=False):
-    """A figure over runs: n, mean, p5/p50/p95 and the mean's 95% confidence interval."""
-
-    n: int
-    mean: float
-    p5: float
-    p50: float
-    p95: float
-    ci95: list[float]
 
 
 class OutcomeShare(TypedDict):
