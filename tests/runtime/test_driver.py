@@ -18,6 +18,7 @@ from runtime.scale import scale
 from sim.driver import simulate
 from tests.runtime.conftest import SCENARIOS, variant_of
 from tests.runtime.procs import alive, pid_of
+from tests.sim.test_driver import outage_that_ends
 
 FAST = 3000.0  # time scale: a 5-minute evaluation waits 0.1 s
 REAL_KEYS = {"workers", "scaledFrom", "timeScale", "requestRate", "workerRestarts", "wallSeconds"}
@@ -213,3 +214,15 @@ def test_scaled_scenario_is_what_the_record_describes():
     assert result["fleet"] == {"nodes": 5, "regions": 4, "idleNodes": 0}
     assert result["real"]["requestRate"] == 500 and result["real"]["workers"] == 5
     assert result["fleet"]["nodes"] == sum(r.nodes for r in scale(scenario, 5).fleet.regions)
+
+
+@pytest.mark.parametrize("strategy", ["Regional", "Canary"])
+def test_a_healthy_module_is_not_rolled_back_for_workers_stopped_in_an_outage_that_ended(strategy):
+    """The simulator's test on real workers: stopped during the deploy, resumed before the
+    check, deployed to and checked afresh."""
+    result = run_fleet(outage_that_ends(strategy), 0, nodes=8, time_scale=FAST)
+    assert result["outcome"] == "Succeeded", result["reason"]
+    assert result["finalState"]["newModuleNodes"] == 8
+    deploys = [e for e in result["timeline"] if e["event"] == "Deploy"]
+    assert deploys[0]["unreachable"] > 0  # region a's workers were stopped
+    assert all(e["unhealthy"] == 0 for e in result["timeline"] if e["event"] == "HealthCheck")

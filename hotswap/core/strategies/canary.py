@@ -27,7 +27,7 @@ def canary(r: Rollout) -> Steps:
         nodes = r.fleet.share(stage)
         report = yield Deploy(nodes, r.module_id)
         deployed = nodes
-        failure = yield from evaluate(r, nodes, cfg.evaluation_period, policy)
+        failure, report = yield from evaluate(r, nodes, cfg.evaluation_period, policy, report)
         if failure:
             return (yield from roll_back(r, f"{failure} at stage {stage:g}%", nodes=deployed))
         reached = stage

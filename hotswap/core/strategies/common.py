@@ -78,13 +78,21 @@ def check(r: Rollout, nodes: NodeSet, policy: HealthPolicy | None) -> Steps:
     return verdict
 
 
-def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | None) -> Steps:
-    """Watch for ``seconds``, then health-check ``nodes``; returns why it failed, or None."""
+def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | None, deployed: DeployReport) -> Steps:
+    """Watch for ``seconds``, then health-check ``nodes``; returns why it failed (or None)
+    and the latest deploy report of ``nodes``.
+
+    Nodes the deploy could not reach (down in an outage, say) may be back by the end of
+    the watch, still on the previous module: they are deployed to again first (nodes
+    already on the module cost nothing), so that a node back from an outage is checked
+    afresh, never counted against the module for having been down."""
     seen = yield from watch(r, seconds)
     if seen.fired:
-        return f"Rollback trigger fired ({seen.fired})"
+        return f"Rollback trigger fired ({seen.fired})", deployed
+    if deployed.unreachable and policy is not None:
+        deployed = yield Deploy(nodes, r.module_id)
     verdict = yield from check(r, nodes, policy)
-    return None if verdict.passed else f"Health checks failed ({verdict.reason})"
+    return (None if verdict.passed else f"Health checks failed ({verdict.reason})"), deployed
 
 
 def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None, route: Route | None = None) -> Steps:
