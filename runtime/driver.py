@@ -27,17 +27,14 @@ from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport
 from hotswap.core.ledger import Ledger
 from hotswap.core.record import RunRecord
 from hotswap.runs import loop
+from hotswap.runs.fleet_plan import DEFAULT_NODES, plan
 from hotswap.runs.loop import Action, Schedule
 from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from runtime.catalog import build, check_files
 from runtime.fleet import Fleet, NodeDown
-from runtime.scale import scale
 from runtime.traffic import Traffic
 
-DEFAULT_NODES = 16
-DEFAULT_TIME_SCALE = 300.0
-DEFAULT_RATE = 2000.0  # requests per wall-clock second, fleet-wide
 DEPLOY_TIMEOUT = 2.0  # wall seconds one hot swap may take
 RESTART_WAIT = 5.0  # wall seconds to wait for a killed worker before giving up on it
 MIN_ATTEMPT_WALL = 0.25  # a health call's wall-clock timeout never drops below this
@@ -196,11 +193,19 @@ def _each(act: Callable[[int], None], nodes: np.ndarray) -> None:
             act(int(i))
 
 
-def prepare(scenario: Scenario, *, nodes: int = DEFAULT_NODES, **_: Any) -> None:
+def prepare(
+    scenario: Scenario,
+    *,
+    nodes: int = DEFAULT_NODES,
+    time_scale: float | None = None,
+    rate: float | None = None,
+    **_: Any,
+) -> list[str]:
     """Refuse what the real fleet cannot take, before it starts (``ValueError``): a module
-    file that cannot play, a previous module that cannot run, too few workers."""
+    file that cannot play, a previous module that cannot run, too few workers. Returns
+    what the scaled-down run cannot represent, one line each."""
     check_files(scenario)
-    scale(scenario, nodes)
+    return list(plan(scenario, nodes, time_scale, rate).warnings)
 
 
 def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
@@ -226,13 +231,16 @@ def run_fleet(
     seed: int,
     *,
     nodes: int = DEFAULT_NODES,
-    time_scale: float = DEFAULT_TIME_SCALE,
-    rate: float = DEFAULT_RATE,
+    time_scale: float | None = None,
+    rate: float | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunRecord:
-    """Run the scenario's deployment once on a local fleet of wasmtime workers."""
+    """Run the scenario's deployment once on a local fleet of wasmtime workers, at
+    ``time_scale`` (None: auto) with the router sending at most ``rate`` requests a second
+    (None: the default profile's)."""
     wall = time.perf_counter()
-    scaled = scale(scenario, nodes)
+    fleet_plan = plan(scenario, nodes, time_scale, rate)
+    scaled, pace = fleet_plan.scenario, fleet_plan.pace
     rng = np.random.default_rng(seed)
     run = loop.begin(scaled, rng)
     run.ledger.listener = progress
@@ -246,12 +254,13 @@ def run_fleet(
                     raise RuntimeError(f"the previous module {previous} does not run: {detail}")
             schedule = Schedule(run.marks() + fault_actions(run.disruptions, fleet))
             with (
-                Traffic(fleet, rate, seed=seed) as traffic,
-                RealDriver(fleet, traffic, run.ledger, time_scale=time_scale, schedule=schedule) as driver,
+                Traffic(fleet, pace.wall_rate, seed=seed) as traffic,
+                RealDriver(fleet, traffic, run.ledger, time_scale=pace.time_scale, schedule=schedule) as driver,
             ):
                 traffic.route(Route(((layout.active, 1.0),)).weights(layout.size))
                 run.carry_out(driver, schedule)
             restarts = sum(n.restarts for n in fleet.nodes)
+    seconds = run.execution.finished_at
     return run.record(
         "real",
         seed,
@@ -259,10 +268,13 @@ def run_fleet(
             "real": {
                 "workers": layout.size,
                 "scaledFrom": sum(r.nodes for r in scenario.fleet.regions),
-                "timeScale": time_scale,
-                "requestRate": rate,
+                "timeScale": pace.time_scale,
+                "requestRate": pace.wall_rate,
+                "wantedRequestsPerScenarioSecond": pace.wanted,
+                "achievedRequestsPerScenarioSecond": float(run.ledger.requests.sum()) / seconds if seconds else 0.0,
                 "workerRestarts": restarts,
                 "wallSeconds": time.perf_counter() - wall,
+                "warnings": list(fleet_plan.warnings),
             },
         },
     )

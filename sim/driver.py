@@ -7,6 +7,7 @@ whatever the effect, goes through ``_elapse``, which samples the traffic served 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import simpy
 
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
 from hotswap.core.record import RunRecord
-from hotswap.runs import loop
+from hotswap.runs import fleet_plan, loop
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
 from sim.population import Population
@@ -60,8 +61,19 @@ class SimDriver:
         self._served = self.population.traffic(start, self.env.now)
 
 
-def simulate(scenario: Scenario, seed: int) -> RunRecord:
-    """Run the scenario's deployment once on the simulated fleet; its result record."""
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    *,
+    nodes: int | None = None,
+    time_scale: float | None = None,
+    rate: float | None = None,
+    profile: str | None = None,
+) -> RunRecord:
+    """Run the scenario's deployment once on the simulated fleet; its result record.
+    With ``nodes`` (or ``time_scale``, ``rate``) it is the twin of the real run with the
+    same options; ``profile`` (a timing profile file) replaces the drawn timings."""
+    scenario = played(scenario, nodes, time_scale, rate, profile)
     rng = np.random.default_rng(seed)
     run = loop.begin(scenario, rng)
     downtime = Downtime(scenario.fleet.node_failures, run.layout.size, run.disruptions, rng)
@@ -71,5 +83,41 @@ def simulate(scenario: Scenario, seed: int) -> RunRecord:
     return run.record("sim", seed)
 
 
-def prepare(scenario: Scenario, **_: Any) -> None:
-    """The simulator takes every scenario the loader accepts."""
+def played(
+    scenario: Scenario, nodes: int | None, time_scale: float | None, rate: float | None, profile: str | None
+) -> Scenario:
+    """The scenario as the simulator plays it: itself, with a profile's timings, or the
+    twin of a real run (the default profile's timings unless one is given)."""
+    twin_mode = nodes is not None or time_scale is not None or rate is not None
+    if not twin_mode and profile is None:
+        return scenario
+    timings = fleet_plan.load_profile(Path(profile) if profile else None)
+    if not twin_mode:
+        return scenario.model_copy(update={"fleet": scenario.fleet.model_copy(update=fleet_plan.timings(timings))})
+    planned = fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings)
+    return fleet_plan.twin(planned, timings)
+
+
+def prepare(
+    scenario: Scenario,
+    *,
+    nodes: int | None = None,
+    time_scale: float | None = None,
+    rate: float | None = None,
+    profile: str | None = None,
+    **_: Any,
+) -> list[str]:
+    """Refuse a profile or fleet size the twin cannot take (``ValueError``); what a
+    twin's scaled-down run cannot represent and which scenario timings a profile
+    replaces, one line each."""
+    warnings: list[str] = []
+    if nodes is not None or time_scale is not None or rate is not None:
+        timings = fleet_plan.load_profile(Path(profile) if profile else None)
+        warnings += fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings).warnings
+    elif profile is not None:
+        fleet_plan.load_profile(Path(profile))
+    else:
+        return warnings
+    if replaced := fleet_plan.overridden(scenario):
+        warnings.append(f"the timing profile replaces the scenario's {', '.join(replaced)}")
+    return warnings

@@ -154,7 +154,8 @@ class Population:
             answers = np.where(down[open_], health.NO_ANSWER, np.where(at_fault[open_], health.FAIL, health.PASS))
             if flake:
                 answers[(answers == health.PASS) & (self.rng.random(len(open_)) < flake)] = health.FAIL
-            return answers, np.where(down[open_], policy.attempt_timeout, 0.0)
+            call = self._spread(self.fleet.health_check_seconds, len(open_)) if self.fleet.health_check_seconds else 0.0
+            return answers, np.where(down[open_], policy.attempt_timeout, call)
 
         return health.check(len(idx), policy, attempt)
 

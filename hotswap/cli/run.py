@@ -13,6 +13,23 @@ from hotswap.cli.common import fail, write
 from hotswap.runs.backends import BACKENDS
 
 
+class TimeScale(click.ParamType):
+    """A number of at least 1, or ``auto`` (None)."""
+
+    name = "auto|NUMBER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | None:
+        if value is None or value == "auto":
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither auto nor a number", param, ctx)
+        if not number >= 1 or number == float("inf"):
+            self.fail(f"{value!r} is below 1", param, ctx)
+        return number
+
+
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="sim", show_default=True)
@@ -23,11 +40,27 @@ from hotswap.runs.backends import BACKENDS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
-@click.option("--nodes", type=click.IntRange(min=1), help="Real fleet: active workers [default: 16].")
 @click.option(
-    "--time-scale", type=click.FloatRange(min=1), help="Real fleet: waits run this many times faster [default: 300]."
+    "--nodes",
+    type=click.IntRange(min=1),
+    help="Workers of the real fleet (or of its simulated twin) [16].",
 )
-@click.option("--rate", type=click.FloatRange(min=1), help="Real fleet: requests per second [default: 2000].")
+@click.option(
+    "--time-scale",
+    type=TimeScale(),
+    help="Waits run this many times faster on the real fleet (and its twin) [auto: the largest up to 300 "
+    "at which the router delivers the scenario's traffic].",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=1),
+    help="The most requests a wall second the router sends [the timing profile's requestsPerSecond].",
+)
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Simulator: a timing profile (hotswap measure) replacing its drawn timings.",
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -44,6 +77,7 @@ def run(
     nodes: int | None,
     time_scale: float | None,
     rate: float | None,
+    profile: str | None,
     progress: bool | None,
 ) -> None:
     """Run SCENARIO's deployment and report deploy time, rollback time and blast radius."""
@@ -57,15 +91,21 @@ def run(
     except ScenarioError as exc:
         fail(str(exc))
     options: dict[str, Any] = {
-        k: v for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate}.items() if v is not None
+        k: v
+        for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate, "profile": profile}.items()
+        if v is not None
     }
-    if backend == "sim" and (options or progress):
-        fail(f"--{next(iter(options), 'progress').replace('_', '-')} applies to --backend real only")
+    if backend == "sim" and progress:
+        fail("--progress applies to --backend real only")
+    if backend == "real" and profile is not None:
+        fail("--profile applies to --backend sim only (the real fleet measures its timings)")
     first = loaded.seed if seed is None else seed
     try:  # input the backend cannot take is refused before it starts
-        runner.prepare(loaded, backend, options)
+        warnings = runner.prepare(loaded, backend, options)
     except ValueError as exc:
         fail(f"{scenario}: {exc}")
+    for warning in warnings:
+        click.echo(f"hotswap: warning: {scenario}: {warning}", err=True)
     if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
         options["progress"] = runner.progress_printer(backend)
     try:

@@ -32,9 +32,10 @@ def backend(name: str) -> Callable[..., RunRecord]:
     return _attribute(name)  # type: ignore[no-any-return]
 
 
-def prepare(scenario: Scenario, backend_name: str, options: dict[str, Any]) -> None:
-    """Refuse, before anything starts, input the backend cannot take (``ValueError``)."""
-    _attribute(backend_name, "prepare")(scenario, **options)
+def prepare(scenario: Scenario, backend_name: str, options: dict[str, Any]) -> list[str]:
+    """Refuse, before anything starts, input the backend cannot take (``ValueError``);
+    the warnings of the run, one line each."""
+    return list(_attribute(backend_name, "prepare")(scenario, **options) or [])
 
 
 def progress_printer(backend_name: str) -> Callable[[dict[str, Any]], None]:
@@ -66,3 +67,15 @@ def replicate(
 
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(_one, jobs_, chunksize=max(1, runs // (4 * workers))))
+
+
+def measure(nodes: int) -> dict[str, Any]:
+    """A timing profile of the local real fleet (``runtime.measure``), for the guide's
+    two modules on ``nodes`` workers."""
+    scenario = Scenario.model_validate(
+        {
+            "previousModuleId": "image-processor-v1.1.0",
+            "deployment": {"moduleId": "image-processor-v1.2.0", "strategy": "Canary"},
+        }
+    )
+    return importlib.import_module("runtime.measure").measure(scenario, nodes)  # type: ignore[no-any-return]

@@ -71,6 +71,7 @@ class Fleet(Model):
     swap_seconds: Spread = Spread(median=0.05, p99=0.5)
     deploy_concurrency: Annotated[int, Field(strict=True, ge=1)] | None = None
     route_update_seconds: Seconds = 5.0
+    health_check_seconds: Spread | None = None  # one health call; None: instant (a profile sets it)
     health_check_flake_rate: Rate = 0.0
     node_failures: NodeFailures = NodeFailures()
     outages: list[Outage] = Field(default_factory=list)

@@ -44,13 +44,13 @@ def test_deploy_health_and_invoke_on_worker_processes(exact_artifacts):
 
 
 def test_sigkill_restarts_the_worker_on_its_last_good_module(tmp_path):
-    # the new module fails its health check everywhere
-    bad = variant_of("canary.yaml", tmp_path, old={"errorRate": 0}, new={"healthCheckFailureRate": 1.0})
+    # the new module fails to load everywhere (no health_check export)
+    bad = variant_of("canary.yaml", tmp_path, old={"errorRate": 0}, new={"variant": "missing-export"})
     artifacts = build(load(bad), tmp_path)
     with Fleet(3, artifacts, [0, 0, 0]) as fleet:
         assert fleet.deploy(0, OLD, 2.0)[0] == "ok"
         status, reason, _ = fleet.deploy(0, NEW, 2.0)
-        assert status == "failed" and "FAIL" in reason
+        assert status == "failed" and "missing export health_check" in reason
         assert fleet.deploy(1, OLD, 2.0)[0] == "ok"
         before = pids(fleet)
         for i in range(3):
