@@ -15,6 +15,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +57,11 @@ def measure(scenario: Scenario, nodes: int = 16, rounds: int = 5, seconds: float
             for i in range(nodes):
                 fleet.deploy(i, old, 5.0)
             for i in range(nodes):  # a worker's first swap to a module loads it; later ones switch
-                swaps.append(_timed(lambda i=i: fleet.deploy(i, new, 5.0)))
+                swaps.append(_timed(partial(fleet.deploy, i, new, 5.0)))
             for _ in range(rounds):
                 for i in range(nodes):
-                    backs.append(_timed(lambda i=i: fleet.deploy(i, old, 5.0)))
-                    checks.append(_timed(lambda i=i: fleet.health(i, old, "health_check", 5.0)))
+                    backs.append(_timed(partial(fleet.deploy, i, old, 5.0)))
+                    checks.append(_timed(partial(fleet.health, i, old, "health_check", 5.0)))
                     fleet.deploy(i, new, 5.0)
             for i in range(nodes):
                 fleet.deploy(i, old, 5.0)

@@ -18,6 +18,7 @@ COMMANDS = {
     "compare": "hotswap.cli.compare:compare",
     "report": "hotswap.cli.report:report",
     "measure": "hotswap.cli.measure:measure",
+    "parity": "hotswap.cli.parity:parity",
 }
 
 

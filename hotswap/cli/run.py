@@ -13,7 +13,7 @@ from hotswap.cli.common import fail, write
 from hotswap.runs.backends import BACKENDS
 
 
-class TimeScale(click.ParamType):
+class TimeScale(click.ParamType):  # type: ignore[type-arg]
     """A number of at least 1, or ``auto`` (None)."""
 
     name = "auto|NUMBER"

@@ -105,7 +105,10 @@ def timings(profile: dict[str, Any]) -> dict[str, Any]:
     """The fleet fields a profile replaces: a deploy is a hot swap, a swap back to the
     module a worker holds is a rollback per node, a route update is the router's
     (measured in microseconds: none), a restart is a worker's."""
-    seconds = lambda key: Spread(median=profile[key]["median"] / 1000, p99=profile[key]["p99"] / 1000)  # noqa: E731
+
+    def seconds(key: str) -> Spread:
+        return Spread(median=profile[key]["median"] / 1000, p99=profile[key]["p99"] / 1000)
+
     out: dict[str, Any] = {
         "deploy_seconds": seconds("swapMs"),
         "swap_seconds": seconds("rollbackMs"),

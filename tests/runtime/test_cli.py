@@ -93,3 +93,28 @@ def test_a_previous_module_that_cannot_run_is_bad_input(tmp_path):
         f"hotswap: {path}: modules.image-processor-v1.1.0.variant: the previous module must run "
         "on the fleet; invalid-bytes cannot\n"
     )
+
+
+def test_parity_compares_real_seeds_with_the_twin_and_exits_by_its_verdict(tmp_path):
+    out = tmp_path / "parity"
+    result = CliRunner().invoke(
+        main,
+        [
+            "parity",
+            str(SCENARIOS / "canary-bad-module.yaml"),
+            *("--nodes", "4", "--seeds", "1", "--runs", "20", "--time-scale", "3000", "--rate", "2000"),
+            *("--format", "json", "--out", str(out)),
+        ],
+    )
+    assert result.exit_code in (0, 1), result.output
+    verdict = json.loads(result.stdout)
+    assert result.exit_code == (0 if verdict["agree"] else 1)
+    assert set(verdict["outcomes"]["real"]) == {"RolledBack"} and sum(verdict["outcomes"]["twin"].values()) == 1
+    assert [f["figure"] for f in verdict["figures"]] == [
+        "deployTimeSeconds",
+        "rollbackTimeSeconds",
+        "blastRadius.nodesPercent",
+    ]
+    assert all(len(f["real"]) <= 1 and set(f["twin"]) == {"p5", "p50", "p95"} for f in verdict["figures"])
+    assert json.loads((out / "parity.json").read_text()) == verdict
+    assert (out / "deployTimeSeconds.png").stat().st_size > 0
