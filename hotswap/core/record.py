@@ -119,6 +119,13 @@ def record(
 
 
 def _rounded(value: Any) -> Any:
+    kind = type(value)
+    if kind is float:
+        return round(value, 6)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k: _rounded(v) for k, v in value.items()}
     if isinstance(value, float | np.floating):
         return round(float(value), 6)
     if isinstance(value, np.integer):
