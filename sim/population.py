@@ -19,6 +19,7 @@ from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route
 from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
+from hotswap.core.samples import Samples
 from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
@@ -225,13 +226,13 @@ class Population:
         overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
         return self._per_version(self.slow_node, overlap * ms)
 
-    def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, tuple[float, ...]]:
+    def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, Samples]:
         """The mean latency of ``n`` requests (exact for a log-normal, via the central
         limit theorem) plus what slow nodes add, and a sample of single-request latencies."""
         if not n:
-            return 0.0, ()
+            return 0.0, Samples()
         mu, sigma = math.log(spread.median), spread.sigma
         sd = math.sqrt((math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2) / n)
         mean = spread.mean + sd * float(self.rng.standard_normal()) + extra_ms
         samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES)) + extra_ms
-        return mean, tuple(samples.tolist())
+        return mean, Samples(samples)
