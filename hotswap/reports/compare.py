@@ -99,18 +99,29 @@ def fleet_text(scenario: Scenario) -> str:
 
 
 def measure(
-    items: list[Case], *, runs: int, seed: int, jobs: int | None = None, progress: Callable[[str], None] | None = None
+    items: list[Case],
+    *,
+    runs: int | list[int],
+    seed: int,
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    examples: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, RunRecord]]:
-    """Rows of every run of every case, and by case label its representative run (the
-    one whose deploy time is closest to the median) with its timeline. Runs come back
-    without timelines; the representative is run again by its seed (same seed, same
-    record), so memory does not grow with the runs."""
-    rows, examples = [], {}
+    """Rows of every run of every case (``runs`` each, or per case), and by case label its
+    representative run (the one whose deploy time is closest to the median) with its
+    timeline. Every case's runs go to the executor at once and come back without
+    timelines; the representative is run again by its seed (same seed, same record), so
+    memory does not grow with the runs."""
+    counts = runs if isinstance(runs, list) else [runs] * len(items)
+    done = runner.sweep(
+        [(c.scenario, n) for c, n in zip(items, counts, strict=True)], seed=seed, jobs=jobs, timeline=False
+    )
+    rows, chosen = [], {}
     for case in items:
         if progress is not None:
             progress(case.label)
         first = len(rows)
-        for r in runner.stream(case.scenario, seed=seed, runs=runs, jobs=jobs, timeline=False):
+        for r in next(done):
             rows.append(
                 {
                     "label": case.label,
@@ -125,9 +136,9 @@ def measure(
                 }
             )
         times = [row["deployTimeSeconds"] for row in rows[first:]]
-        chosen = rows[first + representative(times)]["seed"]
-        examples[case.label] = runner.replicate(case.scenario, seed=chosen)[0]
-    return pd.DataFrame(rows, columns=list(COLUMNS)), examples
+        chosen[case.label] = rows[first + representative(times)]["seed"]
+    shown = {c.label: runner.replicate(c.scenario, seed=chosen[c.label])[0] for c in items if examples}
+    return pd.DataFrame(rows, columns=list(COLUMNS)), shown
 
 
 def representative(deploy_times: list[float]) -> int:

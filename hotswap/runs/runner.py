@@ -9,6 +9,7 @@ changes nothing in the results.
 from __future__ import annotations
 
 import importlib
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -68,6 +69,18 @@ def stream(
     if backend_name != "sim":
         return map(_one, items)  # the real fleet uses every core itself
     return executors.ordered(_one, items, jobs)
+
+
+def sweep(
+    cells: list[tuple[Scenario, int]], *, seed: int, jobs: int | None = None, timeline: bool = True
+) -> Iterator[list[dict[str, Any]]]:
+    """Replications of several scenarios on the simulator, ``(scenario, runs)`` each, as
+    one sweep: every run of every cell goes to the executor at once, so small cells run
+    in parallel too. Yields each cell's records (seeds from ``seed``), cell by cell."""
+    items = [(scenario, "sim", seed + i, {}, timeline) for scenario, runs in cells for i in range(runs)]
+    done = executors.ordered(_one, items, jobs)
+    for _, runs in cells:
+        yield list(itertools.islice(done, runs))
 
 
 def replicate(
