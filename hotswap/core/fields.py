@@ -8,14 +8,20 @@ from datetime import timedelta
 from typing import Annotated
 
 import isodate
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
 
 class Model(BaseModel):
     """Scenario sections: camelCase keys, unknown keys rejected, immutable."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=False,
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,  # a field's docstring is its description in `hotswap schema`
+    )
 
 
 def _seconds(value: object) -> float:
@@ -41,7 +47,14 @@ def _seconds(value: object) -> float:
     return seconds
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds)]
+DURATION_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^[Pp](\d+(\.\d+)?[WwDd])*([Tt](\d+(\.\d+)?[HhMmSs])+)?$"},
+    ],
+    "description": "seconds, or an ISO 8601 duration such as PT5M",
+}
+Seconds = Annotated[float, BeforeValidator(_seconds), WithJsonSchema(DURATION_SCHEMA)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Count = Annotated[int, Field(strict=True, ge=0)]  # strict: true and 1.5 are not counts
 Rate = Annotated[float, Field(ge=0, le=1)]
@@ -52,7 +65,9 @@ class Spread(Model):
     (a log-normal through both points)."""
 
     median: float = Field(gt=0)
+    """The median, in the quantity's unit."""
     p99: float = Field(gt=0)
+    """The 99th percentile, not below the median."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Spread:

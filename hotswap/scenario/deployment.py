@@ -25,11 +25,17 @@ from hotswap.core.fields import Model
 
 class _Deployment(Model):
     deployment_id: str = "deploy-1"
+    """An identifier, copied into results."""
     module_id: str = Field(min_length=1)
+    """The module to deploy."""
     previous_module_id: str | None = None
+    """The module being replaced; the top-level previousModuleId takes precedence."""
     target_regions: list[str] | None = None
+    """Restrict the rollout to these regions; null: every region."""
     health_check: HealthCheckSettings = HealthCheckSettings()
+    """How nodes are health-checked and what the gate tolerates."""
     auto_rollback: AutoRollback = AutoRollback()
+    """Traffic triggers watched while the strategy waits."""
 
 
 class CanaryDeployment(_Deployment):

@@ -14,13 +14,21 @@ class Scenario(Model):
     model_config = Model.model_config | {"arbitrary_types_allowed": True}
 
     name: str = ""
+    """The scenario's name; default: the file name without its extension."""
     description: str = ""
+    """Free text."""
     seed: Count = 0
+    """Seed of the first run; --runs N uses seed..seed+N-1."""
     previous_module_id: str | None = None
+    """The module every active node runs before the deployment (the rollback target)."""
     fleet: Fleet = Fleet()
+    """The nodes and their environment."""
     modules: dict[str, ModuleProfile] = Field(default_factory=dict)
+    """Fault profiles by module id."""
     deployment: Deployment
+    """The guide's deployment object."""
     expect: Expectations | None = None  # parsed once, by the loader (field paths in its errors)
+    """What hotswap check demands of the runs (docs/ci.md)."""
 
     @property
     def previous(self) -> str:
