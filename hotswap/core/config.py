@@ -175,7 +175,7 @@ class CanaryConfig(Model):
     hold the triggers watch (Argo's background analysis ``startingStep``)."""
 
     stages: Annotated[list[Stage], Field(min_length=1)] | LinearSchedule | ExponentialSchedule = Field(
-        default_factory=lambda: [10.0, 25.0, 50.0, 100.0]
+        default_factory=lambda: list[Stage]([10.0, 25.0, 50.0, 100.0])
     )
     evaluation_period: Seconds = 300.0
     health_check_function: str | None = None

@@ -58,7 +58,7 @@ def _canary(draft: Draft, canary: dict[str, Any], templates: dict[str, dict[str,
     replicas = spec.get("replicas", 1)
     stages: list[dict[str, Any]] = []
     weight, scale = 0.0, None  # traffic weight, canary replicas as a percent (None: follows the weight)
-    analyses: list[dict[str, Any]] = []
+    analyses: list[list[dict[str, Any]]] = []
     first_watched: int | None = None
     steps = canary.get("steps") or []
     if not isinstance(steps, list):
@@ -154,7 +154,7 @@ def _scale(value: Any, replicas: Any, weight: float, src: str, where: str) -> fl
 def _blue_green(draft: Draft, bg: dict[str, Any], templates: dict[str, dict[str, Any]]) -> None:
     src = draft.source
     delay = seconds(bg.get("scaleDownDelaySeconds", 30), src, "spec.strategy.blueGreen.scaleDownDelaySeconds")
-    analyses: list[dict[str, Any]] = []
+    analyses: list[list[dict[str, Any]]] = []
     if bg.get("postPromotionAnalysis"):
         found = _templates(bg["postPromotionAnalysis"], templates, src, "spec.strategy.blueGreen.postPromotionAnalysis")
         analyses += found

@@ -19,7 +19,8 @@ AB_SHARE = 10.0  # assumed share of the requests an A/B match selects
 
 
 def canary(doc: dict[str, Any], source: str) -> Draft:
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    raw = doc.get("spec")
+    spec: dict[str, Any] = raw if isinstance(raw, dict) else {}
     analysis = spec.get("analysis") or spec.get("canaryAnalysis")
     where = "spec.analysis" if "analysis" in spec else "spec.canaryAnalysis"
     if not isinstance(analysis, dict):
