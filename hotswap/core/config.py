@@ -87,6 +87,12 @@ class AutoRollback(Model):
         return value
 
 
+def stage_nodes(active: int, percent: float) -> int:
+    """The nodes a stage of ``percent`` takes of a region's ``active`` nodes: the ceiling
+    (the guide's rule, applied per region)."""
+    return math.ceil(active * percent / 100 - 1e-9)
+
+
 class TrafficStage(Model):
     """A canary stage: the new module on ``nodes`` percent of the nodes, receiving
     ``traffic`` percent of the requests (by default the nodes' own share), held for

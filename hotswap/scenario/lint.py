@@ -9,8 +9,7 @@
 
 from __future__ import annotations
 
-from hotswap.core.config import CanaryConfig
-from hotswap.core.nodes import Topology
+from hotswap.core.config import CanaryConfig, stage_nodes
 from hotswap.scenario.model import Scenario
 
 JUMP = 50.0  # traffic below this share before the final stage: promotion is a leap
@@ -43,14 +42,14 @@ def warnings(scenario: Scenario) -> list[str]:
             f"{where}.stages: traffic never exceeds {max(before):g}% before the final stage: "
             f"promotion jumps from {max(before):g}% to 100% in one step"
         )
-    layout = Topology.build([(r.name, r.nodes, r.idle_nodes) for r in scenario.fleet.regions]).only(d.target_regions)
-    counts = [len(layout.share(s.nodes)) for s in shares]
+    regions = [r.nodes for r in scenario.fleet.regions if d.target_regions is None or r.name in d.target_regions]
+    counts = [sum(stage_nodes(n, s.nodes) for n in regions) for s in shares]
     for k in range(1, len(shares)):
         same_traffic = shares[k].traffic is None or shares[k].traffic == shares[k - 1].traffic
         if counts[k] == counts[k - 1] and same_traffic:
             out.append(
                 f"{where}.stages: {shares[k - 1].nodes:g}% and {shares[k].nodes:g}% both put the new module on "
-                f"{counts[k]} of {len(layout.active)} nodes: finer than the fleet can realise"
+                f"{counts[k]} of {sum(regions)} nodes: finer than the fleet can realise"
             )
     if cfg.bake_time and watching and cfg.bake_time < ar.interval:
         out.append(
