@@ -3,9 +3,9 @@
 As in the guide, each stage deploys to all its nodes: deploys are idempotent, so nodes
 already on the module cost nothing and nodes missed earlier (down, unreachable) get
 another chance (and nodes a stage's deploy could not reach are deployed to again before
-its health check, so a node back from an outage is checked afresh). Unlike the guide, traffic triggers are watched during the evaluation
-period, and with ``autoPromote: false`` the rollout stops before its final 100% stage
-as ``Paused``.
+its health check, so a node back from an outage is checked afresh). Unlike the guide,
+traffic triggers are watched during the evaluation period, and with ``autoPromote: false``
+the rollout stops before its final 100% stage as ``Paused``.
 
 Beyond the guide: a stage may send the new module a share of the requests other than
 its share of nodes (``{nodes, traffic}``: a route splits the load balancer), hold for
