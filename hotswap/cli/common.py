@@ -9,9 +9,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from hotswap.scenario import Scenario
 
 
 def fail(message: str) -> NoReturn:
@@ -20,22 +23,22 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def warn(path: Path, scenario: Scenario) -> None:
+    """Likely unit mistakes in a valid scenario: one line each on stderr."""
+    from hotswap.scenario.hints import unit_warnings
+
+    for w in unit_warnings(scenario):
+        click.echo(f"hotswap: warning: {path}: {w['field']}: {w['message']}", err=True)
+
+
 def write(out: Path | None, text: str) -> None:
-    """Print, or write ``out`` atomically (whole or not at all)."""
-    if out is None:
-        click.echo(text)
-        return
-    tmp = None
+    """Print, or write ``out`` (whole or not at all; a FIFO or device is written through)."""
+    from hotswap.files import OutputError, write_text
+
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        os.replace(tmp, out)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        fail(f"{out}: cannot write: {exc.strerror or exc}")
+        write_text(out or "-", text + "\n")
+    except OutputError as exc:
+        fail(str(exc))
 
 
 @contextmanager

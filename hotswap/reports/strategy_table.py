@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from hotswap.files import write_text
 from hotswap.reports import compare, document, gates, guide, plots, verdicts
 from hotswap.reports.document import Heading, Image, Para, Table
 from hotswap.runs import runner
@@ -444,10 +445,8 @@ def build(
         *contradictions(runs, seed, frame, jobs),
         *gate_blocks(gate_table, plots_folder),
     ]
-    (folder / "strategy-table.md").write_text(document.markdown(blocks, folder), encoding="utf-8")
-    (folder / "strategy-table.html").write_text(
-        document.page(blocks, "The guide's strategy table, checked"), encoding="utf-8"
-    )
+    write_text(folder / "strategy-table.md", document.markdown(blocks, folder))
+    write_text(folder / "strategy-table.html", document.page(blocks, "The guide's strategy table, checked"))
     return [folder / "strategy-table.md", folder / "strategy-table.html", *pictures]
 
 
