@@ -346,9 +346,7 @@ def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
             ax.set_title(str(gate_name), fontsize=9)
         axes[0].set_ylabel("% of runs")
         axes[1].legend(fontsize=6, ncol=2)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        plots._save(fig, path)
     rows: list[list[str]] = []
     for (row_strategy, row_gate), g in table.groupby(["strategy", "gate"], sort=False):
         rows.append(
@@ -406,8 +404,8 @@ def build(
     plots_folder.mkdir(parents=True, exist_ok=True)
     frame = measure(runs, seed, large=large, jobs=jobs, progress=progress)
     gate_table = gates.measure(runs, seed, sizes=gate_sizes, jobs=jobs, progress=progress)
-    frame.to_csv(plots_folder / "runs.csv", index=False)
-    gate_table.to_csv(plots_folder / "gates.csv", index=False)
+    write_text(plots_folder / "runs.csv", frame.to_csv(index=False))
+    write_text(plots_folder / "gates.csv", gate_table.to_csv(index=False))
     small = frame[frame["condition"].str.endswith(f" {sizes[0]}")]
     data = small.assign(condition=small["condition"].str.split().str[0])
     pictures = [
