@@ -48,10 +48,11 @@ def load(path: Path | str) -> Scenario:
     _cross_check(path, scenario)
     if raw_expect is not None:
         try:
-            scenario = scenario.model_copy(update={"expect": expect.parse(raw_expect)})
+            parsed = expect.parse(raw_expect)
         except expect.ExpectError as exc:
             raise ScenarioError(path, exc.field, str(exc)) from None
-        if scenario.seed + scenario.expect.runs - 1 > limits.SEED:
+        scenario = scenario.model_copy(update={"expect": parsed})
+        if scenario.seed + parsed.runs - 1 > limits.SEED:
             raise ScenarioError(path, "expect.runs", f"seeds from {scenario.seed} would pass {limits.SEED}")
     return _resolve_modules(path, scenario)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from yaml.resolver import Resolver
 from hotswap.core.limits import DEPTH, FILE_BYTES, ITEMS, VALUES
 
 try:
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml.parser import Parser as _Parser  # type: ignore[assignment]
 
@@ -101,6 +102,9 @@ def _yaml(text: str) -> Any:
 class _Limits(Composer):
     """A composer that counts as it goes and knows where it is."""
 
+    check_event: Callable[..., bool]  # the parser's, mixed in below
+    peek_event: Callable[[], Any]
+
     def __init__(self) -> None:
         super().__init__()
         self.path: list[str] = []
@@ -111,7 +115,7 @@ class _Limits(Composer):
     def where(self) -> str:
         return "".join(self.path).lstrip(".")
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         step = self._step(parent, index)
         self.path.append(step)
         try:
@@ -150,7 +154,7 @@ class _Limits(Composer):
                 raise ReadError(self.where(), "a key that is not a string (a template? render it first)")
         return ""
 
-    def compose_mapping_node(self, anchor: str | None) -> Node:
+    def compose_mapping_node(self, anchor: Any) -> MappingNode:
         node = super().compose_mapping_node(anchor)
         for key, _ in node.value:
             if not isinstance(key, ScalarNode) or key.tag != STR:
@@ -165,7 +169,7 @@ class _Limits(Composer):
             raise ReadError(self.where(), f"more than {VALUES:,} values, aliases expanded (the cap)")
 
 
-class _Loader(_Limits, _Parser, SafeConstructor, Resolver):  # type: ignore[misc]
+class _Loader(_Limits, _Parser, SafeConstructor, Resolver):
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         _Limits.__init__(self)
