@@ -42,10 +42,13 @@ def strict_json(text: str) -> Any:
 @FUZZ
 @given(option=st.sampled_from(["--rate", "--time-scale", "--nodes"]), value=NUMBERS | st.floats().map(str))
 def test_real_fleet_options_are_bounded(option: str, value: str):
-    result = invoke("run", CANARY, option, value)  # the simulator: refused either way, nothing starts
+    result = invoke("run", CANARY, option, value)  # the simulator's twin of the real fleet: nothing starts
     assert_clean(result)
-    assert result.exit_code == 2
-    assert "Error: Invalid value" in result.stderr or "applies to --backend real only" in result.stderr
+    assert result.exit_code in (0, 2)
+    if result.exit_code == 2:  # click's usage error, or one line of ours
+        assert "Error: Invalid value" in result.stderr or (
+            result.stderr.startswith("hotswap: ") and result.stderr.count("\n") == 1
+        ), result.stderr
 
 
 @FUZZ
