@@ -10,11 +10,14 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from hotswap.runs import executors
+
+if TYPE_CHECKING:
+    from hotswap.scenario import Scenario
 
 
 def fail(message: str) -> NoReturn:
@@ -23,27 +26,30 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def warn(path: Path, scenario: Scenario) -> None:
+    """Likely unit mistakes in a valid scenario: one line each on stderr."""
+    from hotswap.scenario.hints import unit_warnings
+
+    for w in unit_warnings(scenario):
+        click.echo(f"hotswap: warning: {path}: {w['field']}: {w['message']}", err=True)
+
+
 def write(out: Path | None, text: str | Iterable[str]) -> None:
-    """Print, or write ``out`` atomically (whole or not at all); ``text`` may come in
-    pieces, each written as it is made."""
+    """Print, or write ``out`` (whole or not at all; a FIFO or device is written through);
+    ``text`` may come in pieces, each written as it is made."""
+    from hotswap.files import OutputError, write_pieces
+
     pieces = [text] if isinstance(text, str) else text
-    if out is None:
-        for piece in pieces:
-            click.echo(piece, nl=False)
-        click.echo()
-        return
-    tmp = None
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines(pieces)
-            f.write("\n")
-        os.replace(tmp, out)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        fail(f"{out}: cannot write: {exc.strerror or exc}")
+        write_pieces(out or "-", _encoded(pieces))
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield piece.encode("utf-8")
+    yield b"\n"
 
 
 @contextmanager

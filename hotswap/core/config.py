@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from hotswap.core.fields import Count, Model, Percent, Seconds, Spread
+from hotswap.core import limits
+from hotswap.core.fields import Count, Model, Name, Percent, Seconds, Spread
 
 STRATEGIES = ("Canary", "BlueGreen", "Rolling", "Regional", "ABTesting")
 OUTCOMES = ("Succeeded", "RolledBack", "PartialSuccess", "Paused", "Failed")
@@ -25,8 +26,8 @@ class HealthCheckSettings(Model):
     function_name: str = "health_check"
     timeout: Seconds = 5.0
     interval: Seconds = 1.0
-    success_threshold: Annotated[int, Field(strict=True, ge=1)] = 1
-    failure_threshold: Annotated[int, Field(strict=True, ge=1)] = 3
+    success_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] = 1
+    failure_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] = 3
     max_unhealthy_percent: Percent = 0.0
     unreachable: Literal["exclude", "fail"] = "exclude"
 
@@ -43,7 +44,7 @@ class Trigger(Model):
     Rates (error_rate, crash_rate) are in percent."""
 
     metric: Metric
-    threshold: float = Field(ge=0)
+    threshold: float = Field(ge=0, le=limits.THRESHOLD)
     unit: Literal["percent", "ms", "mb"] | None = None
     comparison: Literal["greater_than", "less_than"] = "greater_than"
 
@@ -72,7 +73,7 @@ class AutoRollback(Model):
     enabled: bool = True
     interval: Seconds = 30.0
     min_requests: Count = 100
-    triggers: list[Trigger] = Field(default_factory=_guide_triggers)
+    triggers: list[Trigger] = Field(default_factory=_guide_triggers, max_length=limits.TRIGGERS)
     test: Literal["sequential", "observed"] = "sequential"
     failure_limit: Count = 0
     consecutive_error_limit: Count = 4
@@ -82,8 +83,8 @@ class AutoRollback(Model):
     @field_validator("interval")
     @classmethod
     def _positive(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("interval must be positive")
+        if value < limits.MIN_TRIGGER_INTERVAL:
+            raise ValueError(f"interval must be at least {limits.MIN_TRIGGER_INTERVAL:g} s")
         return value
 
 
@@ -185,8 +186,8 @@ class CanaryConfig(Model):
     )
     evaluation_period: Seconds = 300.0
     health_check_function: str | None = None
-    success_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
-    failure_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
+    success_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] | None = None
+    failure_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] | None = None
     auto_promote: bool = True
     bake_time: Seconds = 0.0
     starting_stage: Annotated[int, Field(strict=True, ge=1)] = 1
@@ -224,7 +225,7 @@ class BlueGreenConfig(Model):
 
 
 class RollingConfig(Model):
-    batch_size: Annotated[int, Field(strict=True)] | str = 1
+    batch_size: Annotated[int, Field(strict=True, le=limits.TOTAL_NODES)] | str = 1
     batch_delay: Seconds = 30.0
     health_check_timeout: Seconds = 10.0
     pause_on_failure: bool = True
@@ -252,7 +253,7 @@ GUIDE_REGION_ORDER = ["dev", "staging", "us-west", "eu-west", "us-east", "eu-cen
 
 
 class RegionalConfig(Model):
-    region_order: list[str] | None = None
+    region_order: list[Name] | None = Field(default=None, min_length=1, max_length=limits.REGIONS)
     inter_region_delay: Seconds = 600.0
     abort_on_region_failure: bool = False
     health_check_function: str | None = None
@@ -268,7 +269,7 @@ class RegionalConfig(Model):
 
 class WinnerCriteria(Model):
     metric: Metric = "avg_latency_ms"
-    threshold: float = Field(default=10.0, ge=0)
+    threshold: float = Field(default=10.0, ge=0, le=limits.THRESHOLD)
     comparison: Literal["lower_is_better", "higher_is_better"] = "lower_is_better"
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from hotswap.core import limits
 from hotswap.core.config import (
     ABTestingConfig,
     AutoRollback,
@@ -20,14 +21,14 @@ from hotswap.core.config import (
     RegionalConfig,
     RollingConfig,
 )
-from hotswap.core.fields import Model
+from hotswap.core.fields import Model, Name
 
 
 class _Deployment(Model):
-    deployment_id: str = "deploy-1"
-    module_id: str = Field(min_length=1)
-    previous_module_id: str | None = None
-    target_regions: list[str] | None = None
+    deployment_id: Name = "deploy-1"
+    module_id: Name
+    previous_module_id: Name | None = None
+    target_regions: list[Name] | None = Field(default=None, min_length=1, max_length=limits.REGIONS)
     health_check: HealthCheckSettings = HealthCheckSettings()
     auto_rollback: AutoRollback = AutoRollback()
 

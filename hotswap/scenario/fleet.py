@@ -18,26 +18,27 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from hotswap.core.fields import Count, Model, Rate, Seconds, Spread
+from hotswap.core import limits
+from hotswap.core.fields import Model, MsSpread, Name, Rate, Seconds, SecondsSpread, Spread
 
 
 class RegionSpec(Model):
-    name: str = Field(min_length=1)
-    nodes: Count
-    idle_nodes: Count = 0
+    name: Name
+    nodes: Annotated[int, Field(strict=True, ge=0, le=limits.TOTAL_NODES)]
+    idle_nodes: Annotated[int, Field(strict=True, ge=0, le=limits.TOTAL_NODES)] = 0
 
 
 class NodeFailures(Model):
     """Background failures of nodes, unrelated to any module."""
 
-    per_node_year: float = Field(default=0.1, ge=0)
+    per_node_year: float = Field(default=0.1, ge=0, le=limits.FAILURES_PER_NODE_YEAR)
     repair_time: Seconds = 3600.0
 
 
 class Outage(Model):
     """A region (or a share of it) down from ``at`` for ``duration``."""
 
-    region: str
+    region: Name
     at: Seconds
     duration: Seconds
     fraction: float = Field(default=1.0, gt=0, le=1)
@@ -49,11 +50,11 @@ class Fault(Model):
     ``duration``), ``slow`` (each request takes ``slowMs`` longer for ``duration``)."""
 
     action: Literal["kill", "stop", "slow"]
-    region: str
+    region: Name
     at: Seconds
-    nodes: Annotated[int, Field(strict=True, ge=1)] = 1
+    nodes: Annotated[int, Field(strict=True, ge=1, le=limits.TOTAL_NODES)] = 1
     duration: Seconds = 60.0
-    slow_ms: float = Field(default=100.0, ge=0)
+    slow_ms: float = Field(default=100.0, ge=0, le=limits.LATENCY_MS)
 
 
 GUIDE_REGIONS = [("us-east", 20), ("us-west", 15), ("eu-central", 18), ("apac-east", 12)]
@@ -65,11 +66,12 @@ class Fleet(Model):
             RegionSpec.model_validate({"name": n, "nodes": k, "idleNodes": k}) for n, k in GUIDE_REGIONS
         ],
         min_length=1,
+        max_length=limits.REGIONS,
     )
-    traffic_per_node: float = Field(default=20.0, ge=0)
-    deploy_seconds: Spread = Spread(median=2.0, p99=8.0)
-    swap_seconds: Spread = Spread(median=0.05, p99=0.5)
-    deploy_concurrency: Annotated[int, Field(strict=True, ge=1)] | None = None
+    traffic_per_node: float = Field(default=20.0, ge=0, le=limits.TRAFFIC_PER_NODE)
+    deploy_seconds: SecondsSpread = Spread(median=2.0, p99=8.0)
+    swap_seconds: SecondsSpread = Spread(median=0.05, p99=0.5)
+    deploy_concurrency: Annotated[int, Field(strict=True, ge=1, le=limits.TOTAL_NODES)] | None = None
     route_update_seconds: Seconds = 5.0
     health_check_seconds: Spread | None = None  # one health call; None: instant (a profile sets it)
     health_check_flake_rate: Rate = 0.0
@@ -90,10 +92,10 @@ class ModuleProfile(Model):
     error_rate: Rate = 0.001
     crash_rate: Rate = 0.0
     mean_time_to_crash: Seconds = 120.0
-    latency_ms: Spread = Spread(median=25.0, p99=100.0)
-    memory_mb: float = Field(default=64.0, ge=0)
+    latency_ms: MsSpread = Spread(median=25.0, p99=100.0)
+    memory_mb: float = Field(default=64.0, ge=0, le=limits.MEMORY_MB)
     variant: Variant | None = None  # which bundled WebAssembly module plays it on the real fleet
-    wasm: str | None = Field(default=None, min_length=1)  # or a module of one's own (a file path)
+    wasm: str | None = Field(default=None, min_length=1, max_length=4096)  # or a module of one's own (a file path)
 
     @model_validator(mode="after")
     def _one_module(self) -> ModuleProfile:

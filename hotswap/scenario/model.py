@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from hotswap.core.fields import Count, Model
+from hotswap.core import limits
+from hotswap.core.fields import Model, Name
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.expect import Expectations
 from hotswap.scenario.fleet import Fleet, ModuleProfile
@@ -15,10 +18,10 @@ class Scenario(Model):
 
     name: str = ""
     description: str = ""
-    seed: Count = 0
-    previous_module_id: str | None = None
+    seed: Annotated[int, Field(strict=True, ge=0, le=limits.SEED)] = 0
+    previous_module_id: Name | None = None
     fleet: Fleet = Fleet()
-    modules: dict[str, ModuleProfile] = Field(default_factory=dict)
+    modules: dict[Name, ModuleProfile] = Field(default_factory=dict)
     deployment: Deployment
     expect: Expectations | None = None  # parsed once, by the loader (field paths in its errors)
 
