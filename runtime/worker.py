@@ -14,6 +14,7 @@ pointer switch. A trap while serving is a crash: the instance is started afresh.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -30,6 +31,7 @@ from runtime import engine
 IMAGE = bytes(range(256)) * (engine.IMAGE_BYTES // 256)
 IMAGE_AT = 1024
 STATUS_AT = 256
+MAX_ANSWER = 256  # bytes of a health answer at the most
 
 
 class SwapError(Exception):
@@ -52,67 +54,108 @@ class Slot:
         try:
             instance = wasmtime.Instance(self.store, self.module, [])
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
-            raise SwapError(f"cannot instantiate: {exc}") from None
+            raise SwapError(f"cannot instantiate: {str(exc).splitlines()[0]}") from None
         self.exports = instance.exports(self.store)
         for name, value in self.knobs.items():
             knob = self.exports.get(name)
-            if isinstance(knob, wasmtime.Global):
+            if isinstance(knob, wasmtime.Global) and is_knob(knob.type(self.store)):
                 knob.set_value(self.store, value)
         memory, batch, done = (self.exports.get(n) for n in ("memory", "process_batch", "done"))
         if not isinstance(memory, wasmtime.Memory) or not isinstance(batch, wasmtime.Func):
             raise SwapError("missing export: memory and process_batch are required")
+        if signature(batch.type(self.store)) != BATCH_SIGNATURE:
+            raise SwapError("process_batch must take (i32, i32, i32) and return i32")
+        if memory.data_len(self.store) < IMAGE_AT + engine.IMAGE_BYTES:
+            raise SwapError(f"memory smaller than {IMAGE_AT + engine.IMAGE_BYTES} bytes")
         self.memory, self.batch = memory, batch
         self.done = done if isinstance(done, wasmtime.Global) else None
         memory.write(self.store, IMAGE, IMAGE_AT)
 
     def ask(self, function: str) -> str:
-        """Call a health function; its answer, or why it gave none."""
+        """Call a health function; its answer, or why it gave none (a trap, a timeout, or
+        an answer that is not a (pointer, length) pair inside the module's memory)."""
         with self.lock:
             call = self.exports.get(function)
             if not isinstance(call, wasmtime.Func):
                 return f"missing export {function}"
             self.store.set_fuel(engine.FUEL)
+            self.store.set_epoch_deadline(engine.ticks(engine.CALL_SECONDS))
             try:
                 result = call(self.store)
             except wasmtime.Trap as trap:
-                return "timeout" if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL else f"trap {trap.trap_code}"
+                return "timeout" if engine.interrupted(trap) else f"trap {trap.trap_code}"
             except wasmtime.WasmtimeError as exc:
-                return f"error {exc}"
-            if not isinstance(result, list) or len(result) != 2:
+                return f"error {str(exc).splitlines()[0]}"
+            if not isinstance(result, list) or len(result) != 2 or not all(isinstance(v, int) for v in result):
                 return "no (pointer, length) answer"
-            start, length = result
+            start, length = (v & 0xFFFFFFFF for v in result)  # i32 values come back signed
+            if length > MAX_ANSWER or start + length > self.memory.data_len(self.store):
+                return f"answer ({start}, {length}) outside memory"
             return bytes(self.memory.read(self.store, start, start + length)).decode(errors="replace")
 
     def invoke_fueled(self, count: int, first: int = 0) -> int:
-        """Run ``count`` requests on the fuel already in the store; how many failed."""
+        """Run ``count`` requests on the fuel already in the store; how many failed, as the
+        module says (unchecked)."""
         return int(self.batch(self.store, count, engine.IMAGE_BYTES, first & 0x7FFFFFFF))
+
+    def _finished(self, count: int) -> int:
+        """Requests that succeeded before a trap: those the module counts as done (when
+        that count is believable) whose status byte says done."""
+        done = self.done.value(self.store) if self.done is not None else 0
+        if not isinstance(done, int) or not 0 <= done <= count or STATUS_AT + done > self.memory.data_len(self.store):
+            return 0
+        return bytes(self.memory.read(self.store, STATUS_AT, STATUS_AT + done)).count(0)
 
     def invoke(self, count: int, first: int) -> tuple[int, int, int, float, float]:
         """Run ``count`` requests in one call: how many succeeded, whether the instance
-        crashed (a trap) or hung (out of fuel) on the way, the batch's service time in ms
-        and memory in MiB. Requests after a crash or hang in the batch fail.
+        crashed (a trap, or an answer that cannot be true) or hung (out of fuel or time)
+        on the way, the batch's service time in ms and memory in MiB. Requests after a
+        crash or hang in the batch fail; a batch whose answer cannot be true fails whole.
 
         Service time is this thread's CPU time, as if the node had a core of its own:
         on a shared host, wall time would measure the host's scheduling, not the module."""
         crashed = hung = 0
         with self.lock:
             self.store.set_fuel(self.fuel * count)
+            self.store.set_epoch_deadline(engine.ticks(engine.BATCH_SECONDS))
             start = time.thread_time()
             try:
-                ok = count - self.invoke_fueled(count, first)
+                failed = self.invoke_fueled(count, first)
+                if not isinstance(failed, int) or not 0 <= failed <= count:
+                    raise ValueError(failed)  # a lie: the instance cannot be trusted any more
+                ok = count - failed
             except wasmtime.Trap as trap:
-                finished = int(self.done.value(self.store)) if self.done is not None else 0
-                ok = finished - sum(self.memory.read(self.store, STATUS_AT, STATUS_AT + finished))
-                if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                ok = self._finished(count)
+                if engine.interrupted(trap):
                     hung = 1
                 else:
                     crashed = 1
-                    self.crashes += 1
+            except (ValueError, wasmtime.WasmtimeError):
+                ok, crashed = 0, 1
             busy_ms = (time.thread_time() - start) * 1000
             memory_mb = self.memory.data_len(self.store) / 2**20  # before a restart: what it crashed at
             if crashed:
-                self._start()  # the crashed instance is started afresh
+                self.crashes += 1
+                self._restart()
         return ok, crashed, hung, busy_ms, memory_mb
+
+    def _restart(self) -> None:
+        """Start the crashed instance afresh; if it cannot start again, keep the crashed
+        one (its calls keep failing: a module fault, never the worker's)."""
+        with contextlib.suppress(SwapError):
+            self._start()
+
+
+def is_knob(kind: wasmtime.GlobalType) -> bool:
+    """A global the worker may set: a mutable i32."""
+    return kind.mutable and str(kind.content) == "i32"
+
+
+def signature(kind: wasmtime.FuncType) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(str(t) for t in kind.params), tuple(str(t) for t in kind.results)
+
+
+BATCH_SIGNATURE = (("i32", "i32", "i32"), ("i32",))
 
 
 class Worker:
