@@ -26,6 +26,7 @@ from typing import Any
 from runtime.catalog import Artifact
 
 START_TIMEOUT = 20.0
+STOP_WAIT = 1.0  # wall seconds to wait for a SIGSTOP to take hold
 
 
 class NodeDown(Exception):
@@ -73,6 +74,22 @@ class Node:
     stopped: bool = False
     restarts: int = 0
     ready: threading.Event = field(default_factory=threading.Event)
+
+
+def wait_stopped(pid: int, timeout: float = STOP_WAIT) -> None:
+    """Wait until every thread of ``pid`` has stopped: SIGSTOP takes effect only once
+    each thread is scheduled, which on a loaded host can take tens of milliseconds
+    (meanwhile a thread woken by a request could still answer it)."""
+    deadline = time.monotonic() + timeout
+    tasks = Path(f"/proc/{pid}/task")
+    while time.monotonic() < deadline:
+        try:
+            states = [(t / "stat").read_text().rsplit(")", 1)[1].split()[0] for t in tasks.iterdir()]
+        except OSError:
+            return  # gone
+        if all(state in "TtZX" for state in states):
+            return
+        time.sleep(0.001)
 
 
 class Fleet:
@@ -183,6 +200,7 @@ class Fleet:
         if node.process is not None and not node.stopped:
             node.stopped = True
             node.process.send_signal(signal.SIGSTOP)
+            wait_stopped(node.process.pid)
 
     def resume(self, index: int) -> None:
         node = self.nodes[index]
