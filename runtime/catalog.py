@@ -14,8 +14,9 @@ own module); it must compile and export ``memory``, ``health_check`` and
 Variants: ``v1.1.0``, ``v1.2.0`` (healthy unless knobs say otherwise),
 ``infinite-loop`` (every call runs out of fuel), ``memory-bomb`` (memory grows until the
 limit, then calls trap), ``missing-export`` (no ``health_check``), ``invalid-bytes``
-(not WebAssembly). Artifacts are precompiled once per run (``Module.serialize``) and
-checked by sha256 where workers load them.
+(not WebAssembly). Artifacts are precompiled once per run (``Module.serialize``) into
+the run's private folder, named by their sha256; the fleet pins each digest in every
+worker when it starts, and the worker checks the bytes it loads against it.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class Artifact:
     kind: str
     knobs: dict[str, int]
     fuel: int  # per request: a margin over what one takes, so a loop is stopped early
+
+    def pinned(self) -> dict[str, object]:
+        """What a worker is told of it at start: the digest its bytes must have (its file
+        in the artifact folder is named by it), its kind, knobs and fuel."""
+        return {"sha256": self.sha256, "kind": self.kind, "knobs": self.knobs, "fuel": self.fuel}
 
 
 class ModuleFileError(ValueError):
@@ -208,14 +214,15 @@ def artifact(
     """Write one module's artifact (precompiled when it compiles) with its fuel budget:
     a margin over what one request takes at its work, when that can be measured."""
     data, kind = (module.serialize(), "cwasm") if module is not None else (source(variant), "wasm")
-    path = folder / f"{module_id}.{kind}"
+    digest = hashlib.sha256(data).hexdigest()
+    path = folder / f"{digest}.{kind}"  # named by its digest, never by the module id
     path.write_bytes(data)
     need = measure(eng, module, knobs["work_permille"]) if module is not None and measured else None
     return Artifact(
         module_id,
         variant,
         str(path),
-        hashlib.sha256(data).hexdigest(),
+        digest,
         kind,
         knobs,
         fuel=FUEL_MARGIN * need[1] if need else engine.FUEL,

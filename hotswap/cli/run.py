@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from hotswap.cli.common import fail, write
+from hotswap.cli.common import fail, stop_on_signals, write
 from hotswap.runs.backends import BACKENDS
 
 
@@ -66,6 +66,7 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
     default=None,
     help="Real fleet: live progress on stderr [default: when stderr is a terminal].",
 )
+@stop_on_signals()
 def run(
     scenario: Path,
     backend: str,
