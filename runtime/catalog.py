@@ -131,8 +131,9 @@ def knobs(profile: ModuleProfile, work_permille: int) -> dict[str, int]:
 
 
 def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -> tuple[float, int] | None:
-    """Seconds (best of a few batches) and fuel one request takes at ``work_permille``;
-    None for a module that cannot serve."""
+    """Seconds (best of a few batches, in this thread's CPU time, as workers measure
+    latency: a loaded host does not skew the ratio) and fuel one request takes at
+    ``work_permille``; None for a module that cannot serve."""
     from runtime.worker import Slot, SwapError  # the worker's own way of running a module
 
     try:
@@ -144,11 +145,11 @@ def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -
         return None
     best = math.inf
     for _ in range(5):
-        start = time.perf_counter()
+        start = time.thread_time()
         ok, crashed, hung, _, _ = slot.invoke(CALIBRATION_REQUESTS, 0)
         if crashed or hung or not ok:
             return None
-        best = min(best, (time.perf_counter() - start) / CALIBRATION_REQUESTS)
+        best = min(best, (time.thread_time() - start) / CALIBRATION_REQUESTS)
     slot.store.set_fuel(engine.FUEL * 4)
     slot.invoke_fueled(1)
     return best, engine.FUEL * 4 - slot.store.get_fuel()

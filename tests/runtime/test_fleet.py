@@ -169,3 +169,10 @@ def test_a_worker_that_cannot_start_is_reported_and_cleaned_up(exact_artifacts, 
         pytest.fail("the fleet should not have started")
     assert not any(alive(p) for p in pids(fleet))
     assert not fleet.folder.exists()
+
+
+def test_a_worker_exits_when_its_control_channel_closes(exact_artifacts):
+    with Fleet(1, exact_artifacts, [0]) as fleet:
+        process = fleet.nodes[0].process
+        fleet.nodes[0].control.close()  # as if the fleet's process were gone
+        assert process.wait(30) == 0  # it ends by itself: nothing killed it

@@ -3,17 +3,25 @@ fail as a module fault, the worker stays bounded and keeps serving."""
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 from pathlib import Path
 
 import pytest
 import wasmtime
+from click.testing import CliRunner
 
+from hotswap.cli import main
+from hotswap.scenario import load
 from runtime import engine
+from runtime.catalog import build
+from runtime.fleet import Fleet
 from runtime.worker import Slot, SwapError
+from tests.runtime.test_own_module import scenario_with
 
 HOSTILE = Path(__file__).parent / "hostile"
+OWN = "image-processor-v2.0.0"  # the module id of the own-module example
 
 
 def hostile(name: str, *, fuel: int = engine.FUEL) -> Slot:
@@ -91,3 +99,44 @@ def test_without_a_ticker_the_epoch_never_stops_a_call():
     # the catalogue calibrates without a ticker: only fuel stops its calls
     spin = hostile("batch-spin", fuel=100_000)
     assert spin.invoke(1, 0)[:3] == (0, 0, 1)
+
+
+# --- on the real fleet ------------------------------------------------------------------
+
+
+def hostile_scenario(tmp_path: Path, name: str) -> Path:
+    return scenario_with(tmp_path, f"{name}.wat", (HOSTILE / f"{name}.wat").read_text())
+
+
+def test_a_table_bomb_on_a_worker_process_leaves_its_memory_bounded(tmp_path):
+    artifacts = build(load(hostile_scenario(tmp_path, "table-bomb")), tmp_path)
+    with Fleet(1, artifacts, [0]) as fleet:
+        assert fleet.deploy(0, OWN, 10.0)[0] == "ok"
+        for _ in range(50):  # 50 million table entries asked for: 400 MB without the limit
+            assert fleet.invoke(0, 10, 10.0)[:4] == (OWN, 10, 0, 0)
+        status = Path(f"/proc/{fleet.nodes[0].process.pid}/status").read_text()
+        peak_mib = int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+        assert peak_mib < 150, f"the worker peaked at {peak_mib:.0f} MiB"
+        assert fleet.nodes[0].restarts == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome"),
+    [
+        ("lying-counts", "RolledBack"),
+        ("done-beyond", "RolledBack"),
+        ("health-out-of-bounds", "RolledBack"),
+        ("health-loop", "RolledBack"),
+        ("huge-memory", "RolledBack"),
+        ("table-bomb", "Succeeded"),
+    ],
+)
+def test_a_hostile_module_is_a_module_fault_the_strategy_sees(tmp_path, name, outcome):
+    path = hostile_scenario(tmp_path, name)
+    args = ["run", str(path), "--backend", "real", "--nodes", "4", "--time-scale", "3000", "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.stderr
+    record = json.loads(result.stdout)
+    assert record["outcome"] == outcome, record["reason"]
+    assert record["real"]["workerRestarts"] == 0  # the workers survived the module
