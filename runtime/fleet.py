@@ -69,7 +69,7 @@ class Channel:
                     if message is None:
                         raise NodeDown(f"no answer within {timeout:.3g} s")
                     seq = message.get("seq")
-                    if not protocol.SEQ(seq) or seq > self.seq:
+                    if not isinstance(seq, int) or not protocol.SEQ(seq) or seq > self.seq:
                         raise Faulty(f"reply to {op}: seq {seq!r} was never sent")
                     if seq == self.seq:
                         if "error" in message:
@@ -129,8 +129,11 @@ class Fleet:
         if len(folders) > 1:
             raise ValueError(f"artifacts must share one folder, not {sorted(folders)}")
         self.artifact_folder = folders.pop() if folders else ""
-        self._run = RunFolder("fleet") if folder is None else None
-        self.folder = self._run.path if self._run is not None else folder / "fleet"
+        self._run: RunFolder | None = None
+        if folder is None:
+            self._run = RunFolder("fleet")
+            folder = self._run.path
+        self.folder = folder if self._run is not None else folder / "fleet"
         self.folder.mkdir(mode=0o700, exist_ok=True)
         self.artifacts = artifacts
         self.pinned = {m: a.pinned() for m, a in artifacts.items()}
@@ -212,7 +215,7 @@ class Fleet:
 
     def health(self, index: int, module_id: str, function: str, timeout: float) -> str:
         fields = {"module": module_id, "function": function}
-        return self._request(self.nodes[index], "control", "health", fields, timeout)["answer"]
+        return str(self._request(self.nodes[index], "control", "health", fields, timeout)["answer"])
 
     def invoke(self, index: int, count: int, timeout: float) -> tuple[Any, ...]:
         """A batch of ``count`` requests: (module id, ok, crashed, hung, busy ms, memory MiB)."""
@@ -236,7 +239,8 @@ class Fleet:
         channel = getattr(node, which)
         assert channel is not None
         try:
-            return channel.request(op, fields, timeout)
+            reply: dict[str, Any] = channel.request(op, fields, timeout)
+            return reply
         except Faulty as exc:
             self._faulty(node, str(exc))
         except NodeDown as exc:

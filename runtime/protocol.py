@@ -132,13 +132,14 @@ def decode(payload: bytes) -> dict[str, Any]:
 def request(message: dict[str, Any]) -> tuple[int, float, str, dict[str, Any]]:
     """A request checked against its schema: seq, deadline, op and its fields."""
     seq, deadline, op = message.get("seq"), message.get("deadline"), message.get("op")
-    if not SEQ(seq) or not number(0, math.inf)(deadline) or op not in REQUESTS:
+    if not SEQ(seq) or not number(0, math.inf)(deadline) or not isinstance(op, str) or op not in REQUESTS:
         raise ProtocolError("a request needs seq, deadline and a known op")
+    assert isinstance(seq, int) and isinstance(deadline, int | float)
     fields = {k: v for k, v in message.items() if k not in ("seq", "deadline", "op")}
     wrong = problems(fields, REQUESTS[op])
     if wrong:
         raise ProtocolError(f"{op}: {'; '.join(wrong)}")
-    return seq, deadline, op, fields
+    return seq, float(deadline), op, fields
 
 
 def reply(op: str, message: dict[str, Any]) -> dict[str, Any]:
