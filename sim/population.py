@@ -19,9 +19,11 @@ from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route
 from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
+from hotswap.core.samples import Samples
 from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
+from sim.balancer import Balancer
 from sim.downtime import Downtime
 
 LATENCY_SAMPLES = 200  # single-request latencies kept per version and window
@@ -56,13 +58,11 @@ class Population:
         self.crash_at = np.full(size, np.inf)
         self.crashers = np.empty(0, dtype=np.int64)
         self.holds_previous = ledger.version == PREVIOUS
-        self.weight = np.zeros(size)
-        self._mix: tuple[np.ndarray, np.ndarray] | None = None
         self.rate = self.fleet.traffic_per_node * len(topology.active)
         slow = [d for d in disruptions if d.kind == "slow"]
         self.slow_node = np.concatenate([d.nodes for d in slow]) if slow else np.empty(0, dtype=np.int64)
         self.slow_span = np.array([(d.at, d.until, d.slow_ms) for d in slow for _ in d.nodes]).reshape(-1, 3)
-        self.route(Route(((topology.active, 1.0),)))
+        self.balancer = Balancer(Route(((topology.active, 1.0),)), ledger.version)
         running = topology.active.indices()
         self._land(running, PREVIOUS, np.zeros(len(running)))
 
@@ -97,8 +97,8 @@ class Population:
 
     def apply(self, pending: PendingDeploy) -> None:
         code = self.ledger.code(pending.module_id)
+        self.balancer.move(pending.nodes, self.ledger.version[pending.nodes], code)
         self.ledger.switch(pending.nodes, pending.module_id, pending.finish)
-        self._mix = None
         self._land(pending.nodes, code, pending.finish)
 
     def _land(self, nodes: np.ndarray, code: int, finish: np.ndarray) -> None:
@@ -162,8 +162,7 @@ class Population:
     # --- traffic -----------------------------------------------------------------
     def route(self, route: Route) -> None:
         """Split traffic across pools by weight, and evenly across each pool's nodes."""
-        self.weight = route.weights(len(self.weight))
-        self._mix = None
+        self.balancer = Balancer(route, self.ledger.version)
 
     def traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
         """Sample the traffic of ``[t0, t1)`` per version: the load balancer spreads the
@@ -171,16 +170,12 @@ class Population:
         reaches it, and the module's error rate fails a share of the rest. (The run loop
         books it in the ledger.)"""
         dt = t1 - t0
-        version = self.ledger.version
-        if self._mix is None:  # only deploys and routes change it
-            self._mix = (np.bincount(version, weights=self.weight, minlength=3), np.bincount(version, minlength=3))
-        weight, counts = self._mix
-        served = weight * dt
+        counts = self.ledger.counts
+        served = self.balancer.per_version() * dt
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
-        served -= np.bincount(version[down_nodes], weights=self.weight[down_nodes] * down_seconds, minlength=3)
-        crashed_time = np.clip(t1 - np.maximum(self.crash_at[self.crashers], t0), 0.0, dt)
-        crashed = np.bincount(version[self.crashers], weights=self.weight[self.crashers] * crashed_time, minlength=3)
-        crashed_nodes = np.bincount(version[self.crashers], weights=self.crash_at[self.crashers] <= t1, minlength=3)
+        if len(down_nodes):
+            served -= self._per_version(down_nodes, down_seconds)
+        crashed, crashed_nodes = self._crashed(t0, t1)
         served = np.maximum(served, 0.0)
         total = served[PREVIOUS] + served[CANDIDATE]
         slowed = self._slowed(t0, t1)
@@ -209,22 +204,35 @@ class Population:
             )
         return out
 
+    def _per_version(self, nodes: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """Traffic-share-seconds of ``nodes`` (``seconds`` each), per version."""
+        return np.bincount(self.ledger.version[nodes], weights=self.balancer.share(nodes) * seconds, minlength=3)
+
+    def _crashed(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per version: the traffic share-seconds that reached crashed workers, and how
+        many of its nodes had crashed by ``t1``."""
+        if not len(self.crashers):
+            return np.zeros(3), np.zeros(3)
+        crash_at = self.crash_at[self.crashers]
+        crashed_time = np.clip(t1 - np.maximum(crash_at, t0), 0.0, t1 - t0)
+        on = self.ledger.version[self.crashers]
+        return self._per_version(self.crashers, crashed_time), np.bincount(on, weights=crash_at <= t1, minlength=3)
+
     def _slowed(self, t0: float, t1: float) -> np.ndarray:
         """Per version: the milliseconds that slow nodes added, weighted like ``served``."""
         if not len(self.slow_node):
             return np.zeros(3)
         start, end, ms = self.slow_span.T
         overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
-        nodes = self.slow_node
-        return np.bincount(self.ledger.version[nodes], weights=self.weight[nodes] * overlap * ms, minlength=3)
+        return self._per_version(self.slow_node, overlap * ms)
 
-    def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, tuple[float, ...]]:
+    def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, Samples]:
         """The mean latency of ``n`` requests (exact for a log-normal, via the central
         limit theorem) plus what slow nodes add, and a sample of single-request latencies."""
         if not n:
-            return 0.0, ()
+            return 0.0, Samples()
         mu, sigma = math.log(spread.median), spread.sigma
         sd = math.sqrt((math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2) / n)
         mean = spread.mean + sd * float(self.rng.standard_normal()) + extra_ms
         samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES)) + extra_ms
-        return mean, tuple(samples.tolist())
+        return mean, Samples(samples)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hotswap.cli.common import fail
+from hotswap.cli.common import fail, sweeps
 from hotswap.runs.backends import BACKENDS
 
 
@@ -28,6 +28,7 @@ from hotswap.runs.backends import BACKENDS
     help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@sweeps
 def check_(
     paths: tuple[Path, ...],
     backend: str | None,

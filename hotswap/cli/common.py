@@ -3,18 +3,21 @@ and a stop on SIGINT or SIGTERM that tears down what the command started."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
+
+from hotswap.runs import executors
 
 
 def fail(message: str) -> NoReturn:
@@ -56,17 +59,22 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def write(out: Path | None, text: str) -> None:
-    """Print, or write ``out`` atomically (whole or not at all)."""
+def write(out: Path | None, text: str | Iterable[str]) -> None:
+    """Print, or write ``out`` atomically (whole or not at all); ``text`` may come in
+    pieces, each written as it is made."""
+    pieces = [text] if isinstance(text, str) else text
     if out is None:
-        click.echo(text)
+        for piece in pieces:
+            click.echo(piece, nl=False)
+        click.echo()
         return
     tmp = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+            f.writelines(pieces)
+            f.write("\n")
         os.replace(tmp, out)
     except OSError as exc:
         if tmp is not None:
@@ -100,6 +108,34 @@ def staged_folder(out: Path) -> Iterator[Path]:
         fail(f"{out}: cannot write: {exc.strerror or exc}")
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def sweeps(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--executor`` and ``--scheduler`` to a command that sweeps: everything it
+    runs goes to that executor (with the command's ``--jobs``), opened once."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, executor: str, scheduler: str | None, **kwargs: Any) -> Any:
+        with ExitStack() as stack:
+            try:
+                choice = executors.Executor(executor, scheduler, kwargs.get("jobs"))
+                stack.enter_context(executors.use(choice))
+            except ValueError as exc:
+                fail(str(exc))
+            return command(*args, **kwargs)
+
+    wrapper = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="A running Dask cluster's scheduler, e.g. tcp://10.0.0.5:8786 [default: start a local one].",
+    )(wrapper)
+    return click.option(
+        "--executor",
+        type=click.Choice(executors.EXECUTORS),
+        default="local",
+        show_default=True,
+        help="Where runs go: the local process pool, or Dask (pip install 'hotswap[dask]').",
+    )(wrapper)
 
 
 class Steps:

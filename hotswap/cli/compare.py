@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotswap.cli.common import Steps, fail, staged_folder
+from hotswap.cli.common import Steps, fail, staged_folder, sweeps
 
 
 @click.command()
@@ -27,6 +27,7 @@ from hotswap.cli.common import Steps, fail, staged_folder
     help="Folder for the data, plots and report.",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@sweeps
 def compare(
     scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int | None, out: Path, jobs: int | None
 ) -> None:
@@ -69,9 +70,9 @@ def compare(
         )
     step = Steps(len(items), "compare")
     try:
-        frame, records = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
+        frame, examples = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
     finally:
         step.close()
     with staged_folder(out) as folder:
-        written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), records, series)
+        written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), examples, series)
     click.echo(f"wrote {len(written)} files to {out}/ ({', '.join(p.name for p in written[:4])}, ...)")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotswap.cli.common import Steps
+from hotswap.cli.common import Steps, sweeps
 
 
 @click.group()
@@ -31,6 +31,7 @@ def report() -> None:
     help="Add a column measured on the real fleet of wasmtime workers (wall-clock, not reproducible).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@sweeps
 def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None) -> None:
     """Check the guide's strategy table and comparison matrix: writes
     OUT/strategy-table.md, OUT/strategy-table.html and plots."""

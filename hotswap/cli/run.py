@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hotswap.cli.common import fail, stop_on_signals, write
+from hotswap.cli.common import fail, stop_on_signals, sweeps, write
 from hotswap.runs.backends import BACKENDS
+
+if TYPE_CHECKING:
+    from hotswap.core.record import RunRecord, Summarizer
 
 
 class TimeScale(click.ParamType):  # type: ignore[type-arg]
@@ -66,6 +70,7 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
     default=None,
     help="Real fleet: live progress on stderr [default: when stderr is a terminal].",
 )
+@sweeps
 @stop_on_signals()
 def run(
     scenario: Path,
@@ -83,7 +88,7 @@ def run(
 ) -> None:
     """Run SCENARIO's deployment and report deploy time, rollback time and blast radius."""
     from hotswap.cli import render
-    from hotswap.core.record import summarize
+    from hotswap.core.record import Summarizer
     from hotswap.runs import runner
     from hotswap.scenario import ScenarioError, load
 
@@ -110,15 +115,29 @@ def run(
     if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
         options["progress"] = runner.progress_printer(backend)
     try:
-        records = runner.replicate(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
+        records = runner.stream(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
+        if backend != "sim" or runs == 1:
+            records = iter(list(records))  # the real fleet can fail: nothing is written until it is done
     except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
         click.echo(f"hotswap: real fleet failed: {exc}", err=True)
         sys.exit(1)
     if runs == 1:
-        data: object = records[0]
-        text = render.run_text(records[0])
+        data = next(records)
+        write(out, json.dumps(data, indent=2) if fmt == "json" else render.run_text(data))
+    elif fmt == "json":
+        write(out, _json_pieces(records, Summarizer()))
     else:
-        summary = summarize(records)
-        data = {"runs": records, "summary": summary}
-        text = render.summary_text(loaded.name, summary)
-    write(out, json.dumps(data, indent=2) if fmt == "json" else text)
+        summary = Summarizer()
+        for record in records:
+            summary.add(record)
+        write(out, render.summary_text(loaded.name, summary.result()))
+
+
+def _json_pieces(records: Iterator[RunRecord], summary: Summarizer) -> Iterator[str]:
+    """``json.dumps({"runs": [...], "summary": ...}, indent=2)``, a run at a time, so no
+    more than one run is held."""
+    yield '{\n  "runs": ['
+    for i, record in enumerate(records):
+        summary.add(record)
+        yield ("," if i else "") + "\n    " + json.dumps(record, indent=2).replace("\n", "\n    ")
+    yield '\n  ],\n  "summary": ' + json.dumps(summary.result(), indent=2).replace("\n", "\n  ") + "\n}"

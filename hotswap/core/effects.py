@@ -18,6 +18,7 @@ import numpy as np
 
 from hotswap.core.config import OUTCOMES
 from hotswap.core.nodes import NodeSet
+from hotswap.core.samples import Samples
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,12 @@ class VersionMetrics:
     failed_requests: int
     crashed_nodes: int = 0
     latency_mean_ms: float = 0.0
-    latency_samples: tuple[float, ...] = ()
+    latency_samples: Samples = field(default_factory=Samples)
     memory_mb: float = 0.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.latency_samples, Samples):  # any sequence of floats
+            object.__setattr__(self, "latency_samples", Samples(self.latency_samples))
         if not 0 <= self.failed_requests <= self.requests:
             raise ValueError("failed_requests must be within 0..requests")
         if not 0 <= self.crashed_nodes <= self.nodes:

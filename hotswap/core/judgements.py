@@ -15,6 +15,7 @@ import numpy as np
 
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
+from hotswap.core.samples import Samples
 
 NODE_METRICS = ("crash_rate", "memory_mb")  # measured on nodes, not requests
 SAMPLE_CAP = 20_000  # latency samples kept per version when windows are merged (up to twice)
@@ -57,7 +58,7 @@ def metric(m: VersionMetrics, name: str) -> float | None:
         return m.latency_mean_ms if m.requests else None
     if name in ("p95_latency_ms", "p99_latency_ms"):
         q = 95 if name.startswith("p95") else 99
-        return float(np.percentile(m.latency_samples, q)) if m.latency_samples else None
+        return float(np.percentile(m.latency_samples.values, q)) if m.latency_samples else None
     if name == "memory_mb":
         return m.memory_mb if m.nodes else None
     raise ValueError(f"unknown metric {name!r}")
@@ -96,11 +97,11 @@ def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
     )
 
 
-def _thin(a: VersionMetrics, b: VersionMetrics) -> tuple[float, ...]:
+def _thin(a: VersionMetrics, b: VersionMetrics) -> Samples:
     """Both windows' latency samples; past ``2 * SAMPLE_CAP`` every other one is dropped,
     so every window seen keeps the same share (unbiased in time, and cheap: a slice)."""
     both = a.latency_samples + b.latency_samples
-    return both if len(both) <= 2 * SAMPLE_CAP else both[::2]
+    return both if len(both) <= 2 * SAMPLE_CAP else both.every_other()
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
             return 1.0
         from scipy import stats  # where it is used: start-up stays fast
 
-        return float(stats.mannwhitneyu(a.latency_samples, b.latency_samples).pvalue)
+        return float(stats.mannwhitneyu(a.latency_samples.values, b.latency_samples.values).pvalue)
     if name == "error_rate":
         table = [
             [a.failed_requests, a.requests - a.failed_requests],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -70,6 +71,19 @@ class NodeSet:
 
     def __contains__(self, node: int) -> bool:
         return any(start <= node < stop for start, stop in self.ranges)
+
+    def holds(self, nodes: np.ndarray) -> np.ndarray:
+        """Which of ``nodes`` (an index array) are in the set: a binary search over the
+        ranges for each, so the cost follows ``nodes``, not the set's size."""
+        if not self.ranges:
+            return np.zeros(len(nodes), dtype=bool)
+        starts, stops = self._bounds
+        at = np.searchsorted(starts, nodes, side="right") - 1
+        return (at >= 0) & (nodes < stops[np.maximum(at, 0)])
+
+    @cached_property
+    def _bounds(self) -> np.ndarray:
+        return np.array(self.ranges, dtype=np.int64).T
 
     def head(self, count: int) -> NodeSet:
         """The first ``count`` nodes in index order."""

@@ -119,6 +119,13 @@ def record(
 
 
 def _rounded(value: Any) -> Any:
+    kind = type(value)
+    if kind is float:
+        return round(value, 6)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k: _rounded(v) for k, v in value.items()}
     if isinstance(value, float | np.floating):
         return round(float(value), 6)
     if isinstance(value, np.integer):
@@ -130,20 +137,40 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def summarize(runs: Sequence[RunRecord]) -> Summary:
-    """Per-figure statistics over runs (rollback time over the runs that rolled back)
+class Summarizer:
+    """Per-figure statistics over runs, folded one run at a time from its scalars (the
+    records themselves need not be kept): rollback time over the runs that rolled back,
     and the share of each outcome."""
-    outcomes: dict[str, int] = {}
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.seeds: list[int] = []
+        self.outcomes: dict[str, int] = {}
+        self.values: dict[str, list[float]] = {name: [] for name in FIGURES}
+
+    def add(self, run: RunRecord) -> None:
+        self.runs += 1
+        self.seeds = [self.seeds[0] if self.seeds else run["seed"], run["seed"]]
+        self.outcomes[run["outcome"]] = self.outcomes.get(run["outcome"], 0) + 1
+        for name, values in self.values.items():
+            value = figure(run, name)
+            if value is not None:
+                values.append(value)
+
+    def result(self) -> Summary:
+        n = self.runs
+        data = {
+            "runs": n,
+            "seeds": self.seeds,
+            "outcomes": {k: {"count": v, "rate": v / n} for k, v in sorted(self.outcomes.items())},
+            "figures": {name: describe(values) for name, values in self.values.items()},
+        }
+        return cast(Summary, _rounded(data))
+
+
+def summarize(runs: Sequence[RunRecord]) -> Summary:
+    """``Summarizer`` over a list of runs."""
+    summary = Summarizer()
     for run in runs:
-        outcomes[run["outcome"]] = outcomes.get(run["outcome"], 0) + 1
-    figures = {}
-    for name in FIGURES:
-        values = [v for v in (figure(run, name) for run in runs) if v is not None]
-        figures[name] = describe(values)
-    data = {
-        "runs": len(runs),
-        "seeds": [runs[0]["seed"], runs[-1]["seed"]] if runs else [],
-        "outcomes": {k: {"count": v, "rate": v / len(runs)} for k, v in sorted(outcomes.items())},
-        "figures": figures,
-    }
-    return cast(Summary, _rounded(data))
+        summary.add(run)
+    return summary.result()

@@ -65,7 +65,7 @@ def write(
     intro: str,
     frame: pd.DataFrame,
     summary: pd.DataFrame,
-    records: dict[str, list[RunRecord]],
+    examples: dict[str, RunRecord],
     series: str = "strategy",
 ) -> list[Path]:
     """Write everything into ``folder``; the files written. ``series`` is the column that
@@ -97,7 +97,7 @@ def write(
         pictures.append(
             (
                 plots.timelines(
-                    {by_label[label]: plots.representative(records[label]) for label in labels},
+                    {by_label[label]: examples[label] for label in labels},
                     folder / f"timeline-{name}.png",
                     colours,
                 ),

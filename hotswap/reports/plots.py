@@ -176,9 +176,3 @@ def timelines(records: dict[str, RunRecord], path: Path, colours: dict[str, str]
         fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
         fig.tight_layout()
         return _save(fig, path)
-
-
-def representative(records: list[RunRecord]) -> RunRecord:
-    """The run whose deploy time is the median's closest."""
-    times = np.array([r["deployTimeSeconds"] for r in records])
-    return records[int(np.argmin(np.abs(times - np.median(times))))]

@@ -76,12 +76,10 @@ def large_runs(runs: int) -> int:
 def measure(
     runs: int, seed: int, *, large: int = LARGE, jobs: int | None = None, progress: Callable[[str], None] | None = None
 ) -> pd.DataFrame:
-    frames = []
-    for case in cases(large):
-        n = runs if case.condition.endswith(f" {BASE}") else large_runs(runs)
-        frame, _ = compare.measure([case], runs=n, seed=seed, jobs=jobs, progress=progress)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    items = cases(large)
+    counts = [runs if case.condition.endswith(f" {BASE}") else large_runs(runs) for case in items]
+    frame, _ = compare.measure(items, runs=counts, seed=seed, jobs=jobs, progress=progress, examples=False)
+    return frame
 
 
 def median(frame: pd.DataFrame, strategy: str, condition: str, column: str) -> float | None:

@@ -117,4 +117,4 @@ def test_latency_mean_matches_the_profile():
     m = pop.traffic(10.0, 70.0)["new"]
     spread = pop.profiles[2].latency_ms
     assert m.latency_mean_ms == pytest.approx(spread.mean, rel=0.01)
-    assert np.median(m.latency_samples) == pytest.approx(15, rel=0.2)
+    assert np.median(m.latency_samples.values) == pytest.approx(15, rel=0.2)
