@@ -19,6 +19,7 @@ COMMANDS = {
     "report": "hotswap.cli.report:report",
     "measure": "hotswap.cli.measure:measure",
     "parity": "hotswap.cli.parity:parity",
+    "import": "hotswap.cli.import_:import_",
 }
 
 

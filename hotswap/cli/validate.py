@@ -30,6 +30,10 @@ def validate(files: tuple[Path, ...]) -> None:
             click.echo(f"hotswap: {path}: {exc}", err=True)
             bad += 1
             continue
+        from hotswap.scenario.lint import warnings
+
+        for warning in warnings(s):
+            click.echo(f"hotswap: warning: {path}: {warning}", err=True)
         nodes = sum(r.nodes for r in s.fleet.regions)
         click.echo(f"ok  {path}  ({s.deployment.strategy}, {nodes:,} nodes)")
     if bad:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from hotswap.core.fields import Count, Model, Percent, Seconds
+from hotswap.core.fields import Count, Model, Percent, Seconds, Spread
 
 STRATEGIES = ("Canary", "BlueGreen", "Rolling", "Regional", "ABTesting")
 OUTCOMES = ("Succeeded", "RolledBack", "PartialSuccess", "Paused", "Failed")
@@ -57,12 +58,26 @@ def _guide_triggers() -> list[Trigger]:
 
 class AutoRollback(Model):
     """Triggers watched every ``interval``; request-based metrics are judged only once
-    the window holds ``minRequests`` requests (Kayenta: at least 50 data points)."""
+    the window holds ``minRequests`` requests (Kayenta: at least 50 data points).
+
+    ``test`` says how: ``sequential`` judges everything seen since the window began at
+    each interval; ``observed`` takes one measurement per interval on that interval's
+    traffic alone, as Argo Rollouts and Flagger do, and counts them: the rollout is
+    rolled back when failed measurements exceed ``failureLimit`` (or reach Flagger's
+    ``threshold`` when given), or consecutive measurement errors (no data) exceed
+    ``consecutiveErrorLimit``; it pauses when inconclusive ones (fewer than
+    ``minRequests``) exceed ``inconclusiveLimit``. The defaults are Argo's.
+    """
 
     enabled: bool = True
     interval: Seconds = 30.0
     min_requests: Count = 100
     triggers: list[Trigger] = Field(default_factory=_guide_triggers)
+    test: Literal["sequential", "observed"] = "sequential"
+    failure_limit: Count = 0
+    consecutive_error_limit: Count = 4
+    inconclusive_limit: Count = 0
+    threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
 
     @field_validator("interval")
     @classmethod
@@ -72,24 +87,134 @@ class AutoRollback(Model):
         return value
 
 
+def stage_nodes(active: int, percent: float) -> int:
+    """The nodes a stage of ``percent`` takes of a region's ``active`` nodes: the ceiling
+    (the guide's rule, applied per region)."""
+    return math.ceil(active * percent / 100 - 1e-9)
+
+
+class TrafficStage(Model):
+    """A canary stage: the new module on ``nodes`` percent of the nodes, receiving
+    ``traffic`` percent of the requests (by default the nodes' own share), held for
+    ``hold`` (by default the evaluation period)."""
+
+    nodes: float = Field(gt=0, le=100)
+    traffic: float | None = Field(default=None, ge=0, le=100)
+    hold: Seconds | None = None
+
+
+class ApprovalDelay(Model):
+    """How long a person takes to approve: a log-normal through its median and p99."""
+
+    median: Seconds
+    p99: Seconds
+
+    @property
+    def spread(self) -> Spread:
+        return Spread(median=max(self.median, 1e-9), p99=max(self.p99, self.median, 1e-9))
+
+
+class ApprovalStage(Model):
+    """Wait for a person's approval (it arrives after ``approval``) before going on;
+    the triggers keep watching meanwhile."""
+
+    approval: Seconds | ApprovalDelay
+
+
+class LinearSchedule(Model):
+    """Stages ``linear``, 2 x ``linear``, ... up to 100, each held ``every``."""
+
+    linear: float = Field(gt=0, le=100)
+    every: Seconds
+
+
+class ExponentialSchedule(Model):
+    """Stages ``start``, ``start`` x ``exponential``, ... capped at 100, each held ``every``."""
+
+    exponential: float = Field(gt=1)
+    start: float = Field(default=1.0, gt=0, le=100)
+    every: Seconds
+
+
+Stage = float | TrafficStage | ApprovalStage
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planned canary step: a share of nodes and traffic held for ``hold`` seconds
+    (None: the evaluation period), or an approval wait (``approval`` set)."""
+
+    nodes: float = 0.0
+    traffic: float | None = None
+    hold: float | None = None
+    approval: float | Spread | None = None
+
+
+def _schedule(rule: LinearSchedule | ExponentialSchedule) -> list[Step]:
+    shares: list[float] = []
+    if isinstance(rule, LinearSchedule):
+        k = 1
+        while not shares or shares[-1] < 100:
+            shares.append(min(100.0, round(rule.linear * k, 9)))
+            k += 1
+    else:
+        share = rule.start
+        while not shares or shares[-1] < 100:
+            shares.append(min(100.0, round(share, 9)))
+            share *= rule.exponential
+    return [Step(nodes=s, hold=rule.every) for s in shares]
+
+
+def _step(stage: Stage) -> Step:
+    if isinstance(stage, ApprovalStage):
+        a = stage.approval
+        return Step(approval=a.spread if isinstance(a, ApprovalDelay) else a)
+    if isinstance(stage, TrafficStage):
+        return Step(nodes=stage.nodes, traffic=stage.traffic, hold=stage.hold)
+    return Step(nodes=stage)
+
+
 class CanaryConfig(Model):
-    stages: list[float] = Field(default_factory=lambda: [10.0, 25.0, 50.0, 100.0], min_length=1)
+    """Stages as a list (numbers, ``{nodes, traffic, hold}``, ``{approval}``) or a rule
+    (``{linear, every}``, ``{exponential, start, every}``); ``bakeTime`` watches the
+    triggers after the last stage; ``startingStage`` (1-based) is the first stage whose
+    hold the triggers watch (Argo's background analysis ``startingStep``)."""
+
+    stages: Annotated[list[Stage], Field(min_length=1)] | LinearSchedule | ExponentialSchedule = Field(
+        default_factory=lambda: list[Stage]([10.0, 25.0, 50.0, 100.0])
+    )
     evaluation_period: Seconds = 300.0
     health_check_function: str | None = None
     success_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
     failure_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
     auto_promote: bool = True
+    bake_time: Seconds = 0.0
+    starting_stage: Annotated[int, Field(strict=True, ge=1)] = 1
 
     @field_validator("stages")
     @classmethod
-    def _increasing(cls, stages: list[float]) -> list[float]:
-        if any(not 0 < s <= 100 for s in stages):
+    def _increasing(
+        cls, stages: list[Stage] | LinearSchedule | ExponentialSchedule
+    ) -> list[Stage] | LinearSchedule | ExponentialSchedule:
+        if not isinstance(stages, list):
+            return stages
+        if any(not isinstance(s, TrafficStage | ApprovalStage) and not 0 < s <= 100 for s in stages):
             raise ValueError("each stage must be a percentage in (0, 100]")
-        if any(b <= a for a, b in itertools.pairwise(stages)):
+        shares = [_step(s) for s in stages if not isinstance(s, ApprovalStage)]
+        if not shares:
+            raise ValueError("the stages need at least one share of nodes")
+        pairs = [(s.nodes, s.nodes if s.traffic is None else s.traffic) for s in shares]
+        if any(b[0] < a[0] or b[1] < a[1] or b == a for a, b in itertools.pairwise(pairs)):
             raise ValueError("stages must increase")
-        if stages[-1] != 100:
+        if pairs[-1] != (100, 100) or isinstance(stages[-1], ApprovalStage):
             raise ValueError("the last stage must be 100")
         return stages
+
+    def plan(self) -> list[Step]:
+        """The stages as steps, a rule expanded."""
+        if isinstance(self.stages, list):
+            return [_step(s) for s in self.stages]
+        return _schedule(self.stages)
 
 
 class BlueGreenConfig(Model):

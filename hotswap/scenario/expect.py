@@ -25,6 +25,7 @@ from hotswap.core.figures import FIGURES
 
 EXTRA_FIGURES = (
     "totalTimeSeconds",
+    "blastRadius.trafficPercent",
     "capacity.peakNodes",
     "capacity.overheadPercent",
     "finalState.newModuleNodes",

@@ -32,7 +32,12 @@ class ScenarioError(ValueError):
 def load(path: Path | str) -> Scenario:
     """Load and validate one scenario file (YAML or JSON)."""
     path = Path(path)
-    data = _read(path)
+    return from_data(path, _read(path))
+
+
+def from_data(path: Path | str, data: Any) -> Scenario:
+    """Validate and cross-check scenario data read from ``path`` (or made for it)."""
+    path = Path(path)
     if isinstance(data, dict) and "deployment" not in data and BARE_KEYS & data.keys():
         data = {"deployment": data}  # a bare guide deployment object runs on the defaults
     if not isinstance(data, dict):
