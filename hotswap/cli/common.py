@@ -1,12 +1,15 @@
-"""What every command shares: one-line refusals (exit 2), atomic output, progress bars."""
+"""What every command shares: one-line refusals (exit 2), atomic output, progress bars,
+and a stop on SIGINT or SIGTERM that tears down what the command started."""
 
 from __future__ import annotations
 
 import functools
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -32,6 +35,39 @@ def warn(path: Path, scenario: Scenario) -> None:
 
     for w in unit_warnings(scenario):
         click.echo(f"hotswap: warning: {path}: {w['field']}: {w['message']}", err=True)
+
+
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived: unwind (each ``with`` tears down what it started), then exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM stop what runs inside: it unwinds (fleets, folders torn down),
+    then one line on stderr and exit 128 + the signal (130, 143). A second signal during
+    the teardown is ignored, so the teardown finishes."""
+
+    def stop(signum: int, _: object) -> None:
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield
+        return
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except Stopped as exc:
+        click.echo(f"hotswap: stopped by {signal.Signals(exc.signum).name}: the run was torn down", err=True)
+        sys.exit(128 + exc.signum)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def write(out: Path | None, text: str | Iterable[str]) -> None:

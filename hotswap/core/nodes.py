@@ -80,7 +80,8 @@ class NodeSet:
             return np.zeros(len(nodes), dtype=bool)
         starts, stops = self._bounds
         at = np.searchsorted(starts, nodes, side="right") - 1
-        return (at >= 0) & (nodes < stops[np.maximum(at, 0)])
+        inside: np.ndarray = (at >= 0) & (nodes < stops[np.maximum(at, 0)])
+        return inside
 
     @cached_property
     def _bounds(self) -> np.ndarray:
