@@ -20,6 +20,7 @@ COMMANDS = {
     "measure": "hotswap.cli.measure:measure",
     "parity": "hotswap.cli.parity:parity",
     "schema": "hotswap.cli.schema:schema",
+    "import": "hotswap.cli.import_:import_",
 }
 
 

@@ -65,7 +65,9 @@ def stream(
     those before it) finished. ``options`` go to the backend (the real fleet's size,
     time scale, request rate, progress display); ``timeline=False`` leaves each record's
     timeline behind where the run ran (a sweep that only needs figures)."""
-    items = [(scenario, backend_name, seed + i, options or {}, timeline) for i in range(runs)]
+    items: list[tuple[Scenario, str, int, dict[str, Any], bool]] = [
+        (scenario, backend_name, seed + i, options or {}, timeline) for i in range(runs)
+    ]
     if backend_name != "sim":
         return map(_one, items)  # the real fleet uses every core itself
     return executors.ordered(_one, items, jobs)
@@ -77,7 +79,9 @@ def sweep(
     """Replications of several scenarios on the simulator, ``(scenario, runs)`` each, as
     one sweep: every run of every cell goes to the executor at once, so small cells run
     in parallel too. Yields each cell's records (seeds from ``seed``), cell by cell."""
-    items = [(scenario, "sim", seed + i, {}, timeline) for scenario, runs in cells for i in range(runs)]
+    items: list[tuple[Scenario, str, int, dict[str, Any], bool]] = [
+        (scenario, "sim", seed + i, {}, timeline) for scenario, runs in cells for i in range(runs)
+    ]
     done = executors.ordered(_one, items, jobs)
     for _, runs in cells:
         yield list(itertools.islice(done, runs))

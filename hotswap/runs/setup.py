@@ -10,7 +10,7 @@ import numpy as np
 
 from hotswap.core.effects import HealthPolicy
 from hotswap.core.nodes import NodeSet, Topology
-from hotswap.core.rollout import Rollout
+from hotswap.core.rollout import Limits, Rollout
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import Fault
 
@@ -49,6 +49,9 @@ def rollout(scenario: Scenario) -> Rollout:
         triggers=tuple(ar.triggers) if armed else (),
         watch_interval=ar.interval if armed else None,
         min_requests=ar.min_requests,
+        limits=Limits(ar.failure_limit, ar.consecutive_error_limit, ar.inconclusive_limit, ar.threshold)
+        if ar.test == "observed"
+        else None,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from hotswap.core import limits
 from hotswap.core.config import (
     ABTestingConfig,
     AutoRollback,
@@ -20,17 +21,17 @@ from hotswap.core.config import (
     RegionalConfig,
     RollingConfig,
 )
-from hotswap.core.fields import Model
+from hotswap.core.fields import Model, Name
 
 
 class _Deployment(Model):
-    deployment_id: str = "deploy-1"
+    deployment_id: Name = "deploy-1"
     """An identifier, copied into results."""
-    module_id: str = Field(min_length=1)
+    module_id: Name
     """The module to deploy."""
-    previous_module_id: str | None = None
+    previous_module_id: Name | None = None
     """The module being replaced; the top-level previousModuleId takes precedence."""
-    target_regions: list[str] | None = None
+    target_regions: list[Name] | None = Field(default=None, min_length=1, max_length=limits.REGIONS)
     """Restrict the rollout to these regions; null: every region."""
     health_check: HealthCheckSettings = HealthCheckSettings()
     """How nodes are health-checked and what the gate tolerates."""

@@ -18,22 +18,23 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from hotswap.core.fields import Count, Model, Rate, Seconds, Spread
+from hotswap.core import limits
+from hotswap.core.fields import Model, MsSpread, Name, Rate, Seconds, SecondsSpread, Spread
 
 
 class RegionSpec(Model):
-    name: str = Field(min_length=1)
+    name: Name
     """Region name, referred to by outages, targetRegions and regionOrder."""
-    nodes: Count
+    nodes: Annotated[int, Field(strict=True, ge=0, le=limits.TOTAL_NODES)]
     """Active nodes, running the previous module and serving traffic at the start."""
-    idle_nodes: Count = 0
+    idle_nodes: Annotated[int, Field(strict=True, ge=0, le=limits.TOTAL_NODES)] = 0
     """Spare nodes with no module: the green environment of a blue-green deployment."""
 
 
 class NodeFailures(Model):
     """Background failures of nodes, unrelated to any module."""
 
-    per_node_year: float = Field(default=0.1, ge=0)
+    per_node_year: float = Field(default=0.1, ge=0, le=limits.FAILURES_PER_NODE_YEAR)
     """Failures per node per year (Dean 2008: 0.1)."""
     repair_time: Seconds = 3600.0
     """Mean time a failed node stays down (seconds)."""
@@ -42,7 +43,7 @@ class NodeFailures(Model):
 class Outage(Model):
     """A region (or a share of it) down from ``at`` for ``duration``."""
 
-    region: str
+    region: Name
     """A region of the fleet."""
     at: Seconds
     """When the outage starts, from the start of the run (seconds)."""
@@ -59,15 +60,15 @@ class Fault(Model):
 
     action: Literal["kill", "stop", "slow"]
     """kill (the worker dies and restarts), stop (it hangs), slow (requests take longer)."""
-    region: str
+    region: Name
     """A region of the fleet."""
     at: Seconds
     """When, from the start of the run (seconds)."""
-    nodes: Annotated[int, Field(strict=True, ge=1)] = 1
+    nodes: Annotated[int, Field(strict=True, ge=1, le=limits.TOTAL_NODES)] = 1
     """How many of the region's first active nodes."""
     duration: Seconds = 60.0
     """How long a stop or slow lasts (seconds)."""
-    slow_ms: float = Field(default=100.0, ge=0)
+    slow_ms: float = Field(default=100.0, ge=0, le=limits.LATENCY_MS)
     """What a slow node adds to each request (ms)."""
 
 
@@ -80,15 +81,16 @@ class Fleet(Model):
             RegionSpec.model_validate({"name": n, "nodes": k, "idleNodes": k}) for n, k in GUIDE_REGIONS
         ],
         min_length=1,
+        max_length=limits.REGIONS,
     )
     """The fleet's regions; default: the guide's regional example (65 nodes, as many idle)."""
-    traffic_per_node: float = Field(default=20.0, ge=0)
+    traffic_per_node: float = Field(default=20.0, ge=0, le=limits.TRAFFIC_PER_NODE)
     """Requests per second per active node."""
-    deploy_seconds: Spread = Spread(median=2.0, p99=8.0)
+    deploy_seconds: SecondsSpread = Spread(median=2.0, p99=8.0)
     """Time for one node to load the new module (seconds; median and p99)."""
-    swap_seconds: Spread = Spread(median=0.05, p99=0.5)
+    swap_seconds: SecondsSpread = Spread(median=0.05, p99=0.5)
     """Time to swap a node back to a module it still holds (seconds; median and p99)."""
-    deploy_concurrency: Annotated[int, Field(strict=True, ge=1)] | None = None
+    deploy_concurrency: Annotated[int, Field(strict=True, ge=1, le=limits.TOTAL_NODES)] | None = None
     """Nodes loading at once; null: unlimited."""
     route_update_seconds: Seconds = 5.0
     """Time for a load-balancer weight update (seconds)."""
@@ -122,13 +124,13 @@ class ModuleProfile(Model):
     """Share of nodes (a fraction, 0-1) on which the worker crashes after the load."""
     mean_time_to_crash: Seconds = 120.0
     """Mean time from the load to the crash on crashing nodes (seconds)."""
-    latency_ms: Spread = Spread(median=25.0, p99=100.0)
+    latency_ms: MsSpread = Spread(median=25.0, p99=100.0)
     """Latency of one request (ms; median and p99)."""
-    memory_mb: float = Field(default=64.0, ge=0)
+    memory_mb: float = Field(default=64.0, ge=0, le=limits.MEMORY_MB)
     """Memory per instance (MB)."""
-    variant: Variant | None = None
+    variant: Variant | None = None  # which bundled WebAssembly module plays it on the real fleet
     """Which bundled WebAssembly module plays it on the real fleet (the simulator ignores it)."""
-    wasm: str | None = Field(default=None, min_length=1)
+    wasm: str | None = Field(default=None, min_length=1, max_length=4096)  # or a module of one's own (a file path)
     """Or a module of one's own on the real fleet: a .wat or .wasm path, relative to the scenario file."""
 
     @model_validator(mode="after")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from hotswap.core.fields import Count, Model
+from hotswap.core import limits
+from hotswap.core.fields import Model, Name
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.expect import Expectations
 from hotswap.scenario.fleet import Fleet, ModuleProfile
@@ -17,13 +20,13 @@ class Scenario(Model):
     """The scenario's name; default: the file name without its extension."""
     description: str = ""
     """Free text."""
-    seed: Count = 0
+    seed: Annotated[int, Field(strict=True, ge=0, le=limits.SEED)] = 0
     """Seed of the first run; --runs N uses seed..seed+N-1."""
-    previous_module_id: str | None = None
+    previous_module_id: Name | None = None
     """The module every active node runs before the deployment (the rollback target)."""
     fleet: Fleet = Fleet()
     """The nodes and their environment."""
-    modules: dict[str, ModuleProfile] = Field(default_factory=dict)
+    modules: dict[Name, ModuleProfile] = Field(default_factory=dict)
     """Fault profiles by module id."""
     deployment: Deployment
     """The guide's deployment object."""

@@ -24,31 +24,74 @@ from hotswap.core.effects import (
     VersionMetrics,
 )
 from hotswap.core.nodes import NodeSet
-from hotswap.core.rollout import Rollout
+from hotswap.core.rollout import Limits, Rollout
 
 Steps = Generator[Any, Any, Any]
 
 
 @dataclass(frozen=True)
 class Watch:
-    """What a watch saw: the trigger that fired (if any) and the window's metrics."""
+    """What a watch saw: the trigger that fired (if any), the window's metrics, and why
+    the analysis is held (too many inconclusive measurements), if it is."""
 
     fired: str | None
     metrics: dict[str, VersionMetrics] = field(default_factory=dict)
+    held: str | None = None
 
 
-def watch(r: Rollout, seconds: float) -> Steps:
+@dataclass
+class Tally:
+    """The measurements of an observed analysis so far (``autoRollback.test: observed``),
+    kept across the stages of a rollout as an analysis run keeps them."""
+
+    limits: Limits
+    failed: int = 0
+    errors_in_a_row: int = 0
+    inconclusive: int = 0
+
+    def add(self, kind: str, seen: str) -> tuple[str | None, str | None]:
+        """Count one measurement; returns (why to roll back, why to hold), either or none."""
+        lim = self.limits
+        self.errors_in_a_row = self.errors_in_a_row + 1 if kind == "Error" else 0
+        if kind == "Failed":
+            self.failed += 1
+            if lim.threshold is not None and self.failed >= lim.threshold:
+                return f"{seen}; {self.failed} failed checks reach threshold {lim.threshold}", None
+            if lim.threshold is None and self.failed > lim.failure_limit:
+                return f"{seen}; {self.failed} failed measurements > failureLimit {lim.failure_limit}", None
+        if kind == "Error" and self.errors_in_a_row > lim.consecutive_error_limit:
+            why = f"{seen}; {self.errors_in_a_row} consecutive errors > consecutiveErrorLimit"
+            return f"{why} {lim.consecutive_error_limit}", None
+        if kind == "Inconclusive":
+            self.inconclusive += 1
+            if self.inconclusive > lim.inconclusive_limit:
+                return None, f"{seen}; {self.inconclusive} inconclusive > inconclusiveLimit {lim.inconclusive_limit}"
+        return None, None
+
+
+def watch(r: Rollout, seconds: float, tally: Tally | None = None) -> Steps:
     """Let traffic run for ``seconds``; every interval, test the rollback triggers on
-    the new version's traffic so far, and stop at the first that fires."""
+    the new version's traffic so far (or, with an observed analysis, on that interval's
+    traffic, counted in ``tally``), and stop at the first that fires."""
     metrics: dict[str, VersionMetrics] = {}
     elapsed = 0.0
+    if r.limits is not None and tally is None:
+        tally = Tally(r.limits)
     while seconds - elapsed > 1e-9:
         step = min(r.watch_interval or seconds, seconds - elapsed)
         observation = yield Observe(step)
         elapsed += step
         for module_id, m in observation.versions.items():
             metrics[module_id] = judgements.merge(metrics.get(module_id), m)
-        why = judgements.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
+        why, held = None, None
+        if tally is not None and r.triggers:
+            kind, seen = judgements.measure(observation.versions.get(r.module_id), list(r.triggers), r.min_requests)
+            why, held = tally.add(kind, seen)
+        elif tally is None:
+            why = judgements.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
+        if held:
+            yield Report(Milestone.DECISION, {"decision": "Paused", "reason": held, "afterSeconds": elapsed})
+            return Watch(None, metrics, held)
         if why:
             yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **_summary(metrics)})
             return Watch(why, metrics)
@@ -78,7 +121,14 @@ def check(r: Rollout, nodes: NodeSet, policy: HealthPolicy | None) -> Steps:
     return verdict
 
 
-def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | None, deployed: DeployReport) -> Steps:
+def evaluate(
+    r: Rollout,
+    nodes: NodeSet,
+    seconds: float,
+    policy: HealthPolicy | None,
+    deployed: DeployReport,
+    tally: Tally | None = None,
+) -> Steps:
     """Watch for ``seconds``, then health-check ``nodes``; returns why it failed (or None)
     and the latest deploy report of ``nodes``.
 
@@ -86,7 +136,7 @@ def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | 
     the watch, still on the previous module: they are deployed to again first (nodes
     already on the module cost nothing), so that a node back from an outage is checked
     afresh, never counted against the module for having been down."""
-    seen = yield from watch(r, seconds)
+    seen = yield from watch(r, seconds, tally)
     if seen.fired:
         return f"Rollback trigger fired ({seen.fired})", deployed
     if deployed.unreachable and policy is not None:
@@ -95,15 +145,20 @@ def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | 
     return (None if verdict.passed else f"Health checks failed ({verdict.reason})"), deployed
 
 
-def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None, route: Route | None = None) -> Steps:
-    """Switch traffic back (``route``) and/or put ``nodes`` back on the previous module,
-    then verify the previous module's health on the nodes restored (the guide's step 4);
-    returns the ``RolledBack`` outcome."""
+def roll_back(
+    r: Rollout, reason: str, *, nodes: NodeSet | None = None, route: Route | None = None, then: Route | None = None
+) -> Steps:
+    """Switch traffic back (``route``) and/or put ``nodes`` back on the previous module
+    (and spread traffic as ``then`` says once they run it), then verify the previous
+    module's health on the nodes restored (the guide's step 4); returns the ``RolledBack``
+    outcome."""
     yield Report(Milestone.ROLLBACK_STARTED, {"reason": reason})
     if route is not None:
         yield route
     if nodes:
         yield Deploy(nodes, r.previous_id)
+    if then is not None:
+        yield then
     restored = nodes or (route.nodes if route is not None else None)
     if restored and r.health is not None:
         yield HealthCheck(restored, r.previous_id, r.health)
