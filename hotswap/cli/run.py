@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import fail, stop_on_signals, sweeps, warn, write
+from hotswap.cli.common import fail, sweeps, warn, write
 from hotswap.core import limits
 from hotswap.runs.backends import BACKENDS
 
@@ -70,7 +70,6 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
     help="Real fleet: live progress on stderr [default: when stderr is a terminal].",
 )
 @sweeps
-@stop_on_signals()
 def run(
     scenario: Path,
     backend: str,
