@@ -29,8 +29,11 @@ class Ledger:
         self.node_seconds = 0.0
         self.requests = np.zeros(3, dtype=np.int64)
         self.failed = np.zeros(3, dtype=np.int64)
-        self.weight = np.zeros(size)  # each node's share of the requests, as routed
-        self.weight[running.indices()] = 1 / max(1, len(running))
+        # the route as pools of nodes with each node's share of the requests, and how
+        # many of each pool's nodes run the new module: the share routed to it costs
+        # the pools, not the fleet
+        self.pools: list[tuple[NodeSet, float]] = [(running, 1 / max(1, len(running)))]
+        self.on_candidate = np.zeros(1, dtype=np.int64)
         self.peak_traffic = 0.0
         self.timeline: list[dict[str, Any]] = []
         self.listener: Callable[[dict[str, Any]], None] | None = None  # e.g. a live progress display
@@ -59,17 +62,26 @@ class Ledger:
         self.counts -= np.bincount(old, minlength=3)
         self.counts[code] += len(nodes)
         self.version[nodes] = code
-        self.track_traffic()
+        if code == CANDIDATE or np.any(old == CANDIDATE):
+            for p, (pool, _) in enumerate(self.pools):
+                inside = pool.holds(nodes)
+                gained = int(np.count_nonzero(inside)) if code == CANDIDATE else 0
+                self.on_candidate[p] += gained - int(np.count_nonzero(old[inside] == CANDIDATE))
+            self.track_traffic()
 
     def route(self, route: Route) -> None:
         """The load balancer now splits requests as ``route`` says."""
-        self.weight = route.weights(len(self.weight))
+        total = sum(w for _, w in route.pools)
+        self.pools = [(nodes, w / total / len(nodes)) for nodes, w in route.pools if len(nodes)]
+        self.on_candidate = np.array(
+            [np.count_nonzero(self.version[nodes.indices()] == CANDIDATE) for nodes, _ in self.pools], dtype=np.int64
+        )
         self.track_traffic()
 
     def track_traffic(self) -> None:
         """Note the share of requests routed to the new module now (its peak is kept)."""
-        share = float(self.weight[self.version == CANDIDATE].sum())
-        self.peak_traffic = max(self.peak_traffic, share)
+        share = sum(per_node * int(n) for (_, per_node), n in zip(self.pools, self.on_candidate, strict=True))
+        self.peak_traffic = max(self.peak_traffic, float(share))
 
     def serve(self, code: int, requests: int, failed: int) -> None:
         self.requests[code] += requests
