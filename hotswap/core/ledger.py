@@ -19,6 +19,7 @@ NONE, PREVIOUS, CANDIDATE = 0, 1, 2
 class Ledger:
     def __init__(self, size: int, running: NodeSet, previous_id: str, candidate_id: str) -> None:
         self.ids = {None: NONE, previous_id: PREVIOUS, candidate_id: CANDIDATE}
+        self._module_ids = {v: k for k, v in reversed(self.ids.items())}  # the first name of each code
         self.version = np.zeros(size, dtype=np.int8)
         self.version[running.indices()] = PREVIOUS
         self.targets = len(running)
@@ -45,7 +46,7 @@ class Ledger:
             raise ValueError(f"module {module_id!r} is neither the new nor the previous one") from None
 
     def module_id(self, code: int) -> str | None:
-        return next(k for k, v in self.ids.items() if v == code)
+        return self._module_ids[code]
 
     def switch(self, nodes: np.ndarray, module_id: str | None, at: np.ndarray | float) -> None:
         """``nodes`` run ``module_id`` from time ``at`` (one time, or one per node)."""
