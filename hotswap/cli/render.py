@@ -36,7 +36,27 @@ def run_text(run: dict[str, Any]) -> str:
             f"{_num(real['wallSeconds'], ' s')} wall at time scale {real['timeScale']:g}, "
             f"{real['requestRate']:,.0f} requests/s, {real['workerRestarts']} worker restarts"
         )
+    lines += [f"  warning   {w['code']}: {w['message']}" for w in run.get("warnings", [])]
     return "\n".join(lines)
+
+
+def warning_lines(runs: list[dict[str, Any]]) -> list[str]:
+    """One line per warning code: its first message, and in how many runs it came."""
+    first: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for run in runs:
+        for code in dict.fromkeys(w["code"] for w in run.get("warnings", [])):
+            count[code] = count.get(code, 0) + 1
+        for w in run.get("warnings", []):
+            first.setdefault(w["code"], w["message"])
+    lines = []
+    for code, message in first.items():
+        if code == "stage-collapse":  # the same in every run: each message once
+            messages = dict.fromkeys(w["message"] for w in runs[0].get("warnings", []) if w["code"] == code)
+            lines += [f"{code}: {m}" for m in messages]
+        else:
+            lines.append(f"{code}: {message}" + (f" (in {count[code]} of {len(runs)} runs)" if len(runs) > 1 else ""))
+    return lines
 
 
 def summary_text(name: str, summary: dict[str, Any]) -> str:

@@ -78,4 +78,6 @@ def run(
     else:
         data = {"runs": records, "summary": summarize(records)}
         text = render.summary_text(loaded.name, data["summary"])
+    for line in render.warning_lines(records):
+        click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
     write(out, json.dumps(data, indent=2) if fmt == "json" else text)

@@ -32,5 +32,12 @@ def validate(files: tuple[Path, ...]) -> None:
             continue
         nodes = sum(r.nodes for r in s.fleet.regions)
         click.echo(f"ok  {path}  ({s.deployment.strategy}, {nodes:,} nodes)")
+        if s.deployment.strategy == "Canary":
+            from hotswap.core.stages import warnings
+            from hotswap.runs.setup import rollout
+
+            r = rollout(s)
+            for w in warnings(r.fleet, list(r.config.stages)):
+                click.echo(f"hotswap: warning: {path}: {w['code']}: {w['message']}", err=True)
     if bad:
         sys.exit(2)

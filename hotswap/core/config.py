@@ -9,7 +9,7 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hotswap.core.fields import Count, Model, Percent, Seconds
 
@@ -39,12 +39,21 @@ class HealthCheckSettings(Model):
 
 class Trigger(Model):
     """Roll back when ``metric`` of the new version crosses ``threshold`` during a window.
-    Rates (error_rate, crash_rate) are in percent."""
+    Rates (error_rate, crash_rate) are in percent. With ``baseline: previous`` the
+    threshold is the allowed increase in percent over the previous module's metric in
+    the same window (100: fires when the new module is worse than double)."""
 
     metric: Metric
     threshold: float = Field(ge=0)
     unit: Literal["percent", "ms", "mb"] | None = None
     comparison: Literal["greater_than", "less_than"] = "greater_than"
+    baseline: Literal["previous"] | None = None
+
+    @model_validator(mode="after")
+    def _relative_increase(self) -> Trigger:
+        if self.baseline is not None and self.comparison != "greater_than":
+            raise ValueError("a trigger with a baseline fires on an increase: comparison must be greater_than")
+        return self
 
 
 def _guide_triggers() -> list[Trigger]:
@@ -55,14 +64,23 @@ def _guide_triggers() -> list[Trigger]:
     ]
 
 
+TESTS = ("sequential", "observed")
+
+
 class AutoRollback(Model):
     """Triggers watched every ``interval``; request-based metrics are judged only once
-    the window holds ``minRequests`` requests (Kayenta: at least 50 data points)."""
+    the window holds ``minRequests`` requests (Kayenta: at least 50 data points).
+
+    ``test``: ``sequential`` fires when the data show at ``confidence`` that the metric
+    is past its threshold, by a test valid however often it looks (core/sequential.py);
+    ``observed`` is the guide's literal rule, the observed value past the threshold."""
 
     enabled: bool = True
     interval: Seconds = 30.0
     min_requests: Count = 100
     triggers: list[Trigger] = Field(default_factory=_guide_triggers)
+    test: Literal["sequential", "observed"] = "sequential"
+    confidence: float = Field(default=0.95, gt=0, lt=1)
 
     @field_validator("interval")
     @classmethod

@@ -1,7 +1,10 @@
 """Judgements on measurements, as pure functions shared by every backend.
 
 - ``gate``: does a health report pass the health gate?
-- ``metric``/``fired``: read a named metric off a version's traffic; which trigger fires?
+- ``metric``/``fired``: read a named metric off a version's traffic; which trigger fires
+  on the observed values (the guide's literal rule, ``autoRollback.test: observed``)?
+- ``Monitor``: the triggers of one wait, fed window by window, judged by the rollout's
+  test: ``sequential`` (anytime-valid, core/sequential.py) or ``observed``;
 - ``merge``: fold consecutive observation windows together;
 - ``judge``: the A/B decision, with a significance test and a minimum sample size.
 """
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotswap.core import sequential
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
 
@@ -77,6 +81,156 @@ def fired(m: VersionMetrics | None, triggers: list[Trigger], min_requests: int =
             sign = ">" if t.comparison == "greater_than" else "<"
             return f"{t.metric} {value:.4g} {sign} {t.threshold:g}"
     return None
+
+
+def _crossed(value: float, t: Trigger, against: float | None = None) -> bool:
+    if against is not None:  # baseline: previous, an increase of more than threshold percent
+        return value > against * (1 + t.threshold / 100) if against > 0 else value > 0
+    return value > t.threshold if t.comparison == "greater_than" else value < t.threshold
+
+
+class Monitor:
+    """The rollback triggers of one wait on the new version (``new_id``), fed the
+    windows of traffic one by one; ``see`` returns the first trigger that fires,
+    described, or None. ``test="sequential"`` fires only when the data show at
+    ``confidence`` that a metric is past its threshold, however many windows are
+    looked at; ``"observed"`` fires when the observed value is past it. A trigger with
+    ``baseline: previous`` compares with ``previous_id``'s traffic in the same windows.
+    Node metrics (crash rate, memory) are states, not samples: judged as observed."""
+
+    def __init__(
+        self,
+        triggers: list[Trigger],
+        *,
+        new_id: str,
+        previous_id: str,
+        test: str = "sequential",
+        confidence: float = 0.95,
+        min_requests: int = 0,
+    ) -> None:
+        self.triggers, self.new_id, self.previous_id = triggers, new_id, previous_id
+        self.test, self.alpha, self.min_requests = test, 1 - confidence, min_requests
+        self.metrics: dict[str, VersionMetrics] = {}
+        self.ratios = {
+            i: sequential.RatioEvidence(1 + t.threshold / 100)
+            for i, t in enumerate(triggers)
+            if t.baseline and t.metric == "error_rate"
+        }
+
+    def see(self, versions: dict[str, VersionMetrics]) -> str | None:
+        """Take one window (metrics per module id); the first trigger that fires, or None."""
+        new, old = versions.get(self.new_id), versions.get(self.previous_id)
+        if new is not None and old is not None:
+            for ratio in self.ratios.values():
+                ratio.add(new.failed_requests, new.requests, old.failed_requests, old.requests)
+        for module_id, m in versions.items():
+            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
+        m = self.metrics.get(self.new_id)
+        if m is None:
+            return None
+        for i, t in enumerate(self.triggers):
+            if t.metric not in NODE_METRICS and m.requests < self.min_requests:
+                continue
+            why = self._judge(i, t, m, self.metrics.get(self.previous_id) if t.baseline else None)
+            if why:
+                return why
+        return None
+
+    def low_power(self) -> str | None:
+        """Why this wait could not have detected a module just past a trigger (a rate 1.5
+        times its threshold, a mean 20% over), had it been one; None when it could. Only
+        the sequential test's triggers on request metrics are judged."""
+        m = self.metrics.get(self.new_id)
+        if self.test != "sequential" or m is None:
+            return None
+        for t in self.triggers:
+            if t.metric in NODE_METRICS or t.comparison != "greater_than":
+                continue
+            if m.requests < self.min_requests:
+                return f"{m.requests} requests of the new module, fewer than minRequests {self.min_requests}"
+            prev = self.metrics.get(self.previous_id) if t.baseline else None
+            if t.baseline and prev is None:
+                continue
+            grade = self._mildest(t, m, prev)
+            if grade is not None:
+                return f"{m.requests} requests of the new module could not have shown {grade}"
+        return None
+
+    def _mildest(self, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> str | None:
+        """The mildest bad grade for ``t`` if the data seen could not have shown it."""
+        alpha, r0 = self.alpha, 1 + t.threshold / 100
+        if t.metric == "error_rate":
+            if prev is None:
+                rate = min(1.0, 1.5 * t.threshold / 100)
+                shown = sequential.bernoulli_above(round(rate * m.requests), m.requests, t.threshold / 100, alpha)
+                return None if shown else f"error_rate {100 * rate:.3g}% (1.5 times its threshold)"
+            old = prev.failed_requests / prev.requests if prev.requests else 0.0
+            rate = min(1.0, 1.5 * r0 * old if old else 0.01)
+            ratio = sequential.RatioEvidence(r0)
+            ratio.add(round(rate * m.requests), m.requests, prev.failed_requests, prev.requests)
+            shown = ratio.evidence() >= math.log(1 / alpha)
+            return None if shown else f"error_rate {100 * rate:.3g}% (1.5 times the allowed increase)"
+        if t.metric == "avg_latency_ms":
+            se2 = _variance(m) / m.requests if m.requests else math.inf
+            base = r0 * prev.latency_mean_ms if prev is not None else t.threshold
+            effect = max(0.1 * base, 1.0)
+            shown = sequential.normal_exceeds(0.2 * base, math.sqrt(se2), alpha, sequential.rho_for(effect, alpha))
+            return None if shown else f"avg_latency_ms {1.2 * base:.4g} (20% over its threshold)"
+        tail = 0.05 if t.metric.startswith("p95") else 0.01
+        n = len(m.latency_samples)
+        shown = sequential.bernoulli_above(round(1.5 * tail * n), n, tail, alpha)
+        return None if shown else f"{t.metric} with {150 * tail:.3g}% of requests past its threshold"
+
+    def _judge(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> str | None:
+        value = metric(m, t.metric)
+        against = metric(prev, t.metric) if prev is not None else None
+        if value is None or (t.baseline and against is None):
+            return None
+        if t.baseline:
+            said = f"{t.metric} {value:.4g} vs previous {against:.4g} (allowed +{t.threshold:g}%)"
+        else:
+            said = f"{t.metric} {value:.4g} {'>' if t.comparison == 'greater_than' else '<'} {t.threshold:g}"
+        if self.test == "observed" or t.metric in NODE_METRICS:
+            return said if _crossed(value, t, against) else None
+        shown = self._shown(i, t, m, prev)
+        return f"{said}, shown at confidence {1 - self.alpha:g}" if shown else None
+
+    def _shown(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> bool:
+        """The sequential test of trigger ``i``: is its metric shown past the threshold?"""
+        alpha, r0 = self.alpha, 1 + t.threshold / 100
+        if t.metric == "error_rate":
+            if prev is not None:
+                return self.ratios[i].evidence() >= math.log(1 / alpha)
+            test = sequential.bernoulli_above if t.comparison == "greater_than" else sequential.bernoulli_below
+            return test(m.failed_requests, m.requests, t.threshold / 100, alpha)
+        if t.metric == "avg_latency_ms":
+            mean, se2 = m.latency_mean_ms, _variance(m) / m.requests
+            if prev is not None:
+                if not prev.requests:
+                    return False
+                d = mean - r0 * prev.latency_mean_ms
+                se2 += r0**2 * _variance(prev) / prev.requests
+                scale = prev.latency_mean_ms
+            else:
+                d = mean - t.threshold if t.comparison == "greater_than" else t.threshold - mean
+                scale = t.threshold
+            effect = max(0.1 * scale, 1.0)  # the boundary is tightest for a 10% shift (at least 1 ms)
+            return sequential.normal_exceeds(d, math.sqrt(se2), alpha, sequential.rho_for(effect, alpha))
+        # p95/p99: the share of requests slower than the threshold, against 5% (1%)
+        tail = 0.05 if t.metric.startswith("p95") else 0.01
+        limit = t.threshold
+        if prev is not None:  # plug-in: the previous module's observed quantile, times the allowed increase
+            limit = r0 * float(np.percentile(prev.latency_samples, 100 * (1 - tail)))
+        samples = np.asarray(m.latency_samples)
+        slow = int(np.count_nonzero(samples > limit))
+        if t.comparison == "greater_than":
+            return sequential.bernoulli_above(slow, len(samples), tail, alpha)
+        return sequential.bernoulli_below(slow, len(samples), tail, alpha)
+
+
+def _variance(m: VersionMetrics) -> float:
+    """Per-request latency variance, estimated from the samples (0 with fewer than 2)."""
+    return float(np.var(m.latency_samples, ddof=1)) if len(m.latency_samples) > 1 else 0.0
 
 
 def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:

@@ -15,6 +15,7 @@ from hotswap.core.execution import Execution
 from hotswap.core.figures import FIGURES, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
+from hotswap.core.stages import warnings as stage_warnings
 
 
 def record(
@@ -48,9 +49,23 @@ def record(
         "finalState": ledger.final_state(),
         "capacity": ledger.capacity(),
         **(extra or {}),
+        "warnings": warnings(rollout, ledger.timeline),
         "timeline": sorted(ledger.timeline, key=lambda e: e["t"]),  # stable: ties keep their order
     }
     return _rounded(data)
+
+
+def warnings(rollout: Rollout, timeline: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What a reader of the record should know before trusting it: ``stage-collapse``
+    (stages that expose other shares than they say) and ``low-power`` (a wait whose
+    traffic could not have shown a module just past a trigger). Each is
+    ``{"code": ..., "message": ...}``; other parts of hotswap may add codes."""
+    out = stage_warnings(rollout.fleet, list(rollout.config.stages)) if rollout.strategy == "Canary" else []
+    for entry in timeline:
+        if "lowPower" in entry:
+            where = f"stage {entry['stage']:g}%" if "stage" in entry else f"the wait ending at {entry['t']:g} s"
+            out.append({"code": "low-power", "message": f"{where}: {entry['lowPower']}"})
+    return out
 
 
 def _rounded(value: Any) -> Any:

@@ -28,6 +28,8 @@ class Rollout:
     triggers: tuple[Trigger, ...]
     watch_interval: float | None
     min_requests: int = 0
+    test: str = "sequential"
+    confidence: float = 0.95
 
     def policy(
         self,

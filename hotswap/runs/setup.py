@@ -46,6 +46,8 @@ def rollout(scenario: Scenario) -> Rollout:
         triggers=tuple(ar.triggers) if armed else (),
         watch_interval=ar.interval if armed else None,
         min_requests=ar.min_requests,
+        test=ar.test,
+        confidence=ar.confidence,
     )
 
 

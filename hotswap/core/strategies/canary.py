@@ -4,7 +4,8 @@ As in the guide, each stage deploys to all its nodes: deploys are idempotent, so
 already on the module cost nothing and nodes missed earlier (down, unreachable) get
 another chance. Unlike the guide, traffic triggers are watched during the evaluation
 period, and with ``autoPromote: false`` the rollout stops before its final 100% stage
-as ``Paused``.
+as ``Paused``. A stage's progress is the share of nodes it really exposes (``stage``
+keeps the percent requested: on a small fleet the two differ).
 """
 
 from __future__ import annotations
@@ -31,5 +32,5 @@ def canary(r: Rollout) -> Steps:
         if failure:
             return (yield from roll_back(r, f"{failure} at stage {stage:g}%", nodes=deployed))
         reached = stage
-        yield progress(stage, stage=stage, nodes=len(nodes))
+        yield progress(100 * len(nodes) / len(r.fleet.active), stage=stage, nodes=len(nodes))
     return succeeded(r, len(deployed), missed(report))

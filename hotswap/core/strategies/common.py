@@ -39,21 +39,31 @@ class Watch:
 
 def watch(r: Rollout, seconds: float) -> Steps:
     """Let traffic run for ``seconds``; every interval, test the rollback triggers on
-    the new version's traffic so far, and stop at the first that fires."""
-    metrics: dict[str, VersionMetrics] = {}
+    the new version's traffic so far (by the rollout's test), and stop at the first that
+    fires."""
+    monitor = judgements.Monitor(
+        list(r.triggers),
+        new_id=r.module_id,
+        previous_id=r.previous_id,
+        test=r.test,
+        confidence=r.confidence,
+        min_requests=r.min_requests,
+    )
+    metrics = monitor.metrics
     elapsed = 0.0
     while seconds - elapsed > 1e-9:
         step = min(r.watch_interval or seconds, seconds - elapsed)
         observation = yield Observe(step)
         elapsed += step
-        for module_id, m in observation.versions.items():
-            metrics[module_id] = judgements.merge(metrics.get(module_id), m)
-        why = judgements.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
+        why = monitor.see(observation.versions)
         if why:
             yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **_summary(metrics)})
             return Watch(why, metrics)
     if metrics:
-        yield Report(Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics)})
+        weak = monitor.low_power()
+        yield Report(
+            Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics), **({"lowPower": weak} if weak else {})}
+        )
     return Watch(None, metrics)
 
 
