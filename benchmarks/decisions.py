@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the scenarios live with the tests
 
-from hotswap.runs.runner import run
+from hotswap.runs.runner import replicate
 from tests.sim.guide_canary import BASELINE_TRIGGER, guide_canary, in_first_stage
 
 CASES = [
@@ -52,7 +52,7 @@ def main(runs: int) -> None:
     for test in ("sequential", "observed"):
         for label, make, counted, bar in CASES:
             started = time.perf_counter()
-            records = run(make(test=test), seed=1, runs=runs)
+            records = replicate(make(test=test), seed=1, runs=runs)
             hits = sum(
                 in_first_stage(r) if counted == "in first stage" else r["outcome"] == "RolledBack" for r in records
             )

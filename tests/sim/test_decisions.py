@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from hotswap.runs.runner import run
+from hotswap.runs.runner import replicate
 from tests.sim.guide_canary import BASELINE_TRIGGER, guide_canary, in_first_stage, rolled_back
 
 SEEDS = 60
 
 
 def share(scenario, counted) -> float:
-    return sum(map(counted, run(scenario, seed=1, runs=SEEDS))) / SEEDS
+    return sum(map(counted, replicate(scenario, seed=1, runs=SEEDS))) / SEEDS
 
 
 @pytest.mark.parametrize("rps", [0.5, 2])
