@@ -17,6 +17,7 @@ COMMANDS = {
     "check": "hotswap.cli.check:check_",
     "compare": "hotswap.cli.compare:compare",
     "report": "hotswap.cli.report:report",
+    "calibrate": "hotswap.cli.calibrate:calibrate",
 }
 
 

@@ -171,3 +171,4 @@ class ABTestingConfig(Model):
     winner_criteria: WinnerCriteria = WinnerCriteria()
     minimum_sample_size: Count = 1000
     confidence: float = Field(default=0.95, gt=0, lt=1)
+    early_stopping: bool = False

@@ -6,7 +6,8 @@
 - ``Monitor``: the triggers of one wait, fed window by window, judged by the rollout's
   test: ``sequential`` (anytime-valid, core/sequential.py) or ``observed``;
 - ``merge``: fold consecutive observation windows together;
-- ``judge``: the A/B decision, with a significance test and a minimum sample size.
+- ``judge``: the A/B decision, with a significance test and a minimum sample size, at
+  one look; ``Experiment``: the same decision with an always-valid test, as it runs.
 """
 
 from __future__ import annotations
@@ -293,6 +294,70 @@ def judge(
     if improvement <= -criteria.threshold:
         return Judgement("A", said)
     return Judgement("Inconclusive", f"{said}, smaller than the threshold")
+
+
+class Experiment:
+    """An A/B experiment judged as it runs (``earlyStopping: true``): fed the windows
+    of traffic one by one, ``see`` returns the winner as soon as an always-valid test
+    shows it at ``confidence`` (B better by ``threshold`` percent, or A better by it;
+    each side tested at half the error), else None. Error rate (window by window, the
+    two versions' failures) and mean latency (normal mixture) are tested; other
+    metrics are never conclusive early. Fewer than ``minimum_sample_size`` requests on
+    either side is not judged."""
+
+    def __init__(
+        self, criteria: WinnerCriteria, *, a_id: str, b_id: str, minimum_sample_size: int, confidence: float
+    ) -> None:
+        self.criteria, self.a_id, self.b_id = criteria, a_id, b_id
+        self.minimum, self.alpha = minimum_sample_size, (1 - confidence) / 2
+        self.metrics: dict[str, VersionMetrics] = {}
+        theta = criteria.threshold / 100
+        # lower is better: B wins when A > B / (1 - theta), A wins when B > A (1 + theta)
+        b_wins = 1 / (1 - theta) if theta < 1 else math.inf
+        self.ratios = {"B": sequential.RatioEvidence(b_wins), "A": sequential.RatioEvidence(1 + theta)}
+        if criteria.comparison == "higher_is_better":  # the same tests with the roles swapped
+            self.ratios = {"B": sequential.RatioEvidence(1 + theta), "A": sequential.RatioEvidence(b_wins)}
+
+    def see(self, versions: dict[str, VersionMetrics]) -> Judgement | None:
+        a, b = versions.get(self.a_id), versions.get(self.b_id)
+        if a is not None and b is not None and self.criteria.metric == "error_rate":
+            worse = {"B": (a, b), "A": (b, a)}  # the side shown worse, then the other
+            if self.criteria.comparison == "higher_is_better":
+                worse = {"B": (b, a), "A": (a, b)}
+            for side, (hi, lo) in worse.items():
+                if math.isfinite(self.ratios[side].r0):
+                    self.ratios[side].add(hi.failed_requests, hi.requests, lo.failed_requests, lo.requests)
+        for module_id, m in versions.items():
+            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
+        a, b = self.metrics.get(self.a_id), self.metrics.get(self.b_id)
+        if a is None or b is None or min(a.requests, b.requests) < self.minimum:
+            return None
+        for side in ("B", "A"):
+            if self._shown(side, a, b):
+                va, vb = metric(a, self.criteria.metric), metric(b, self.criteria.metric)
+                return Judgement(
+                    side,
+                    f"{self.criteria.metric} A {va:.4g} vs B {vb:.4g}: {side} better by more than "
+                    f"{self.criteria.threshold:g}%, shown at confidence {1 - 2 * self.alpha:g} after "
+                    f"{a.requests + b.requests:,} requests (early stopping)",
+                )
+        return None
+
+    def _shown(self, side: str, a: VersionMetrics, b: VersionMetrics) -> bool:
+        name, theta = self.criteria.metric, self.criteria.threshold / 100
+        if name == "error_rate":
+            return self.ratios[side].evidence() >= math.log(1 / self.alpha)
+        if name != "avg_latency_ms" or not a.requests or not b.requests:
+            return False
+        if self.criteria.comparison == "higher_is_better":  # B wins where, lower being better, A would
+            side = "A" if side == "B" else "B"
+        va, sa, vb, sb = a.latency_mean_ms, _variance(a) / a.requests, b.latency_mean_ms, _variance(b) / b.requests
+        if side == "B":  # B below A by theta: A (1 - theta) - B > 0
+            d, se2 = (1 - theta) * va - vb, (1 - theta) ** 2 * sa + sb
+        else:  # B above A by theta: B - A (1 + theta) > 0
+            d, se2 = vb - (1 + theta) * va, sb + (1 + theta) ** 2 * sa
+        effect = max(0.1 * va, 1.0)
+        return sequential.normal_exceeds(d, math.sqrt(se2), self.alpha, sequential.rho_for(effect, self.alpha))
 
 
 def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:

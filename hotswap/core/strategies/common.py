@@ -35,12 +35,13 @@ class Watch:
 
     fired: str | None
     metrics: dict[str, VersionMetrics] = field(default_factory=dict)
+    decided: judgements.Judgement | None = None
 
 
-def watch(r: Rollout, seconds: float) -> Steps:
+def watch(r: Rollout, seconds: float, experiment: judgements.Experiment | None = None) -> Steps:
     """Let traffic run for ``seconds``; every interval, test the rollback triggers on
     the new version's traffic so far (by the rollout's test), and stop at the first that
-    fires."""
+    fires; an ``experiment`` (A/B with early stopping) also ends it once decided."""
     monitor = judgements.Monitor(
         list(r.triggers),
         new_id=r.module_id,
@@ -59,6 +60,10 @@ def watch(r: Rollout, seconds: float) -> Steps:
         if why:
             yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **_summary(metrics)})
             return Watch(why, metrics)
+        decided = experiment.see(observation.versions) if experiment is not None else None
+        if decided is not None:
+            yield Report(Milestone.EVALUATED, {"seconds": elapsed, "stoppedEarly": True, **_summary(metrics)})
+            return Watch(None, metrics, decided)
     if metrics:
         weak = monitor.low_power()
         yield Report(
