@@ -12,43 +12,29 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from hotswap.core import health, strategies
-from hotswap.core.effects import (
-    Deploy,
-    DeployReport,
-    Effect,
-    HealthCheck,
-    HealthReport,
-    Observation,
-    Observe,
-    Result,
-    Route,
-    RouteReport,
-    VersionMetrics,
-)
-from hotswap.core.execution import Execution
+from hotswap.core import health
+from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
 from hotswap.core.ledger import Ledger
-from hotswap.core.record import record
-from hotswap.runs import setup
-from hotswap.runs.setup import fault_marks, fault_nodes, topology
+from hotswap.core.record import RunRecord
+from hotswap.core.samples import Samples
+from hotswap.runs import loop
+from hotswap.runs.fleet_plan import DEFAULT_NODES, plan
+from hotswap.runs.loop import Action, Schedule
+from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from runtime.catalog import build, check_files
 from runtime.fleet import Fleet, NodeDown
-from runtime.scale import scale
+from runtime.rundir import RunFolder
 from runtime.traffic import Traffic
 
-DEFAULT_NODES = 16
-DEFAULT_TIME_SCALE = 300.0
-DEFAULT_RATE = 2000.0  # requests per wall-clock second, fleet-wide
 DEPLOY_TIMEOUT = 2.0  # wall seconds one hot swap may take
 RESTART_WAIT = 5.0  # wall seconds to wait for a killed worker before giving up on it
 MIN_ATTEMPT_WALL = 0.25  # a health call's wall-clock timeout never drops below this
@@ -56,48 +42,26 @@ MIN_OBSERVE_WALL = 0.1  # an observation window lasts at least this long, so it 
 
 
 class RealDriver:
+    """Carries effects out on the workers; ``schedule`` holds the fault actions (and
+    timeline marks) that a wait fires at their moment."""
+
     def __init__(
-        self,
-        fleet: Fleet,
-        traffic: Traffic,
-        ledger: Ledger,
-        *,
-        time_scale: float,
-        faults: list[tuple[float, Callable[[], None]]],
+        self, fleet: Fleet, traffic: Traffic, ledger: Ledger, *, time_scale: float, schedule: Schedule
     ) -> None:
         self.fleet, self.traffic, self.ledger, self.time_scale = fleet, traffic, ledger, time_scale
-        self.faults = sorted(faults, key=lambda f: f[0])
+        self.schedule = schedule
         self.now = 0.0
         self.pool = ThreadPoolExecutor(max_workers=len(fleet.nodes))
 
-    def run(self, execution: Execution) -> None:
-        try:
-            effect = execution.start(self.now)
-            while effect is not None:
-                started = self.now
-                result = self.carry_out(effect)
-                effect = execution.advance(effect, result, started, self.now)
-        finally:
-            self.pool.shutdown()
+    def __enter__(self) -> RealDriver:
+        return self
 
-    def carry_out(self, effect: Effect) -> Result:
-        self._fire_due()
-        if isinstance(effect, Deploy):
-            result: Result = self._deploy(effect)
-        elif isinstance(effect, HealthCheck):
-            result = self._health(effect)
-        elif isinstance(effect, Observe):
-            self._wait(effect.seconds)
-            return Observation(effect.seconds, self._drain())
-        elif isinstance(effect, Route):
-            result = self._route(effect)
-        else:
-            raise TypeError(f"the real fleet cannot carry out {effect!r}")
-        self._drain()
-        return result
+    def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
+        # stopped (a signal) or failed: do not wait for the requests in flight
+        self.pool.shutdown(wait=error is None, cancel_futures=error is not None)
 
     # --- effects -----------------------------------------------------------------------
-    def _deploy(self, effect: Deploy) -> DeployReport:
+    def deploy(self, effect: Deploy) -> DeployReport:
         nodes = effect.nodes.indices()
         outcomes = list(self.pool.map(lambda i: self._deploy_one(int(i), effect.module_id), nodes))
         status = np.array([o[0] for o in outcomes])
@@ -125,14 +89,27 @@ class RealDriver:
             except NodeDown as exc:
                 if first and exc.lost and self.fleet.wait_ready(index, RESTART_WAIT):
                     continue
+                if not exc.lost and self._runs(index, module_id):
+                    break  # swapped, but its answer came too late: the ledger must say so
                 return "unreachable", time.perf_counter() - start
             if status != "ok":
                 return "failed", time.perf_counter() - start
-            changed = self.ledger.version[index] != self.ledger.code(module_id)
-            return ("updated" if changed else "unchanged"), time.perf_counter() - start
-        return "unreachable", time.perf_counter() - start
+            break
+        else:
+            return "unreachable", time.perf_counter() - start
+        changed = self.ledger.version[index] != self.ledger.code(module_id)
+        return ("updated" if changed else "unchanged"), time.perf_counter() - start
 
-    def _health(self, effect: HealthCheck) -> HealthReport:
+    def _runs(self, index: int, module_id: str | None) -> bool:
+        """After a swap timed out: whether the worker runs ``module_id`` after all. A
+        worker cancels a swap that is ready after its deadline, so one that cannot
+        answer now will not switch later."""
+        try:
+            return self.fleet.running(index, DEPLOY_TIMEOUT) == module_id
+        except NodeDown:
+            return False
+
+    def health_check(self, effect: HealthCheck) -> HealthReport:
         nodes, policy = effect.nodes.indices(), effect.policy
         wall_timeout = max(policy.attempt_timeout / self.time_scale, MIN_ATTEMPT_WALL)
 
@@ -154,7 +131,7 @@ class RealDriver:
         self.now += report.seconds
         return report
 
-    def _route(self, effect: Route) -> RouteReport:
+    def route(self, effect: Route) -> RouteReport:
         start = time.perf_counter()
         self.traffic.route(effect.weights(len(self.fleet.nodes)))
         took = time.perf_counter() - start
@@ -162,32 +139,25 @@ class RealDriver:
         return RouteReport(took)
 
     # --- time, faults and traffic ---------------------------------------------------------
-    def _wait(self, seconds: float) -> None:
+    def wait(self, seconds: float) -> None:
         """Let ``seconds`` of scenario time pass, in wall time divided by the scale,
         injecting the faults that fall due on the way."""
         end = self.now + seconds
         wall_end = time.perf_counter() + max(seconds / self.time_scale, MIN_OBSERVE_WALL)
         wall_per_second = (wall_end - time.perf_counter()) / seconds
-        while self.faults and self.faults[0][0] <= end:
-            at, _ = self.faults[0]
+        while (at := self.schedule.next_at()) is not None and at <= end:
             time.sleep(max(0.0, wall_end - (end - at) * wall_per_second - time.perf_counter()))
             self.now = max(self.now, at)
-            self._fire_due()
+            self.schedule.fire_due(self.now)
         time.sleep(max(0.0, wall_end - time.perf_counter()))
         self.now = end
 
-    def _fire_due(self) -> None:
-        while self.faults and self.faults[0][0] <= self.now:
-            _, act = self.faults.pop(0)
-            act()
-
-    def _drain(self) -> dict[str, VersionMetrics]:
-        """Book the traffic served since the last call; its metrics per module."""
+    def served(self) -> dict[str, VersionMetrics]:
+        """The traffic served since the last call, per module."""
         counts = np.bincount(self.ledger.version, minlength=3)
         out = {}
         for module_id, tally in self.traffic.take().items():
             code = self.ledger.code(module_id)
-            self.ledger.serve(code, tally.requests, tally.failed)
             mean = tally.latency_sum_ms / tally.latency_count if tally.latency_count else 0.0
             out[module_id] = VersionMetrics(
                 nodes=int(counts[code]),
@@ -195,7 +165,7 @@ class RealDriver:
                 failed_requests=tally.failed,
                 crashed_nodes=min(len(tally.crashed), int(counts[code])),
                 latency_mean_ms=mean,
-                latency_samples=tuple(tally.samples),
+                latency_samples=Samples(tally.samples),
                 memory_mb=tally.memory_mb,
             )
         return out
@@ -208,48 +178,48 @@ def node_keys(size: int, rng: np.random.Generator) -> list[int]:
     return [int(k) for k in (rng.permutation(size) + rng.random(size)) / size * 1_000_000]
 
 
-def fault_schedule(
-    scenario: Scenario, fleet: Fleet, ledger: Ledger, rng: np.random.Generator
-) -> list[tuple[float, Callable[[], None]]]:
-    """The scenario's outages and faults as actions on workers, at scenario times:
-    outages SIGSTOP a share of a region's workers; faults kill, stop or slow its first ones."""
-    layout = topology(scenario)
-    plan: list[tuple[float, str, np.ndarray, float]] = []
-    for outage in scenario.fleet.outages:
-        region = layout.region(outage.region)
-        assert region is not None
-        members = (region.active | region.idle).indices()
-        hit = np.sort(rng.choice(members, round(len(members) * outage.fraction), replace=False))
-        plan += [(outage.at, "stop", hit, 0.0), (outage.at + outage.duration, "resume", hit, 0.0)]
-    for fault in scenario.fleet.faults:
-        hit = fault_nodes(layout, fault).indices()
-        if fault.action == "kill":
-            plan.append((fault.at, "kill", hit, 0.0))
-        elif fault.action == "stop":
-            plan += [(fault.at, "stop", hit, 0.0), (fault.at + fault.duration, "resume", hit, 0.0)]
-        else:
-            plan += [(fault.at, "slow", hit, fault.slow_ms), (fault.at + fault.duration, "slow", hit, 0.0)]
-    marks = [
-        (at, lambda at=at, e=event, d=detail: ledger.note(at, e, **d)) for at, event, detail in fault_marks(scenario)
-    ]
-    acts = {"kill": fleet.kill, "stop": fleet.stop, "resume": fleet.resume, "slow": lambda i, ms: fleet.slow(i, ms)}
-
-    def act(action: str, hit: np.ndarray, ms: float) -> Callable[[], None]:
-        def fire() -> None:
-            for i in hit:
-                with contextlib.suppress(NodeDown):  # a node that is down cannot be slowed
-                    acts[action](int(i), ms) if action == "slow" else acts[action](int(i))
-
-        return fire
-
-    return marks + [(at, act(action, hit, ms)) for at, action, hit, ms in plan]
+def fault_actions(disruptions: list[Disruption], fleet: Fleet) -> list[Action]:
+    """The scenario's outages and faults as actions on workers, at scenario times: an
+    outage or a stop SIGSTOPs its workers until it ends, a kill SIGKILLs them (they restart
+    on their own), a slow-down slows them until it ends."""
+    out: list[Action] = []
+    for d in disruptions:
+        pair: dict[str, tuple[Callable[[int], None], Callable[[int], None] | None]] = {
+            "outage": (fleet.stop, fleet.resume),
+            "stop": (fleet.stop, fleet.resume),
+            "kill": (fleet.kill, None),
+            "slow": (partial(_slow, fleet, d.slow_ms), partial(_slow, fleet, 0.0)),
+        }
+        begin, end = pair[d.kind]
+        out.append((d.at, partial(_each, begin, d.nodes)))
+        if end is not None:
+            out.append((d.until, partial(_each, end, d.nodes)))
+    return out
 
 
-def prepare(scenario: Scenario, *, nodes: int = DEFAULT_NODES, **_: Any) -> None:
+def _slow(fleet: Fleet, ms: float, index: int) -> None:
+    fleet.slow(index, ms)
+
+
+def _each(act: Callable[[int], None], nodes: np.ndarray) -> None:
+    for i in nodes:
+        with contextlib.suppress(NodeDown):  # a node that is down cannot be slowed
+            act(int(i))
+
+
+def prepare(
+    scenario: Scenario,
+    *,
+    nodes: int = DEFAULT_NODES,
+    time_scale: float | None = None,
+    rate: float | None = None,
+    **_: Any,
+) -> list[str]:
     """Refuse what the real fleet cannot take, before it starts (``ValueError``): a module
-    file that cannot play, a previous module that cannot run, too few workers."""
+    file that cannot play, a previous module that cannot run, too few workers. Returns
+    what the scaled-down run cannot represent, one line each."""
     check_files(scenario)
-    scale(scenario, nodes)
+    return list(plan(scenario, nodes, time_scale, rate).warnings)
 
 
 def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
@@ -275,50 +245,51 @@ def run_fleet(
     seed: int,
     *,
     nodes: int = DEFAULT_NODES,
-    time_scale: float = DEFAULT_TIME_SCALE,
-    rate: float = DEFAULT_RATE,
+    time_scale: float | None = None,
+    rate: float | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, Any]:
-    """Run the scenario's deployment once on a local fleet of wasmtime workers."""
+) -> RunRecord:
+    """Run the scenario's deployment once on a local fleet of wasmtime workers, at
+    ``time_scale`` (None: auto) with the router sending at most ``rate`` requests a second
+    (None: the default profile's)."""
     wall = time.perf_counter()
-    scaled = scale(scenario, nodes)
-    rollout = setup.rollout(scaled)
-    layout = topology(scaled)
+    fleet_plan = plan(scenario, nodes, time_scale, rate)
+    scaled, pace = fleet_plan.scenario, fleet_plan.pace
     rng = np.random.default_rng(seed)
-    ledger = Ledger(layout.size, layout.active, rollout.previous_id, rollout.module_id)
-    ledger.listener = progress
-    keys = node_keys(layout.size, rng)
-    with tempfile.TemporaryDirectory(prefix="hotswap-artifacts-") as folder:
-        artifacts = build(scaled, Path(folder))
-        with Fleet(layout.size, artifacts, keys) as fleet:
+    run = loop.begin(scaled, rng)
+    run.ledger.listener = progress
+    layout, previous = run.layout, run.rollout.previous_id
+    with RunFolder("run") as folder:
+        (folder / "artifacts").mkdir(mode=0o700)
+        artifacts = build(scaled, folder / "artifacts")
+        with Fleet(layout.size, artifacts, node_keys(layout.size, rng), folder=folder) as fleet:
             for i in layout.active.indices():
-                status, detail, _ = fleet.deploy(int(i), rollout.previous_id, DEPLOY_TIMEOUT)
+                status, detail, _ = fleet.deploy(int(i), previous, DEPLOY_TIMEOUT)
                 if status != "ok":
-                    raise RuntimeError(f"the previous module {rollout.previous_id} does not run: {detail}")
-            with Traffic(fleet, rate, seed=seed) as traffic:
-                driver = RealDriver(
-                    fleet, traffic, ledger, time_scale=time_scale, faults=fault_schedule(scaled, fleet, ledger, rng)
-                )
-                driver._route(Route(((layout.active, 1.0),)))
-                driver.now = 0.0
-                execution = Execution(strategies.start(rollout), ledger)
-                driver.run(execution)
+                    raise RuntimeError(f"the previous module {previous} does not run: {detail}")
+            schedule = Schedule(run.marks() + fault_actions(run.disruptions, fleet))
+            with (
+                Traffic(fleet, pace.wall_rate, seed=seed) as traffic,
+                RealDriver(fleet, traffic, run.ledger, time_scale=pace.time_scale, schedule=schedule) as driver,
+            ):
+                traffic.route(Route(((layout.active, 1.0),)).weights(layout.size))
+                run.carry_out(driver, schedule)
             restarts = sum(n.restarts for n in fleet.nodes)
-    return record(
-        scaled.name,
-        rollout,
-        backend="real",
-        seed=seed,
-        execution=execution,
-        ledger=ledger,
-        extra={
+    seconds = run.execution.finished_at
+    return run.record(
+        "real",
+        seed,
+        {
             "real": {
                 "workers": layout.size,
                 "scaledFrom": sum(r.nodes for r in scenario.fleet.regions),
-                "timeScale": time_scale,
-                "requestRate": rate,
+                "timeScale": pace.time_scale,
+                "requestRate": pace.wall_rate,
+                "wantedRequestsPerScenarioSecond": pace.wanted,
+                "achievedRequestsPerScenarioSecond": float(run.ledger.requests.sum()) / seconds if seconds else 0.0,
                 "workerRestarts": restarts,
                 "wallSeconds": time.perf_counter() - wall,
+                "warnings": list(fleet_plan.warnings),
             },
         },
     )

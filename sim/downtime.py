@@ -3,48 +3,57 @@ and the scenario's ``kill`` (down while the worker restarts) and ``stop`` faults
 
 Background failures are a Poisson process over the whole fleet (a uniform node each
 time, exponential repair), sampled lazily a day at a time; outages are the scenario's.
+The scenario's share comes set up (``runs.setup.disruptions``).
 Both are kept as ``(node, start, end)`` arrays, so a million nodes cost nothing until
-one of them fails.
+one of them fails; an index by start time (and the longest interval) lets a question
+about time ``t`` look only at the intervals that can span it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hotswap.core.nodes import Topology
-from hotswap.runs.setup import fault_nodes
-from hotswap.scenario.fleet import Fleet
+from hotswap.runs.setup import Disruption
+from hotswap.scenario.fleet import NodeFailures
 
 YEAR = 365 * 86400.0
 CHUNK = 86400.0
 
 
 class Downtime:
-    def __init__(self, fleet: Fleet, topology: Topology, rng: np.random.Generator) -> None:
-        self.rng, self.size = rng, topology.size
-        self.rate = fleet.node_failures.per_node_year / YEAR * self.size
-        self.repair = fleet.node_failures.repair_time
+    def __init__(
+        self, failures: NodeFailures, size: int, disruptions: list[Disruption], rng: np.random.Generator
+    ) -> None:
+        self.rng, self.size = rng, size
+        self.rate = failures.per_node_year / YEAR * self.size
+        self.repair = failures.repair_time
         self.node = np.empty(0, dtype=np.int64)
         self.start = np.empty(0)
         self.end = np.empty(0)
         self.horizon = 0.0
-        for outage in fleet.outages:
-            region = topology.region(outage.region)
-            assert region is not None
-            members = (region.active | region.idle).indices()
-            count = round(len(members) * outage.fraction)
-            hit = members if count == len(members) else np.sort(rng.choice(members, count, replace=False))
-            self._add(hit, np.full(count, outage.at), np.full(count, outage.at + outage.duration))
-        for fault in fleet.faults:
-            if fault.action in ("kill", "stop"):
-                hit = fault_nodes(topology, fault).indices()
-                lasts = fleet.restart_seconds if fault.action == "kill" else fault.duration
-                self._add(hit, np.full(len(hit), fault.at), np.full(len(hit), fault.at + lasts))
+        self._by_start = np.empty(0, dtype=np.int64)  # positions in start order
+        self._starts = np.empty(0)  # start times in that order
+        self._longest = 0.0
+        for d in disruptions:
+            if d.kind != "slow":
+                self._add(d.nodes, np.full(len(d.nodes), d.at), np.full(len(d.nodes), d.until))
 
     def _add(self, node: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
         self.node = np.concatenate([self.node, node])
         self.start = np.concatenate([self.start, start])
         self.end = np.concatenate([self.end, end])
+        self._by_start = np.argsort(self.start, kind="stable")
+        self._starts = self.start[self._by_start]
+        if len(start):
+            self._longest = max(self._longest, float(np.max(end - start)))
+
+    def _spanning(self, t0: float, t1: float) -> np.ndarray:
+        """Positions (in insertion order) of every interval that may overlap
+        ``[t0, t1]``: those starting from ``t0`` less the longest interval up to ``t1``."""
+        margin = self._longest * (1 + 1e-9) + 1e-9
+        lo = np.searchsorted(self._starts, t0 - margin, side="left")
+        hi = np.searchsorted(self._starts, t1, side="right")
+        return np.sort(self._by_start[lo:hi])
 
     def _extend(self, t: float) -> None:
         while self.horizon <= t:
@@ -56,14 +65,16 @@ class Downtime:
     def down(self, nodes: np.ndarray, t: float) -> np.ndarray:
         """Which of ``nodes`` are down at time ``t``."""
         self._extend(t)
-        now = (self.start <= t) & (self.end > t)
-        if not now.any():
+        at = self._spanning(t, t)
+        now = at[(self.start[at] <= t) & (self.end[at] > t)]
+        if not len(now):
             return np.zeros(len(nodes), dtype=bool)
-        return np.isin(nodes, self.node[now])
+        return np.isin(nodes, self.node[now], kind="sort")  # not a table as long as the fleet
 
     def overlap(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Nodes down at some point in ``[t0, t1)``, and for how many seconds each."""
         self._extend(t1)
-        seconds = np.minimum(self.end, t1) - np.maximum(self.start, t0)
+        at = self._spanning(t0, t1)
+        seconds = np.minimum(self.end[at], t1) - np.maximum(self.start[at], t0)
         hit = seconds > 0
-        return self.node[hit], seconds[hit]
+        return self.node[at[hit]], seconds[hit]

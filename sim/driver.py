@@ -1,94 +1,123 @@
-"""The SimPy driver: carries a strategy's effects out on the simulated fleet.
+"""The simulator's driver: carries a strategy's effects out on the simulated fleet.
 
-SimPy only waits on its own events, so the strategy generator is not a SimPy process
-itself: ``SimDriver.run`` is the adapter process that steps it through ``Execution``
-and turns each effect into the time it takes. Every stretch of time, whatever the
-effect, goes through ``_elapse``, which samples the traffic served meanwhile.
+The run loop (``hotswap.runs.loop``) steps the strategy; this driver turns each effect
+into sampled work and the time it takes on the SimPy clock. Every stretch of time,
+whatever the effect, goes through ``_elapse``, which samples the traffic served meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import simpy
 
-from hotswap.core import strategies
-from hotswap.core.effects import Deploy, Effect, HealthCheck, Observation, Observe, Result, Route, RouteReport
-from hotswap.core.execution import Execution
-from hotswap.core.ledger import Ledger
-from hotswap.core.record import record
-from hotswap.runs import setup
-from hotswap.runs.setup import fault_marks, topology
+from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
+from hotswap.core.record import RunRecord
+from hotswap.runs import fleet_plan, loop
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
 from sim.population import Population
-
-Process = Generator[simpy.Event, Any, Any]
 
 
 class SimDriver:
     def __init__(self, env: simpy.Environment, population: Population, route_seconds: float) -> None:
         self.env, self.population, self.route_seconds = env, population, route_seconds
+        self._served: dict[str, VersionMetrics] = {}
 
-    def run(self, execution: Execution) -> Process:
-        effect = execution.start(self.env.now)
-        while effect is not None:
-            started = self.env.now
-            result = yield from self.carry_out(effect)
-            effect = execution.advance(effect, result, started, self.env.now)
+    @property
+    def now(self) -> float:
+        return self.env.now  # an int 0 at the start, as records have always shown it
 
-    def carry_out(self, effect: Effect) -> Generator[simpy.Event, Any, Result]:
-        population, now = self.population, self.env.now
-        if isinstance(effect, Deploy):
-            report, pending = population.deploy(effect.nodes, effect.module_id, now)
-            yield from self._elapse(report.seconds)
-            population.apply(pending)
-            return report
-        if isinstance(effect, HealthCheck):
-            health = population.health_check(effect.nodes, effect.module_id, effect.policy, now)
-            yield from self._elapse(health.seconds)
-            return health
-        if isinstance(effect, Observe):
-            metrics = yield from self._elapse(effect.seconds)
-            return Observation(effect.seconds, metrics)
-        if isinstance(effect, Route):
-            yield from self._elapse(self.route_seconds)
-            population.route(effect)
-            return RouteReport(self.route_seconds)
-        raise TypeError(f"the simulator cannot carry out {effect!r}")
+    def deploy(self, effect: Deploy) -> DeployReport:
+        report, pending = self.population.deploy(effect.nodes, effect.module_id, self.env.now)
+        self._elapse(report.seconds)
+        self.population.apply(pending)
+        return report
 
-    def _elapse(self, seconds: float) -> Process:
+    def health_check(self, effect: HealthCheck) -> HealthReport:
+        report = self.population.health_check(effect.nodes, effect.module_id, effect.policy, self.env.now)
+        self._elapse(report.seconds)
+        return report
+
+    def route(self, effect: Route) -> RouteReport:
+        self._elapse(self.route_seconds)
+        self.population.route(effect)
+        return RouteReport(self.route_seconds)
+
+    def wait(self, seconds: float) -> None:
+        self._elapse(seconds)
+
+    def served(self) -> dict[str, VersionMetrics]:
+        served, self._served = self._served, {}
+        return served
+
+    def _elapse(self, seconds: float) -> None:
         if seconds <= 0:
-            return {}
+            return
         start = self.env.now
-        yield self.env.timeout(seconds)
-        return self.population.traffic(start, self.env.now)
+        self.env.run(until=self.env.timeout(seconds))
+        self._served = self.population.traffic(start, self.env.now)
 
 
-def announce_faults(env: simpy.Environment, scenario: Scenario, ledger: Ledger) -> Process:
-    """Put the scenario's region outages and faults on the timeline as they happen."""
-    for at, event, detail in fault_marks(scenario):
-        yield env.timeout(at - env.now)
-        ledger.note(env.now, event, **detail)
-
-
-def simulate(scenario: Scenario, seed: int) -> dict[str, Any]:
-    """Run the scenario's deployment once on the simulated fleet; its result record."""
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    *,
+    nodes: int | None = None,
+    time_scale: float | None = None,
+    rate: float | None = None,
+    profile: str | None = None,
+) -> RunRecord:
+    """Run the scenario's deployment once on the simulated fleet; its result record.
+    With ``nodes`` (or ``time_scale``, ``rate``) it is the twin of the real run with the
+    same options; ``profile`` (a timing profile file) replaces the drawn timings."""
+    scenario = played(scenario, nodes, time_scale, rate, profile)
     rng = np.random.default_rng(seed)
-    rollout = setup.rollout(scenario)
-    layout = topology(scenario)
-    ledger = Ledger(layout.size, layout.active, rollout.previous_id, rollout.module_id)
-    downtime = Downtime(scenario.fleet, layout, rng)
-    population = Population(scenario, layout, ledger, downtime, rng)
-    env = simpy.Environment()
-    execution = Execution(strategies.start(rollout), ledger)
-    env.process(announce_faults(env, scenario, ledger))
-    done = env.process(SimDriver(env, population, scenario.fleet.route_update_seconds).run(execution))
-    env.run(until=done)
-    return record(scenario.name, rollout, backend="sim", seed=seed, execution=execution, ledger=ledger)
+    run = loop.begin(scenario, rng)
+    downtime = Downtime(scenario.fleet.node_failures, run.layout.size, run.disruptions, rng)
+    population = Population(scenario, run.layout, run.ledger, downtime, rng, run.disruptions)
+    driver = SimDriver(simpy.Environment(), population, scenario.fleet.route_update_seconds)
+    run.carry_out(driver, loop.Schedule(run.marks()))
+    return run.record("sim", seed)
 
 
-def prepare(scenario: Scenario, **_: Any) -> None:
-    """The simulator takes every scenario the loader accepts."""
+def played(
+    scenario: Scenario, nodes: int | None, time_scale: float | None, rate: float | None, profile: str | None
+) -> Scenario:
+    """The scenario as the simulator plays it: itself, with a profile's timings, or the
+    twin of a real run (the default profile's timings unless one is given)."""
+    twin_mode = nodes is not None or time_scale is not None or rate is not None
+    if not twin_mode and profile is None:
+        return scenario
+    timings = fleet_plan.load_profile(Path(profile) if profile else None)
+    if not twin_mode:
+        return scenario.model_copy(update={"fleet": scenario.fleet.model_copy(update=fleet_plan.timings(timings))})
+    planned = fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings)
+    return fleet_plan.twin(planned, timings)
+
+
+def prepare(
+    scenario: Scenario,
+    *,
+    nodes: int | None = None,
+    time_scale: float | None = None,
+    rate: float | None = None,
+    profile: str | None = None,
+    **_: Any,
+) -> list[str]:
+    """Refuse a profile or fleet size the twin cannot take (``ValueError``); what a
+    twin's scaled-down run cannot represent and which scenario timings a profile
+    replaces, one line each."""
+    warnings: list[str] = []
+    if nodes is not None or time_scale is not None or rate is not None:
+        timings = fleet_plan.load_profile(Path(profile) if profile else None)
+        warnings += fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings).warnings
+    elif profile is not None:
+        fleet_plan.load_profile(Path(profile))
+    else:
+        return warnings
+    if replaced := fleet_plan.overridden(scenario):
+        warnings.append(f"the timing profile replaces the scenario's {', '.join(replaced)}")
+    return warnings

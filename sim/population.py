@@ -9,6 +9,7 @@ fault profile is drawn per node when the module lands on it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,9 +19,11 @@ from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route
 from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
-from hotswap.runs.setup import fault_nodes
+from hotswap.core.samples import Samples
+from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
+from sim.balancer import Balancer
 from sim.downtime import Downtime
 
 LATENCY_SAMPLES = 200  # single-request latencies kept per version and window
@@ -37,7 +40,13 @@ class PendingDeploy:
 
 class Population:
     def __init__(
-        self, scenario: Scenario, topology: Topology, ledger: Ledger, downtime: Downtime, rng: np.random.Generator
+        self,
+        scenario: Scenario,
+        topology: Topology,
+        ledger: Ledger,
+        downtime: Downtime,
+        rng: np.random.Generator,
+        disruptions: Sequence[Disruption] = (),
     ) -> None:
         self.fleet, self.ledger, self.downtime, self.rng = scenario.fleet, ledger, downtime, rng
         size = topology.size
@@ -49,13 +58,11 @@ class Population:
         self.crash_at = np.full(size, np.inf)
         self.crashers = np.empty(0, dtype=np.int64)
         self.holds_previous = ledger.version == PREVIOUS
-        self.weight = np.zeros(size)
-        self._mix: tuple[np.ndarray, np.ndarray] | None = None
         self.rate = self.fleet.traffic_per_node * len(topology.active)
-        slow = [(fault_nodes(topology, f).indices(), f) for f in self.fleet.faults if f.action == "slow"]
-        self.slow_node = np.concatenate([n for n, _ in slow]) if slow else np.empty(0, dtype=np.int64)
-        self.slow_span = np.array([(f.at, f.at + f.duration, f.slow_ms) for n, f in slow for _ in n]).reshape(-1, 3)
-        self.route(Route(((topology.active, 1.0),)))
+        slow = [d for d in disruptions if d.kind == "slow"]
+        self.slow_node = np.concatenate([d.nodes for d in slow]) if slow else np.empty(0, dtype=np.int64)
+        self.slow_span = np.array([(d.at, d.until, d.slow_ms) for d in slow for _ in d.nodes]).reshape(-1, 3)
+        self.balancer = Balancer(Route(((topology.active, 1.0),)), ledger.version)
         running = topology.active.indices()
         self._land(running, PREVIOUS, np.zeros(len(running)))
 
@@ -90,8 +97,8 @@ class Population:
 
     def apply(self, pending: PendingDeploy) -> None:
         code = self.ledger.code(pending.module_id)
+        self.balancer.move(pending.nodes, self.ledger.version[pending.nodes], code)
         self.ledger.switch(pending.nodes, pending.module_id, pending.finish)
-        self._mix = None
         self._land(pending.nodes, code, pending.finish)
 
     def _land(self, nodes: np.ndarray, code: int, finish: np.ndarray) -> None:
@@ -147,31 +154,28 @@ class Population:
             answers = np.where(down[open_], health.NO_ANSWER, np.where(at_fault[open_], health.FAIL, health.PASS))
             if flake:
                 answers[(answers == health.PASS) & (self.rng.random(len(open_)) < flake)] = health.FAIL
-            return answers, np.where(down[open_], policy.attempt_timeout, 0.0)
+            call = self._spread(self.fleet.health_check_seconds, len(open_)) if self.fleet.health_check_seconds else 0.0
+            return answers, np.where(down[open_], policy.attempt_timeout, call)
 
         return health.check(len(idx), policy, attempt)
 
     # --- traffic -----------------------------------------------------------------
     def route(self, route: Route) -> None:
         """Split traffic across pools by weight, and evenly across each pool's nodes."""
-        self.weight = route.weights(len(self.weight))
-        self._mix = None
+        self.balancer = Balancer(route, self.ledger.version)
 
     def traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
         """Sample the traffic of ``[t0, t1)`` per version: the load balancer spreads the
         fleet's request rate over the up nodes by weight; a crashed worker fails what
-        reaches it, and the module's error rate fails a share of the rest."""
+        reaches it, and the module's error rate fails a share of the rest. (The run loop
+        books it in the ledger.)"""
         dt = t1 - t0
-        version = self.ledger.version
-        if self._mix is None:  # only deploys and routes change it
-            self._mix = (np.bincount(version, weights=self.weight, minlength=3), np.bincount(version, minlength=3))
-        weight, counts = self._mix
-        served = weight * dt
+        counts = self.ledger.counts
+        served = self.balancer.per_version() * dt
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
-        served -= np.bincount(version[down_nodes], weights=self.weight[down_nodes] * down_seconds, minlength=3)
-        crashed_time = np.clip(t1 - np.maximum(self.crash_at[self.crashers], t0), 0.0, dt)
-        crashed = np.bincount(version[self.crashers], weights=self.weight[self.crashers] * crashed_time, minlength=3)
-        crashed_nodes = np.bincount(version[self.crashers], weights=self.crash_at[self.crashers] <= t1, minlength=3)
+        if len(down_nodes):
+            served -= self._per_version(down_nodes, down_seconds)
+        crashed, crashed_nodes = self._crashed(t0, t1)
         served = np.maximum(served, 0.0)
         total = served[PREVIOUS] + served[CANDIDATE]
         slowed = self._slowed(t0, t1)
@@ -187,7 +191,6 @@ class Population:
             errors = int(self.rng.binomial(requests - lost, profile.error_rate))
             ok = requests - lost - errors
             mean, samples = self._latency(profile.latency_ms, ok, slowed[code] / served[code] if served[code] else 0.0)
-            self.ledger.serve(code, requests, lost + errors)
             module_id = self.ledger.module_id(code)
             assert module_id is not None
             out[module_id] = VersionMetrics(
@@ -201,22 +204,35 @@ class Population:
             )
         return out
 
+    def _per_version(self, nodes: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """Traffic-share-seconds of ``nodes`` (``seconds`` each), per version."""
+        return np.bincount(self.ledger.version[nodes], weights=self.balancer.share(nodes) * seconds, minlength=3)
+
+    def _crashed(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per version: the traffic share-seconds that reached crashed workers, and how
+        many of its nodes had crashed by ``t1``."""
+        if not len(self.crashers):
+            return np.zeros(3), np.zeros(3)
+        crash_at = self.crash_at[self.crashers]
+        crashed_time = np.clip(t1 - np.maximum(crash_at, t0), 0.0, t1 - t0)
+        on = self.ledger.version[self.crashers]
+        return self._per_version(self.crashers, crashed_time), np.bincount(on, weights=crash_at <= t1, minlength=3)
+
     def _slowed(self, t0: float, t1: float) -> np.ndarray:
         """Per version: the milliseconds that slow nodes added, weighted like ``served``."""
         if not len(self.slow_node):
             return np.zeros(3)
         start, end, ms = self.slow_span.T
         overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
-        nodes = self.slow_node
-        return np.bincount(self.ledger.version[nodes], weights=self.weight[nodes] * overlap * ms, minlength=3)
+        return self._per_version(self.slow_node, overlap * ms)
 
-    def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, tuple[float, ...]]:
+    def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, Samples]:
         """The mean latency of ``n`` requests (exact for a log-normal, via the central
         limit theorem) plus what slow nodes add, and a sample of single-request latencies."""
         if not n:
-            return 0.0, ()
+            return 0.0, Samples()
         mu, sigma = math.log(spread.median), spread.sigma
         sd = math.sqrt((math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2) / n)
         mean = spread.mean + sd * float(self.rng.standard_normal()) + extra_ms
         samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES)) + extra_ms
-        return mean, tuple(samples.tolist())
+        return mean, Samples(samples)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -70,7 +71,7 @@ def calibrate(
     sys.exit(0 if result["recommended"] is not None else 1)
 
 
-def _grid(path: Path) -> list[dict]:
+def _grid(path: Path) -> list[dict[str, Any]]:
     """The settings of a ``--grid`` file: a YAML list of mappings (bad input: exit 2)."""
     import yaml
 

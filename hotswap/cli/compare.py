@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from hotswap.cli.common import Steps, fail, staged_folder
+from hotswap.cli import options as bounded
+from hotswap.cli.common import Steps, fail, staged_folder, sweeps, warn
 
 
 @click.command()
@@ -18,15 +19,16 @@ from hotswap.cli.common import Steps, fail, staged_folder
     help="Comma-separated strategies to compare on the first scenario's fleet, or 'all'; "
     "with several scenario files, each file is compared as written.",
 )
-@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
+@click.option("--runs", type=bounded.RUNS, default=200, show_default=True)
+@click.option("--seed", type=bounded.SEED, help="Seed of the first run [default: the scenario's].")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
     help="Folder for the data, plots and report.",
 )
-@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
+@sweeps
 def compare(
     scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int | None, out: Path, jobs: int | None
 ) -> None:
@@ -41,9 +43,13 @@ def compare(
         loaded = [load(p) for p in scenarios]
     except ScenarioError as exc:
         fail(str(exc))
+    for path, s in zip(scenarios, loaded, strict=True):
+        warn(path, s)
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
     first = loaded[0].seed if seed is None else seed
+    if problem := bounded.last_seed_problem(first, runs):
+        fail(problem)
     per_case = f"{runs} runs per case (seeds {first}..{first + runs - 1})"
     if len(loaded) == 1:
         names = list(STRATEGIES) if strategies == "all" else [s.strip() for s in strategies.split(",")]
@@ -69,9 +75,9 @@ def compare(
         )
     step = Steps(len(items), "compare")
     try:
-        frame, records = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
+        frame, examples = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
     finally:
         step.close()
     with staged_folder(out) as folder:
-        written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), records, series)
+        written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), examples, series)
     click.echo(f"wrote {len(written)} files to {out}/ ({', '.join(p.name for p in written[:4])}, ...)")

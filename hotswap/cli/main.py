@@ -17,6 +17,10 @@ COMMANDS = {
     "check": "hotswap.cli.check:check_",
     "compare": "hotswap.cli.compare:compare",
     "report": "hotswap.cli.report:report",
+    "measure": "hotswap.cli.measure:measure",
+    "parity": "hotswap.cli.parity:parity",
+    "schema": "hotswap.cli.schema:schema",
+    "import": "hotswap.cli.import_:import_",
     "calibrate": "hotswap.cli.calibrate:calibrate",
 }
 

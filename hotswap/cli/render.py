@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hotswap.core.figures import FIGURES
+from hotswap.core.record import RunRecord, Summary
 
 
 def _num(value: float | None, unit: str = "") -> str:
@@ -15,7 +14,7 @@ def _num(value: float | None, unit: str = "") -> str:
     return f"{value:.3g}{unit}"
 
 
-def run_text(run: dict[str, Any]) -> str:
+def run_text(run: RunRecord) -> str:
     """One run: outcome, reason, times and blast radius."""
     b = run["blastRadius"]
     lines = [
@@ -40,26 +39,39 @@ def run_text(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def warning_lines(runs: list[dict[str, Any]]) -> list[str]:
-    """One line per warning code: its first message, and in how many runs it came."""
-    first: dict[str, str] = {}
-    count: dict[str, int] = {}
-    for run in runs:
+class Warnings:
+    """The warnings of many runs, added one run at a time: one line per code (its first
+    message and in how many runs it came; a stage-collapse message, the same in every
+    run, once each)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.first: dict[str, str] = {}
+        self.count: dict[str, int] = {}
+        self.collapse: dict[str, None] = {}
+
+    def add(self, run: RunRecord) -> RunRecord:
+        self.runs += 1
         for code in dict.fromkeys(w["code"] for w in run.get("warnings", [])):
-            count[code] = count.get(code, 0) + 1
+            self.count[code] = self.count.get(code, 0) + 1
         for w in run.get("warnings", []):
-            first.setdefault(w["code"], w["message"])
-    lines = []
-    for code, message in first.items():
-        if code == "stage-collapse":  # the same in every run: each message once
-            messages = dict.fromkeys(w["message"] for w in runs[0].get("warnings", []) if w["code"] == code)
-            lines += [f"{code}: {m}" for m in messages]
-        else:
-            lines.append(f"{code}: {message}" + (f" (in {count[code]} of {len(runs)} runs)" if len(runs) > 1 else ""))
-    return lines
+            self.first.setdefault(w["code"], w["message"])
+            if w["code"] == "stage-collapse":
+                self.collapse[w["message"]] = None
+        return run
+
+    def lines(self) -> list[str]:
+        out = []
+        for code, message in self.first.items():
+            if code == "stage-collapse":
+                out += [f"{code}: {m}" for m in self.collapse]
+            else:
+                many = f" (in {self.count[code]} of {self.runs} runs)" if self.runs > 1 else ""
+                out.append(f"{code}: {message}{many}")
+        return out
 
 
-def summary_text(name: str, summary: dict[str, Any]) -> str:
+def summary_text(name: str, summary: Summary) -> str:
     """Many runs: outcome shares and each figure's distribution."""
     outcomes = ", ".join(f"{k} {v['count']} ({100 * v['rate']:.0f}%)" for k, v in summary["outcomes"].items())
     lines = [

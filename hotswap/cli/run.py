@@ -2,37 +2,75 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hotswap.cli.common import fail, write
+from hotswap.cli import options as bounded
+from hotswap.cli.common import fail, stop_on_signals, sweeps, warn, write
+from hotswap.core import limits
 from hotswap.runs.backends import BACKENDS
+
+if TYPE_CHECKING:
+    from hotswap.core.record import RunRecord, Summarizer
+
+
+class TimeScale(click.ParamType):  # type: ignore[type-arg]
+    """A number of at least 1, or ``auto`` (None)."""
+
+    name = "auto|NUMBER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | None:
+        if value is None or value == "auto":
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither auto nor a number", param, ctx)
+        if not 1 <= number <= limits.CLI_TIME_SCALE:  # nan compares false: refused too
+            self.fail(f"{value!r} is not auto nor a number from 1 to {limits.CLI_TIME_SCALE:,.0f}", param, ctx)
+        return number
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="sim", show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
-@click.option(
-    "--runs", type=click.IntRange(min=1), default=1, show_default=True, help="Seeded replications: seed, seed+1, ..."
-)
+@click.option("--seed", type=bounded.SEED, help="Seed of the first run [default: the scenario's].")
+@click.option("--runs", type=bounded.RUNS, default=1, show_default=True, help="Seeded replications: seed, seed+1, ...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
-@click.option("--nodes", type=click.IntRange(min=1), help="Real fleet: active workers [default: 16].")
+@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @click.option(
-    "--time-scale", type=click.FloatRange(min=1), help="Real fleet: waits run this many times faster [default: 300]."
+    "--nodes",
+    type=bounded.NODES,
+    help="Workers of the real fleet (or of its simulated twin) [16].",
 )
-@click.option("--rate", type=click.FloatRange(min=1), help="Real fleet: requests per second [default: 2000].")
+@click.option(
+    "--time-scale",
+    type=TimeScale(),
+    help="Waits run this many times faster on the real fleet (and its twin) [auto: the largest up to 300 "
+    f"at which the router delivers the scenario's traffic; at most {limits.CLI_TIME_SCALE:,.0f}].",
+)
+@click.option(
+    "--rate",
+    type=bounded.RATE,
+    help="The most requests a wall second the router sends [the timing profile's requestsPerSecond].",
+)
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Simulator: a timing profile (hotswap measure) replacing its drawn timings.",
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
     help="Real fleet: live progress on stderr [default: when stderr is a terminal].",
 )
+@sweeps
+@stop_on_signals()
 def run(
     scenario: Path,
     backend: str,
@@ -44,11 +82,13 @@ def run(
     nodes: int | None,
     time_scale: float | None,
     rate: float | None,
+    profile: str | None,
     progress: bool | None,
 ) -> None:
     """Run SCENARIO's deployment and report deploy time, rollback time and blast radius."""
     from hotswap.cli import render
-    from hotswap.core.record import summarize
+    from hotswap.core.record import Summarizer
+    from hotswap.files import json_text
     from hotswap.runs import runner
     from hotswap.scenario import ScenarioError, load
 
@@ -56,28 +96,57 @@ def run(
         loaded = load(scenario)
     except ScenarioError as exc:
         fail(str(exc))
-    options = {k: v for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate}.items() if v is not None}
-    if backend == "sim" and (options or progress):
-        fail(f"--{next(iter(options), 'progress').replace('_', '-')} applies to --backend real only")
+    warn(scenario, loaded)
+    options: dict[str, Any] = {
+        k: v
+        for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate, "profile": profile}.items()
+        if v is not None
+    }
+    if backend == "sim" and progress:
+        fail("--progress applies to --backend real only")
+    if backend == "real" and profile is not None:
+        fail("--profile applies to --backend sim only (the real fleet measures its timings)")
     first = loaded.seed if seed is None else seed
+    if problem := bounded.last_seed_problem(first, runs):
+        fail(problem)
     try:  # input the backend cannot take is refused before it starts
-        runner.prepare(loaded, backend, options)
+        warnings = runner.prepare(loaded, backend, options)
     except ValueError as exc:
         fail(f"{scenario}: {exc}")
+    for warning in warnings:
+        click.echo(f"hotswap: warning: {scenario}: {warning}", err=True)
     if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
         options["progress"] = runner.progress_printer(backend)
     try:
-        records = runner.replicate(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
+        records = runner.stream(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
+        if backend != "sim" or runs == 1:
+            records = iter(list(records))  # the real fleet can fail: nothing is written until it is done
     except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
         click.echo(f"hotswap: real fleet failed: {exc}", err=True)
         sys.exit(1)
-    data: dict[str, Any]
+    warned = render.Warnings()
+    records = map(warned.add, records)
     if runs == 1:
-        data = records[0]
-        text = render.run_text(data)
+        data = next(records)
+        write(out, json_text(data) if fmt == "json" else render.run_text(data))
+    elif fmt == "json":
+        write(out, _json_pieces(records, Summarizer()))
     else:
-        data = {"runs": records, "summary": summarize(records)}
-        text = render.summary_text(loaded.name, data["summary"])
-    for line in render.warning_lines(records):
+        summary = Summarizer()
+        for record in records:
+            summary.add(record)
+        write(out, render.summary_text(loaded.name, summary.result()))
+    for line in warned.lines():
         click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
-    write(out, json.dumps(data, indent=2) if fmt == "json" else text)
+
+
+def _json_pieces(records: Iterator[RunRecord], summary: Summarizer) -> Iterator[str]:
+    """``json.dumps({"runs": [...], "summary": ...}, indent=2)``, a run at a time, so no
+    more than one run is held."""
+    from hotswap.files import json_text
+
+    yield '{\n  "runs": ['
+    for i, record in enumerate(records):
+        summary.add(record)
+        yield ("," if i else "") + "\n    " + json_text(record).replace("\n", "\n    ")
+    yield '\n  ],\n  "summary": ' + json_text(summary.result()).replace("\n", "\n  ") + "\n}"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 FIGURES = (
     "deployTimeSeconds",
@@ -16,15 +17,26 @@ FIGURES = (
 )
 
 
-def figure(run: dict[str, Any], name: str) -> float | None:
+class Statistics(TypedDict, total=False):
+    """A figure over runs: n, mean, p5/p50/p95 and the mean's 95% confidence interval."""
+
+    n: int
+    mean: float
+    p5: float
+    p50: float
+    p95: float
+    ci95: list[float]
+
+
+def figure(run: Mapping[str, Any], name: str) -> float | None:
     """A figure of a run by dotted name, e.g. ``blastRadius.nodes``."""
     value: Any = run
     for part in name.split("."):
         value = value.get(part) if isinstance(value, dict) else None
-    return value
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def describe(values: list[float]) -> dict[str, Any]:
+def describe(values: list[float]) -> Statistics:
     """n, mean, p5/p50/p95 and a 95% Student-t confidence interval of the mean."""
     if not values:
         return {"n": 0}

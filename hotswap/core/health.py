@@ -28,23 +28,38 @@ def check(count: int, policy: HealthPolicy, attempt: Attempt) -> HealthReport:
     ``attempt(positions, round)`` returns the answers and seconds of that round.
     """
     state = np.zeros(count, dtype=np.int8)  # 0 undecided, 1 healthy, 2 failed
-    passes = np.zeros(count, dtype=np.int32)
-    fails = np.zeros(count, dtype=np.int32)
     last = np.full(count, PASS, dtype=np.int8)
     spent = np.zeros(count)
+    # the nodes still undecided, and their streaks and time so far (kept compressed, so a
+    # round costs the nodes still open)
+    open_ = np.arange(count)
+    passes = np.zeros(count, dtype=np.int32)
+    fails = np.zeros(count, dtype=np.int32)
+    took = np.zeros(count)
+    answers = np.empty(0, dtype=np.int8)
     for round_ in range(MAX_ROUNDS_PER_THRESHOLD * (policy.success_threshold + policy.failure_threshold)):
-        open_ = np.flatnonzero(state == 0)
         if not len(open_):
             break
         answers, seconds = attempt(open_, round_)
-        spent[open_] += seconds + (policy.interval if round_ else 0.0)
-        last[open_] = answers
+        took += seconds + (policy.interval if round_ else 0.0)
         ok = answers == PASS
-        passes[open_] = np.where(ok, passes[open_] + 1, 0)
-        fails[open_] = np.where(ok, 0, fails[open_] + 1)
-        state[open_[passes[open_] >= policy.success_threshold]] = 1
-        state[open_[fails[open_] >= policy.failure_threshold]] = 2
-    state[state == 0] = 2
+        passes = np.where(ok, passes + 1, 0)
+        fails = np.where(ok, 0, fails + 1)
+        healthy = passes >= policy.success_threshold
+        done = healthy | (fails >= policy.failure_threshold)
+        if len(open_) == count and done.all():  # every node decided in one round
+            state[:], last[:], spent[:] = np.where(healthy, 1, 2), answers, took
+            return _report(count, policy, state, last, spent)
+        decided = open_[done]
+        state[decided], last[decided], spent[decided] = np.where(healthy[done], 1, 2), answers[done], took[done]
+        keep = ~done
+        open_, passes, fails, took, answers = open_[keep], passes[keep], fails[keep], took[keep], answers[keep]
+    state[open_], last[open_], spent[open_] = 2, answers, took  # still undecided: failed
+    return _report(count, policy, state, last, spent)
+
+
+def _report(count: int, policy: HealthPolicy, state: np.ndarray, last: np.ndarray, spent: np.ndarray) -> HealthReport:
+    """The report, once every node is decided: the deadline fails the nodes past it."""
     if policy.deadline is not None:
         late = spent > policy.deadline
         state[late] = 2

@@ -1,10 +1,12 @@
 """Judgements on measurements, as pure functions shared by every backend.
 
 - ``gate``: does a health report pass the health gate?
-- ``metric``/``fired``: read a named metric off a version's traffic; which trigger fires
-  on the observed values (the guide's literal rule, ``autoRollback.test: observed``)?
-- ``Monitor``: the triggers of one wait, fed window by window, judged by the rollout's
-  test: ``sequential`` (anytime-valid, core/sequential.py) or ``observed``;
+- ``metric``/``fired``/``measure``: read a named metric off a version's traffic; which
+  trigger's observed value is past its threshold; one interval's measurement as Argo
+  Rollouts and Flagger take it (``autoRollback.test: observed``);
+- ``Monitor``: the triggers of one wait, fed window by window, judged by the
+  anytime-valid test on everything seen since the wait began (``test: sequential``,
+  core/sequential.py);
 - ``merge``: fold consecutive observation windows together;
 - ``judge``: the A/B decision, with a significance test and a minimum sample size, at
   one look; ``Experiment``: the same decision with an always-valid test, as it runs.
@@ -20,6 +22,7 @@ import numpy as np
 from hotswap.core import sequential
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
+from hotswap.core.samples import Samples
 
 NODE_METRICS = ("crash_rate", "memory_mb")  # measured on nodes, not requests
 SAMPLE_CAP = 20_000  # latency samples kept per version when windows are merged (up to twice)
@@ -62,26 +65,56 @@ def metric(m: VersionMetrics, name: str) -> float | None:
         return m.latency_mean_ms if m.requests else None
     if name in ("p95_latency_ms", "p99_latency_ms"):
         q = 95 if name.startswith("p95") else 99
-        return float(np.percentile(m.latency_samples, q)) if m.latency_samples else None
+        return float(np.percentile(m.latency_samples.values, q)) if m.latency_samples else None
     if name == "memory_mb":
         return m.memory_mb if m.nodes else None
     raise ValueError(f"unknown metric {name!r}")
 
 
-def fired(m: VersionMetrics | None, triggers: list[Trigger], min_requests: int = 0) -> str | None:
-    """The first trigger that fires on the new version's traffic, described; else None.
-    Metrics of requests are not judged on fewer than ``min_requests`` of them."""
+def fired(
+    m: VersionMetrics | None, triggers: list[Trigger], min_requests: int = 0, previous: VersionMetrics | None = None
+) -> str | None:
+    """The first trigger whose observed value on the new version's traffic is past its
+    threshold, described; else None. Metrics of requests are not judged on fewer than
+    ``min_requests`` of them. A trigger with ``baseline: previous`` compares with
+    ``previous`` (the previous module's traffic in the same window) and is not judged
+    without it."""
     if m is None:
         return None
     for t in triggers:
         value = metric(m, t.metric)
         if value is None or (t.metric not in NODE_METRICS and m.requests < min_requests):
             continue
-        crossed = value > t.threshold if t.comparison == "greater_than" else value < t.threshold
-        if crossed:
-            sign = ">" if t.comparison == "greater_than" else "<"
-            return f"{t.metric} {value:.4g} {sign} {t.threshold:g}"
+        against = metric(previous, t.metric) if t.baseline and previous is not None else None
+        if t.baseline and against is None:
+            continue
+        if _crossed(value, t, against):
+            return _said(t, value, against)
     return None
+
+
+def measure(
+    m: VersionMetrics | None, triggers: list[Trigger], min_requests: int = 0, previous: VersionMetrics | None = None
+) -> tuple[str, str]:
+    """One measurement of one interval's traffic, as Argo Rollouts and Flagger take it:
+    ``Failed`` (a trigger crossed), ``Error`` (nothing to measure: no traffic reached the
+    new module), ``Inconclusive`` (fewer than ``min_requests`` requests), else
+    ``Successful``; with what was seen. ``previous`` is the previous module's traffic in
+    the same interval, for triggers with ``baseline: previous``."""
+    crossed = fired(m, triggers, min_requests, previous)
+    if crossed:
+        return "Failed", crossed
+    if m is None or any(metric(m, t.metric) is None for t in triggers):
+        return "Error", "no data for the new module in this interval"
+    if m.requests < min_requests and any(t.metric not in NODE_METRICS for t in triggers):
+        return "Inconclusive", f"{m.requests} requests, fewer than minRequests {min_requests}"
+    return "Successful", "every trigger within its threshold"
+
+
+def _said(t: Trigger, value: float, against: float | None) -> str:
+    if against is not None:
+        return f"{t.metric} {value:.4g} vs previous {against:.4g} (allowed +{t.threshold:g}%)"
+    return f"{t.metric} {value:.4g} {'>' if t.comparison == 'greater_than' else '<'} {t.threshold:g}"
 
 
 def _crossed(value: float, t: Trigger, against: float | None = None) -> bool:
@@ -93,11 +126,12 @@ def _crossed(value: float, t: Trigger, against: float | None = None) -> bool:
 class Monitor:
     """The rollback triggers of one wait on the new version (``new_id``), fed the
     windows of traffic one by one; ``see`` returns the first trigger that fires,
-    described, or None. ``test="sequential"`` fires only when the data show at
-    ``confidence`` that a metric is past its threshold, however many windows are
-    looked at; ``"observed"`` fires when the observed value is past it. A trigger with
-    ``baseline: previous`` compares with ``previous_id``'s traffic in the same windows.
-    Node metrics (crash rate, memory) are states, not samples: judged as observed."""
+    described, or None. A trigger fires only when the data since the wait began show,
+    at ``confidence``, that its metric is past its threshold, however many windows are
+    looked at (``autoRollback.test: sequential``). A trigger with ``baseline: previous``
+    compares with ``previous_id``'s traffic in the same windows. Node metrics (crash
+    rate, memory) are states of a few nodes, not samples of requests: judged on the
+    node counts as observed."""
 
     def __init__(
         self,
@@ -105,12 +139,11 @@ class Monitor:
         *,
         new_id: str,
         previous_id: str,
-        test: str = "sequential",
         confidence: float = 0.95,
         min_requests: int = 0,
     ) -> None:
         self.triggers, self.new_id, self.previous_id = triggers, new_id, previous_id
-        self.test, self.alpha, self.min_requests = test, 1 - confidence, min_requests
+        self.alpha, self.min_requests = 1 - confidence, min_requests
         self.metrics: dict[str, VersionMetrics] = {}
         self.ratios = {
             i: sequential.RatioEvidence(1 + t.threshold / 100)
@@ -118,14 +151,18 @@ class Monitor:
             if t.baseline and t.metric == "error_rate"
         }
 
+    def merge(self, versions: dict[str, VersionMetrics]) -> None:
+        """Add one window (metrics per module id) to what was seen, judging nothing."""
+        for module_id, m in versions.items():
+            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
+
     def see(self, versions: dict[str, VersionMetrics]) -> str | None:
         """Take one window (metrics per module id); the first trigger that fires, or None."""
         new, old = versions.get(self.new_id), versions.get(self.previous_id)
         if new is not None and old is not None:
             for ratio in self.ratios.values():
                 ratio.add(new.failed_requests, new.requests, old.failed_requests, old.requests)
-        for module_id, m in versions.items():
-            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
+        self.merge(versions)
         m = self.metrics.get(self.new_id)
         if m is None:
             return None
@@ -140,9 +177,9 @@ class Monitor:
     def low_power(self) -> str | None:
         """Why this wait could not have detected a module just past a trigger (a rate 1.5
         times its threshold, a mean 20% over), had it been one; None when it could. Only
-        the sequential test's triggers on request metrics are judged."""
+        triggers on request metrics are judged."""
         m = self.metrics.get(self.new_id)
-        if self.test != "sequential" or m is None:
+        if m is None:
             return None
         for t in self.triggers:
             if t.metric in NODE_METRICS or t.comparison != "greater_than":
@@ -187,11 +224,8 @@ class Monitor:
         against = metric(prev, t.metric) if prev is not None else None
         if value is None or (t.baseline and against is None):
             return None
-        if t.baseline:
-            said = f"{t.metric} {value:.4g} vs previous {against:.4g} (allowed +{t.threshold:g}%)"
-        else:
-            said = f"{t.metric} {value:.4g} {'>' if t.comparison == 'greater_than' else '<'} {t.threshold:g}"
-        if self.test == "observed" or t.metric in NODE_METRICS:
+        said = _said(t, value, against)
+        if t.metric in NODE_METRICS:
             return said if _crossed(value, t, against) else None
         shown = self._shown(i, t, m, prev)
         return f"{said}, shown at confidence {1 - self.alpha:g}" if shown else None
@@ -221,8 +255,8 @@ class Monitor:
         tail = 0.05 if t.metric.startswith("p95") else 0.01
         limit = t.threshold
         if prev is not None:  # plug-in: the previous module's observed quantile, times the allowed increase
-            limit = r0 * float(np.percentile(prev.latency_samples, 100 * (1 - tail)))
-        samples = np.asarray(m.latency_samples)
+            limit = r0 * float(np.percentile(prev.latency_samples.values, 100 * (1 - tail)))
+        samples = m.latency_samples.values
         slow = int(np.count_nonzero(samples > limit))
         if t.comparison == "greater_than":
             return sequential.bernoulli_above(slow, len(samples), tail, alpha)
@@ -231,7 +265,7 @@ class Monitor:
 
 def _variance(m: VersionMetrics) -> float:
     """Per-request latency variance, estimated from the samples (0 with fewer than 2)."""
-    return float(np.var(m.latency_samples, ddof=1)) if len(m.latency_samples) > 1 else 0.0
+    return float(np.var(m.latency_samples.values, ddof=1)) if len(m.latency_samples) > 1 else 0.0
 
 
 def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
@@ -251,11 +285,11 @@ def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
     )
 
 
-def _thin(a: VersionMetrics, b: VersionMetrics) -> tuple[float, ...]:
+def _thin(a: VersionMetrics, b: VersionMetrics) -> Samples:
     """Both windows' latency samples; past ``2 * SAMPLE_CAP`` every other one is dropped,
     so every window seen keeps the same share (unbiased in time, and cheap: a slice)."""
     both = a.latency_samples + b.latency_samples
-    return both if len(both) <= 2 * SAMPLE_CAP else both[::2]
+    return both if len(both) <= 2 * SAMPLE_CAP else both.every_other()
 
 
 @dataclass(frozen=True)
@@ -369,7 +403,7 @@ def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
             return 1.0
         from scipy import stats  # where it is used: start-up stays fast
 
-        return float(stats.mannwhitneyu(a.latency_samples, b.latency_samples).pvalue)
+        return float(stats.mannwhitneyu(a.latency_samples.values, b.latency_samples.values).pvalue)
     if name == "error_rate":
         table = [
             [a.failed_requests, a.requests - a.failed_requests],
@@ -381,4 +415,4 @@ def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
         return 0.0
     from scipy import stats
 
-    return float(stats.fisher_exact(table).pvalue)
+    return float(stats.fisher_exact(np.array(table)).pvalue)

@@ -9,11 +9,13 @@ Rules:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
+from hotswap.core.config import stage_nodes
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,20 @@ class NodeSet:
 
     def __contains__(self, node: int) -> bool:
         return any(start <= node < stop for start, stop in self.ranges)
+
+    def holds(self, nodes: np.ndarray) -> np.ndarray:
+        """Which of ``nodes`` (an index array) are in the set: a binary search over the
+        ranges for each, so the cost follows ``nodes``, not the set's size."""
+        if not self.ranges:
+            return np.zeros(len(nodes), dtype=bool)
+        starts, stops = self._bounds
+        at = np.searchsorted(starts, nodes, side="right") - 1
+        inside: np.ndarray = (at >= 0) & (nodes < stops[np.maximum(at, 0)])
+        return inside
+
+    @cached_property
+    def _bounds(self) -> np.ndarray:
+        return np.array(self.ranges, dtype=np.int64).T
 
     def head(self, count: int) -> NodeSet:
         """The first ``count`` nodes in index order."""
@@ -158,7 +174,7 @@ class Topology:
         The guide takes ``ceil(N * p / 100)`` nodes from the front of one list; taking
         it per region spreads a canary over every region and keeps stages nested.
         """
-        return _union(r.active.head(math.ceil(len(r.active) * percent / 100 - 1e-9)) for r in self.regions)
+        return _union(r.active.head(stage_nodes(len(r.active), percent)) for r in self.regions)
 
 
 def _union(sets: Iterator[NodeSet] | list[NodeSet]) -> NodeSet:

@@ -7,15 +7,88 @@ and seed give byte-identical output.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict, cast
 
 import numpy as np
 
 from hotswap.core.execution import Execution
-from hotswap.core.figures import FIGURES, describe, figure
+from hotswap.core.figures import FIGURES, Statistics, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
 from hotswap.core.stages import warnings as stage_warnings
+
+
+class BlastRadius(TypedDict):
+    """What the new module reached: nodes, their share, requests it served and failed,
+    and node-seconds of exposure."""
+
+    nodes: int
+    nodesPercent: float
+    requests: int
+    failedRequests: int
+    nodeSeconds: float
+
+
+class FleetSize(TypedDict):
+    nodes: int
+    regions: int
+    idleNodes: int
+
+
+class FinalState(TypedDict):
+    newModuleNodes: int
+    previousModuleNodes: int
+
+
+class Capacity(TypedDict):
+    peakNodes: int
+    overheadPercent: float
+
+
+class Warning(TypedDict):
+    """What a reader should know before trusting a record: a code and one line."""
+
+    code: str
+    message: str
+
+
+class RunRecord(TypedDict):
+    """One run's result: the JSON contract shared by every backend (camelCase keys)."""
+
+    scenario: str
+    backend: str
+    seed: int
+    strategy: str
+    deploymentId: str
+    moduleId: str
+    previousModuleId: str
+    outcome: str
+    reason: str
+    deployTimeSeconds: float
+    rollbackTimeSeconds: float | None
+    totalTimeSeconds: float
+    blastRadius: BlastRadius
+    fleet: FleetSize
+    finalState: FinalState
+    capacity: Capacity
+    real: NotRequired[dict[str, Any]]  # the real fleet's own figures
+    warnings: list[Warning]
+    timeline: list[dict[str, Any]]
+
+
+class OutcomeShare(TypedDict):
+    count: int
+    rate: float
+
+
+class Summary(TypedDict):
+    """Many seeded runs: their count, first and last seed, outcome shares, figures."""
+
+    runs: int
+    seeds: list[int]
+    outcomes: dict[str, OutcomeShare]
+    figures: dict[str, Statistics]
 
 
 def record(
@@ -26,8 +99,8 @@ def record(
     seed: int,
     execution: Execution,
     ledger: Ledger,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    extra: Mapping[str, Any] | None = None,
+) -> RunRecord:
     """The result record of one finished run."""
     assert execution.outcome is not None, "the strategy has not finished"
     now = execution.finished_at
@@ -52,23 +125,32 @@ def record(
         "warnings": warnings(rollout, ledger.timeline),
         "timeline": sorted(ledger.timeline, key=lambda e: e["t"]),  # stable: ties keep their order
     }
-    return _rounded(data)
+    return cast(RunRecord, _rounded(data))
 
 
-def warnings(rollout: Rollout, timeline: list[dict[str, Any]]) -> list[dict[str, str]]:
+def warnings(rollout: Rollout, timeline: list[dict[str, Any]]) -> list[Warning]:
     """What a reader of the record should know before trusting it: ``stage-collapse``
     (stages that expose other shares than they say) and ``low-power`` (a wait whose
     traffic could not have shown a module just past a trigger). Each is
     ``{"code": ..., "message": ...}``; other parts of hotswap may add codes."""
-    out = stage_warnings(rollout.fleet, list(rollout.config.stages)) if rollout.strategy == "Canary" else []
+    regions = [len(r.active) for r in rollout.fleet.regions]
+    staged = stage_warnings(regions, rollout.config.plan()) if rollout.strategy == "Canary" else []
+    out = [Warning(code=w["code"], message=w["message"]) for w in staged]
     for entry in timeline:
         if "lowPower" in entry:
             where = f"stage {entry['stage']:g}%" if "stage" in entry else f"the wait ending at {entry['t']:g} s"
-            out.append({"code": "low-power", "message": f"{where}: {entry['lowPower']}"})
+            out.append(Warning(code="low-power", message=f"{where}: {entry['lowPower']}"))
     return out
 
 
 def _rounded(value: Any) -> Any:
+    kind = type(value)
+    if kind is float:
+        return round(value, 6)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k: _rounded(v) for k, v in value.items()}
     if isinstance(value, float | np.floating):
         return round(float(value), 6)
     if isinstance(value, np.integer):
@@ -80,21 +162,40 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-figure statistics over runs (rollback time over the runs that rolled back)
+class Summarizer:
+    """Per-figure statistics over runs, folded one run at a time from its scalars (the
+    records themselves need not be kept): rollback time over the runs that rolled back,
     and the share of each outcome."""
-    outcomes: dict[str, int] = {}
-    for run in runs:
-        outcomes[run["outcome"]] = outcomes.get(run["outcome"], 0) + 1
-    figures = {}
-    for name in FIGURES:
-        values = [v for v in (figure(run, name) for run in runs) if v is not None]
-        figures[name] = describe(values)
-    return _rounded(
-        {
-            "runs": len(runs),
-            "seeds": [runs[0]["seed"], runs[-1]["seed"]] if runs else [],
-            "outcomes": {k: {"count": v, "rate": v / len(runs)} for k, v in sorted(outcomes.items())},
-            "figures": figures,
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.seeds: list[int] = []
+        self.outcomes: dict[str, int] = {}
+        self.values: dict[str, list[float]] = {name: [] for name in FIGURES}
+
+    def add(self, run: RunRecord) -> None:
+        self.runs += 1
+        self.seeds = [self.seeds[0] if self.seeds else run["seed"], run["seed"]]
+        self.outcomes[run["outcome"]] = self.outcomes.get(run["outcome"], 0) + 1
+        for name, values in self.values.items():
+            value = figure(run, name)
+            if value is not None:
+                values.append(value)
+
+    def result(self) -> Summary:
+        n = self.runs
+        data = {
+            "runs": n,
+            "seeds": self.seeds,
+            "outcomes": {k: {"count": v, "rate": v / n} for k, v in sorted(self.outcomes.items())},
+            "figures": {name: describe(values) for name, values in self.values.items()},
         }
-    )
+        return cast(Summary, _rounded(data))
+
+
+def summarize(runs: Sequence[RunRecord]) -> Summary:
+    """``Summarizer`` over a list of runs."""
+    summary = Summarizer()
+    for run in runs:
+        summary.add(run)
+    return summary.result()

@@ -11,6 +11,16 @@ from hotswap.core.nodes import Topology
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How an observed analysis counts its measurements (``autoRollback.test: observed``)."""
+
+    failure_limit: int = 0
+    consecutive_error_limit: int = 4
+    inconclusive_limit: int = 0
+    threshold: int | None = None
+
+
+@dataclass(frozen=True)
 class Rollout:
     """What to deploy, where, and under which policies.
 
@@ -28,8 +38,8 @@ class Rollout:
     triggers: tuple[Trigger, ...]
     watch_interval: float | None
     min_requests: int = 0
-    test: str = "sequential"
-    confidence: float = 0.95
+    limits: Limits | None = None  # test: observed, counted so; None: the sequential test (test: sequential)
+    confidence: float = 0.95  # the sequential test's
 
     def policy(
         self,
@@ -42,10 +52,13 @@ class Rollout:
         """The health policy with a strategy's own overrides (None keeps the default)."""
         if self.health is None:
             return None
-        changes = {
-            "function": function,
-            "success_threshold": success,
-            "failure_threshold": failure,
-            "deadline": deadline,
-        }
-        return replace(self.health, **{k: v for k, v in changes.items() if v is not None})
+        policy = self.health
+        if function is not None:
+            policy = replace(policy, function=function)
+        if success is not None:
+            policy = replace(policy, success_threshold=success)
+        if failure is not None:
+            policy = replace(policy, failure_threshold=failure)
+        if deadline is not None:
+            policy = replace(policy, deadline=deadline)
+        return policy

@@ -4,11 +4,11 @@ seeds that break each one so a failure can be replayed with ``hotswap run --seed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from hotswap.core.figures import figure
+from hotswap.core.record import RunRecord
 from hotswap.scenario.expect import STATISTICS, Expectation, Expectations
 
 
@@ -21,12 +21,12 @@ class Finding:
     seeds: tuple[int, ...] = ()
 
 
-def judge(expectations: Expectations, runs: list[dict[str, Any]]) -> list[Finding]:
+def judge(expectations: Expectations, runs: list[RunRecord]) -> list[Finding]:
     """The verdict on each expectation over the runs."""
     return [_judge(e, runs) for e in expectations.items]
 
 
-def _judge(e: Expectation, runs: list[dict[str, Any]]) -> Finding:
+def _judge(e: Expectation, runs: list[RunRecord]) -> Finding:
     if e.what == "outcome":
         bad = tuple(r["seed"] for r in runs if r["outcome"] not in e.outcomes)
         seen = sorted({r["outcome"] for r in runs})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +104,7 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
 
 
-def detected_at(record: dict[str, Any]) -> float | None:
+def detected_at(record: Mapping[str, Any]) -> float | None:
     """When a bad candidate was caught: the first trigger, failed gate or rollback."""
     for entry in record["timeline"]:
         if entry["event"] in ("TriggerFired", "RollbackStarted") or (
@@ -132,7 +132,7 @@ class Grade:
         }
 
 
-def grade(name: str, records: list[dict[str, Any]]) -> Grade:
+def grade(name: str, records: Sequence[Mapping[str, Any]]) -> Grade:
     caught = [r for r in records if r["outcome"] != "Succeeded"]
     times = [t for t in map(detected_at, caught) if t is not None]
     return Grade(

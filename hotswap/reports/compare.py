@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from hotswap.core.figures import FIGURES, describe, figure
+from hotswap.core.record import RunRecord
 from hotswap.reports import guide
 from hotswap.runs import runner
 from hotswap.scenario import Scenario
@@ -98,16 +99,30 @@ def fleet_text(scenario: Scenario) -> str:
 
 
 def measure(
-    items: list[Case], *, runs: int, seed: int, jobs: int | None = None, progress: Callable[[str], None] | None = None
-) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
-    """Rows of every run of every case, and the full records by case label."""
-    rows, records = [], {}
+    items: list[Case],
+    *,
+    runs: int | list[int],
+    seed: int,
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    examples: bool = True,
+) -> tuple[pd.DataFrame, dict[str, RunRecord]]:
+    """Rows of every run of every case (``runs`` each, or per case), and by case label its
+    representative run (the one whose deploy time is closest to the median) with its
+    timeline. Every case's runs go to the executor at once and come back without
+    timelines; the representative is run again by its seed (same seed, same record), so
+    memory does not grow with the runs."""
+    counts = runs if isinstance(runs, list) else [runs] * len(items)
+    done = runner.sweep(
+        [(c.scenario, n) for c, n in zip(items, counts, strict=True)], seed=seed, jobs=jobs, timeline=False
+    )
+    rows: list[dict[str, Any]] = []
+    chosen: dict[str, Any] = {}
     for case in items:
         if progress is not None:
             progress(case.label)
-        done = runner.replicate(case.scenario, seed=seed, runs=runs, jobs=jobs)
-        records[case.label] = done
-        for r in done:
+        first = len(rows)
+        for r in next(done):
             rows.append(
                 {
                     "label": case.label,
@@ -121,7 +136,18 @@ def measure(
                     **{name: figure(r, name) for name in FIGURES},
                 }
             )
-    return pd.DataFrame(rows, columns=list(COLUMNS)), records
+        times = [row["deployTimeSeconds"] for row in rows[first:]]
+        chosen[case.label] = rows[first + representative(times)]["seed"]
+    shown = {c.label: runner.replicate(c.scenario, seed=chosen[c.label])[0] for c in items if examples}
+    return pd.DataFrame(rows, columns=list(COLUMNS)), shown
+
+
+def representative(deploy_times: list[float]) -> int:
+    """Which run is representative: the one whose deploy time is the median's closest."""
+    import numpy as np
+
+    times = np.array(deploy_times, dtype=float)
+    return int(np.argmin(np.abs(times - np.median(times))))
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from hotswap.core.record import RunRecord
+from hotswap.files import write_text
 from hotswap.reports import document, plots
 from hotswap.reports.document import Heading, Image, Para, Table
 
@@ -64,7 +66,7 @@ def write(
     intro: str,
     frame: pd.DataFrame,
     summary: pd.DataFrame,
-    records: dict[str, list[dict[str, Any]]],
+    examples: dict[str, RunRecord],
     series: str = "strategy",
 ) -> list[Path]:
     """Write everything into ``folder``; the files written. ``series`` is the column that
@@ -96,7 +98,7 @@ def write(
         pictures.append(
             (
                 plots.timelines(
-                    {by_label[label]: plots.representative(records[label]) for label in labels},
+                    {by_label[label]: examples[label] for label in labels},
                     folder / f"timeline-{name}.png",
                     colours,
                 ),
@@ -114,6 +116,6 @@ def write(
         table(summary),
         *[Image(p, c) for p, c in pictures],
     ]
-    (folder / "report.md").write_text(document.markdown(blocks, folder), encoding="utf-8")
-    (folder / "report.html").write_text(document.page(blocks, title), encoding="utf-8")
+    write_text(folder / "report.md", document.markdown(blocks, folder))
+    write_text(folder / "report.html", document.page(blocks, title))
     return [folder / "report.md", folder / "report.html", *data, *(p for p, _ in pictures)]

@@ -7,11 +7,13 @@ outside the data; times read in seconds, minutes or hours, whichever suits their
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+from matplotlib.typing import RcKeyType
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
@@ -19,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from hotswap.core.config import STRATEGIES
+from hotswap.core.record import RunRecord
+from hotswap.files import write_bytes
 
-STYLE = {"figure.figsize": (7.5, 4.2), "axes.grid": True, "grid.alpha": 0.3, "font.size": 9}
+STYLE: dict[RcKeyType, Any] = {"figure.figsize": (7.5, 4.2), "axes.grid": True, "grid.alpha": 0.3, "font.size": 9}
 # colour-blind-safe (Okabe-Ito); one per strategy everywhere, the rest for scenario files
 STRATEGY_COLOURS = dict(zip(STRATEGIES, ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"), strict=True))
 OTHER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
@@ -48,8 +52,10 @@ def time_unit(seconds: Iterable[float]) -> tuple[float, str]:
 
 
 def _save(fig: Any, path: Path) -> Path:
-    fig.savefig(path, dpi=110, bbox_inches="tight")  # legends outside the axes are kept
+    picture = io.BytesIO()
+    fig.savefig(picture, format="png", dpi=110, bbox_inches="tight")  # legends outside the axes are kept
     plt.close(fig)
+    write_bytes(path, picture.getvalue())
     return path
 
 
@@ -117,7 +123,7 @@ def blast(frame: pd.DataFrame, path: Path, condition: str | None = "faulty", ser
         return _save(fig, path)
 
 
-def shares(record: dict[str, Any]) -> tuple[list[float], list[float], list[float], list[float]]:
+def shares(record: RunRecord) -> tuple[list[float], list[float], list[float], list[float]]:
     """From a run's timeline: times and share of nodes in use on the new module, and the
     end times and share of requests the new module served per evaluated window."""
     t_nodes, nodes, t_traffic, traffic = [0.0], [0.0], [], []
@@ -138,7 +144,7 @@ def shares(record: dict[str, Any]) -> tuple[list[float], list[float], list[float
     return t_nodes, nodes, t_traffic, traffic
 
 
-def timelines(records: dict[str, dict[str, Any]], path: Path, colours: dict[str, str] | None = None) -> Path:
+def timelines(records: dict[str, RunRecord], path: Path, colours: dict[str, str] | None = None) -> Path:
     """One panel per series: its representative run's share of nodes on the new module
     over scenario time (a line), and the share of requests it served in each evaluated
     window (one dot per window, at the window's end)."""
@@ -174,9 +180,3 @@ def timelines(records: dict[str, dict[str, Any]], path: Path, colours: dict[str,
         fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
         fig.tight_layout()
         return _save(fig, path)
-
-
-def representative(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run whose deploy time is the median's closest."""
-    times = np.array([r["deployTimeSeconds"] for r in records])
-    return records[int(np.argmin(np.abs(times - np.median(times))))]

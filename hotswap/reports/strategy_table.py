@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from hotswap.files import write_text
 from hotswap.reports import compare, document, gates, guide, plots, verdicts
 from hotswap.reports.document import Heading, Image, Para, Table
 from hotswap.runs import runner
@@ -76,12 +77,10 @@ def large_runs(runs: int) -> int:
 def measure(
     runs: int, seed: int, *, large: int = LARGE, jobs: int | None = None, progress: Callable[[str], None] | None = None
 ) -> pd.DataFrame:
-    frames = []
-    for case in cases(large):
-        n = runs if case.condition.endswith(f" {BASE}") else large_runs(runs)
-        frame, _ = compare.measure([case], runs=n, seed=seed, jobs=jobs, progress=progress)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    items = cases(large)
+    counts = [runs if case.condition.endswith(f" {BASE}") else large_runs(runs) for case in items]
+    frame, _ = compare.measure(items, runs=counts, seed=seed, jobs=jobs, progress=progress, examples=False)
+    return frame
 
 
 def median(frame: pd.DataFrame, strategy: str, condition: str, column: str) -> float | None:
@@ -336,24 +335,22 @@ def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
     path = folder / "gates-at-scale.png"
     with plt.rc_context(plots.STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
-        for ax, (gate, group) in zip(axes, table.groupby("gate", sort=False), strict=True):
+        for ax, (gate_name, group) in zip(axes, table.groupby("gate", sort=False), strict=True):
             for strategy, g in group.groupby("strategy", sort=False):
                 ax.plot(g["nodes"], 100 * g["falseAlarmRate"], "o-", label=f"{strategy} false alarm")
                 ax.plot(g["nodes"], 100 * g["missedBadRate"], "x--", label=f"{strategy} missed bad")
             ax.set_xscale("log")
             ax.set_xlabel("nodes")
-            ax.set_title(gate, fontsize=9)
+            ax.set_title(str(gate_name), fontsize=9)
         axes[0].set_ylabel("% of runs")
         axes[1].legend(fontsize=6, ncol=2)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-    rows = []
-    for (strategy, gate), g in table.groupby(["strategy", "gate"], sort=False):
+        plots._save(fig, path)
+    rows: list[list[str]] = []
+    for (row_strategy, row_gate), g in table.groupby(["strategy", "gate"], sort=False):
         rows.append(
             [
-                strategy,
-                gate,
+                str(row_strategy),
+                str(row_gate),
                 *[
                     f"{100 * f:.0f}% / {100 * m:.0f}%"
                     for f, m in zip(g["falseAlarmRate"], g["missedBadRate"], strict=True)
@@ -405,8 +402,8 @@ def build(
     plots_folder.mkdir(parents=True, exist_ok=True)
     frame = measure(runs, seed, large=large, jobs=jobs, progress=progress)
     gate_table = gates.measure(runs, seed, sizes=gate_sizes, jobs=jobs, progress=progress)
-    frame.to_csv(plots_folder / "runs.csv", index=False)
-    gate_table.to_csv(plots_folder / "gates.csv", index=False)
+    write_text(plots_folder / "runs.csv", frame.to_csv(index=False))
+    write_text(plots_folder / "gates.csv", gate_table.to_csv(index=False))
     small = frame[frame["condition"].str.endswith(f" {sizes[0]}")]
     data = small.assign(condition=small["condition"].str.split().str[0])
     pictures = [
@@ -444,10 +441,8 @@ def build(
         *contradictions(runs, seed, frame, jobs),
         *gate_blocks(gate_table, plots_folder),
     ]
-    (folder / "strategy-table.md").write_text(document.markdown(blocks, folder), encoding="utf-8")
-    (folder / "strategy-table.html").write_text(
-        document.page(blocks, "The guide's strategy table, checked"), encoding="utf-8"
-    )
+    write_text(folder / "strategy-table.md", document.markdown(blocks, folder))
+    write_text(folder / "strategy-table.html", document.page(blocks, "The guide's strategy table, checked"))
     return [folder / "strategy-table.md", folder / "strategy-table.html", *pictures]
 
 

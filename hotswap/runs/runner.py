@@ -1,21 +1,22 @@
 """Run a scenario on a backend: once, or as seeded replications (seed, seed+1, ...).
 
 Backends are looked up by name and imported only when used, so the core never imports
-SimPy or wasmtime. Replications on the simulator use a local process pool; each run
-owns its seed, so the pool changes nothing in the results.
+SimPy or wasmtime. Replications on the simulator run on the command's executor (the
+local process pool, or Dask: ``executors``); each run owns its seed, so where it runs
+changes nothing in the results.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from hotswap.core.record import RunRecord
+from hotswap.runs import executors
 from hotswap.runs.backends import BACKENDS
 from hotswap.scenario import Scenario
-
-POOL_FROM = 8  # replications below this run in-process
 
 
 def _attribute(name: str, attribute: str | None = None) -> Any:
@@ -26,14 +27,15 @@ def _attribute(name: str, attribute: str | None = None) -> Any:
     return getattr(importlib.import_module(module), attribute or function)
 
 
-def backend(name: str) -> Callable[..., dict[str, Any]]:
+def backend(name: str) -> Callable[..., RunRecord]:
     """The function that runs a scenario once on the named backend."""
     return _attribute(name)  # type: ignore[no-any-return]
 
 
-def prepare(scenario: Scenario, backend_name: str, options: dict[str, Any]) -> None:
-    """Refuse, before anything starts, input the backend cannot take (``ValueError``)."""
-    _attribute(backend_name, "prepare")(scenario, **options)
+def prepare(scenario: Scenario, backend_name: str, options: dict[str, Any]) -> list[str]:
+    """Refuse, before anything starts, input the backend cannot take (``ValueError``);
+    the warnings of the run, one line each."""
+    return list(_attribute(backend_name, "prepare")(scenario, **options) or [])
 
 
 def progress_printer(backend_name: str) -> Callable[[dict[str, Any]], None]:
@@ -41,12 +43,18 @@ def progress_printer(backend_name: str) -> Callable[[dict[str, Any]], None]:
     return _attribute(backend_name, "progress_printer")()  # type: ignore[no-any-return]
 
 
-def _one(job: tuple[Scenario, str, int, dict[str, Any]]) -> dict[str, Any]:
-    scenario, name, seed, options = job
-    return backend(name)(scenario, seed, **options)
+Job = tuple[Scenario, str, int, dict[str, Any], bool]  # scenario, backend, seed, options, keep timeline
 
 
-def replicate(
+def _one(job: Job) -> RunRecord:
+    scenario, name, seed, options, timeline = job
+    record = backend(name)(scenario, seed, **options)
+    if not timeline:
+        del record["timeline"]  # type: ignore[misc]
+    return record
+
+
+def stream(
     scenario: Scenario,
     *,
     backend_name: str = "sim",
@@ -54,14 +62,42 @@ def replicate(
     runs: int = 1,
     jobs: int | None = None,
     options: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """Result records of ``runs`` replications, in seed order. ``options`` go to the
-    backend (the real fleet's size, time scale, request rate, progress display)."""
-    jobs_ = [(scenario, backend_name, seed + i, options or {}) for i in range(runs)]
-    workers = min(jobs or os.cpu_count() or 1, runs)
-    if backend_name != "sim" or runs < POOL_FROM or workers < 2:
-        return [_one(job) for job in jobs_]  # the real fleet uses every core itself
-    from concurrent.futures import ProcessPoolExecutor
+    timeline: bool = True,
+) -> Iterator[RunRecord]:
+    """Result records of ``runs`` replications, in seed order, each as soon as it (and
+    those before it) finished. ``options`` go to the backend (the real fleet's size,
+    time scale, request rate, progress display); ``timeline=False`` leaves each record's
+    timeline behind where the run ran (a sweep that only needs figures)."""
+    items: list[Job] = [(scenario, backend_name, seed + i, options or {}, timeline) for i in range(runs)]
+    if backend_name != "sim":
+        return map(_one, items)  # the real fleet uses every core itself
+    return executors.ordered(_one, items, jobs)
 
-    with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_one, jobs_, chunksize=max(1, runs // (4 * workers))))
+
+def sweep(
+    cells: list[tuple[Scenario, int]], *, seed: int, jobs: int | None = None, timeline: bool = True
+) -> Iterator[list[dict[str, Any]]]:
+    """Replications of several scenarios on the simulator, ``(scenario, runs)`` each, as
+    one sweep: every run of every cell goes to the executor at once, so small cells run
+    in parallel too. Yields each cell's records (seeds from ``seed``), cell by cell."""
+    items: list[Job] = [(scenario, "sim", seed + i, {}, timeline) for scenario, runs in cells for i in range(runs)]
+    done = executors.ordered(_one, items, jobs)
+    for _, runs in cells:
+        yield list(itertools.islice(done, runs))
+
+
+def replicate(scenario: Scenario, **arguments: Any) -> list[RunRecord]:
+    """``stream``'s records (the same arguments), as a list."""
+    return list(stream(scenario, **arguments))
+
+
+def measure(nodes: int) -> dict[str, Any]:
+    """A timing profile of the local real fleet (``runtime.measure``), for the guide's
+    two modules on ``nodes`` workers."""
+    scenario = Scenario.model_validate(
+        {
+            "previousModuleId": "image-processor-v1.1.0",
+            "deployment": {"moduleId": "image-processor-v1.2.0", "strategy": "Canary"},
+        }
+    )
+    return importlib.import_module("runtime.measure").measure(scenario, nodes)  # type: ignore[no-any-return]

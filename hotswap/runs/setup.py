@@ -1,13 +1,16 @@
 """A run's set-up from its scenario, the same for every backend: the fleet's layout, the
-rollout a strategy reads, the nodes a fault hits, and the timeline marks of outages."""
+rollout a strategy reads, the nodes its outages and faults hit, and their timeline marks."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
 
 from hotswap.core.effects import HealthPolicy
 from hotswap.core.nodes import NodeSet, Topology
-from hotswap.core.rollout import Rollout
+from hotswap.core.rollout import Limits, Rollout
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import Fault
 
@@ -46,7 +49,9 @@ def rollout(scenario: Scenario) -> Rollout:
         triggers=tuple(ar.triggers) if armed else (),
         watch_interval=ar.interval if armed else None,
         min_requests=ar.min_requests,
-        test=ar.test,
+        limits=Limits(ar.failure_limit, ar.consecutive_error_limit, ar.inconclusive_limit, ar.threshold)
+        if ar.test == "observed"
+        else None,
         confidence=ar.confidence,
     )
 
@@ -56,6 +61,39 @@ def fault_nodes(layout: Topology, fault: Fault) -> NodeSet:
     region = layout.region(fault.region)
     assert region is not None, "the loader checks fault regions"
     return region.active.head(fault.nodes)
+
+
+@dataclass(frozen=True)
+class Disruption:
+    """Nodes out of the ordinary from ``at`` until ``until``: an ``outage`` or a ``stop``
+    (they answer nothing), a ``kill`` (down until restarted, ``restartSeconds``), a
+    ``slow`` (each request takes ``slow_ms`` longer)."""
+
+    kind: Literal["outage", "kill", "stop", "slow"]
+    nodes: np.ndarray
+    at: float
+    until: float
+    slow_ms: float = 0.0
+
+
+def disruptions(scenario: Scenario, layout: Topology, rng: np.random.Generator) -> list[Disruption]:
+    """The scenario's outages (a random share of the region's nodes, drawn from ``rng``),
+    then its faults, in file order."""
+    fleet = scenario.fleet
+    out = []
+    for outage in fleet.outages:
+        region = layout.region(outage.region)
+        assert region is not None, "the loader checks outage regions"
+        members = (region.active | region.idle).indices()
+        count = round(len(members) * outage.fraction)
+        hit = members if count == len(members) else np.sort(rng.choice(members, count, replace=False))
+        out.append(Disruption("outage", hit, outage.at, outage.at + outage.duration))
+    for fault in fleet.faults:
+        lasts = fleet.restart_seconds if fault.action == "kill" else fault.duration
+        out.append(
+            Disruption(fault.action, fault_nodes(layout, fault).indices(), fault.at, fault.at + lasts, fault.slow_ms)
+        )
+    return out
 
 
 def fault_marks(scenario: Scenario) -> list[tuple[float, str, dict[str, Any]]]:

@@ -24,7 +24,13 @@ def test_run_on_the_real_backend_prints_a_real_record():
     assert record["outcome"] == "Succeeded", record["reason"]
     assert record["real"]["workers"] == 4 and record["real"]["timeScale"] == 3000
     assert record["real"]["scaledFrom"] == 65
-    assert result.stderr == ""  # no progress lines when stderr is not a terminal
+    # no progress lines when stderr is not a terminal; what 4 workers cannot represent, said before it starts
+    warnings = result.stderr.splitlines()
+    assert warnings and all(line.startswith(f"hotswap: warning: {SCENARIOS / 'rolling.yaml'}: ") for line in warnings)
+    assert any("requests per scenario-second at time scale 3000" in line for line in warnings)
+    # then, once it ran, the record's own warnings (a wait too short to show a bad module)
+    after = [f"{w['code']}: {w['message']}" for w in record["warnings"]]
+    assert [w.split(": ", 3)[3] for w in warnings] == record["real"]["warnings"] + after
 
 
 def test_the_text_summary_of_a_real_run_names_its_fleet_and_wall_time():
@@ -45,7 +51,7 @@ def test_the_text_summary_of_a_real_run_names_its_fleet_and_wall_time():
     real = next(line for line in lines if line.startswith("  real "))
     assert "4 workers for 65 nodes" in real and "time scale 3000" in real and "0 worker restarts" in real
     # --progress: a live line per timeline entry on stderr, scenario time next to wall time
-    progress = result.stderr.splitlines()
+    progress = [line for line in result.stderr.splitlines() if not line.startswith("hotswap: warning: ")]
     assert progress and all(line.startswith("[wall ") for line in progress)
     assert any("TriggerFired" in line for line in progress) and any("RollbackCompleted" in line for line in progress)
 
@@ -58,12 +64,24 @@ def test_fewer_nodes_than_regions_exits_2_with_one_line():
     assert result.stderr == f"hotswap: {path}: --nodes 2 is fewer than the 4 regions with nodes\n"
 
 
-def test_real_fleet_options_are_refused_on_the_simulator():
-    for option, value in (("--nodes", "4"), ("--time-scale", "10"), ("--rate", "100")):
-        result = invoke(str(SCENARIOS / "canary.yaml"), option, value)
-        assert result.exit_code == 2, option
-        assert result.stderr == f"hotswap: {option} applies to --backend real only\n"
-        assert result.stdout == ""
+def test_progress_is_the_real_fleets_and_a_profile_the_simulators():
+    result = invoke(str(SCENARIOS / "canary.yaml"), "--progress")
+    assert (result.exit_code, result.stderr) == (2, "hotswap: --progress applies to --backend real only\n")
+    result = invoke(str(SCENARIOS / "canary.yaml"), "--backend", "real", "--profile", str(SCENARIOS / "canary.yaml"))
+    assert result.exit_code == 2 and "--profile applies to --backend sim only" in result.stderr
+
+
+def test_the_simulators_twin_runs_the_real_runs_fleet_and_says_what_it_cannot_represent():
+    result = invoke(
+        str(SCENARIOS / "canary-bad-module.yaml"), "--nodes", "16", "--time-scale", "300", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["backend"] == "sim" and record["fleet"]["nodes"] == 16
+    assert "canary stage 10% reaches 25% of 16 workers" in result.stderr
+    assert "requests per scenario-second at time scale 300" in result.stderr
+    result = invoke(str(SCENARIOS / "canary.yaml"), "--time-scale", "fast")
+    assert result.exit_code == 2 and "'fast' is neither auto nor a number" in result.stderr
 
 
 def test_a_previous_module_that_cannot_run_is_bad_input(tmp_path):
@@ -77,3 +95,28 @@ def test_a_previous_module_that_cannot_run_is_bad_input(tmp_path):
         f"hotswap: {path}: modules.image-processor-v1.1.0.variant: the previous module must run "
         "on the fleet; invalid-bytes cannot\n"
     )
+
+
+def test_parity_compares_real_seeds_with_the_twin_and_exits_by_its_verdict(tmp_path):
+    out = tmp_path / "parity"
+    result = CliRunner().invoke(
+        main,
+        [
+            "parity",
+            str(SCENARIOS / "canary-bad-module.yaml"),
+            *("--nodes", "4", "--seeds", "1", "--runs", "20", "--time-scale", "3000", "--rate", "2000"),
+            *("--format", "json", "--out", str(out)),
+        ],
+    )
+    assert result.exit_code in (0, 1), result.output
+    verdict = json.loads(result.stdout)
+    assert result.exit_code == (0 if verdict["agree"] else 1)
+    assert set(verdict["outcomes"]["real"]) == {"RolledBack"} and sum(verdict["outcomes"]["twin"].values()) == 1
+    assert [f["figure"] for f in verdict["figures"]] == [
+        "deployTimeSeconds",
+        "rollbackTimeSeconds",
+        "blastRadius.nodesPercent",
+    ]
+    assert all(len(f["real"]) <= 1 and set(f["twin"]) == {"p5", "p50", "p95"} for f in verdict["figures"])
+    assert json.loads((out / "parity.json").read_text()) == verdict
+    assert (out / "deployTimeSeconds.png").stat().st_size > 0

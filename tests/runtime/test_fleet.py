@@ -44,13 +44,13 @@ def test_deploy_health_and_invoke_on_worker_processes(exact_artifacts):
 
 
 def test_sigkill_restarts_the_worker_on_its_last_good_module(tmp_path):
-    # the new module fails its health check everywhere
-    bad = variant_of("canary.yaml", tmp_path, old={"errorRate": 0}, new={"healthCheckFailureRate": 1.0})
+    # the new module fails to load everywhere (no health_check export)
+    bad = variant_of("canary.yaml", tmp_path, old={"errorRate": 0}, new={"variant": "missing-export"})
     artifacts = build(load(bad), tmp_path)
     with Fleet(3, artifacts, [0, 0, 0]) as fleet:
         assert fleet.deploy(0, OLD, 2.0)[0] == "ok"
         status, reason, _ = fleet.deploy(0, NEW, 2.0)
-        assert status == "failed" and "FAIL" in reason
+        assert status == "failed" and "missing export health_check" in reason
         assert fleet.deploy(1, OLD, 2.0)[0] == "ok"
         before = pids(fleet)
         for i in range(3):
@@ -163,9 +163,16 @@ def test_close_kills_stopped_and_restarting_workers_too(exact_artifacts):
 
 def test_a_worker_that_cannot_start_is_reported_and_cleaned_up(exact_artifacts, monkeypatch):
     monkeypatch.setattr("runtime.fleet.START_TIMEOUT", 5.0)
+    monkeypatch.setattr("runtime.fleet.WORKER", "runtime.no_such_worker")  # python exits at once
     fleet = Fleet(2, exact_artifacts, [0, 0])
-    fleet.nodes[1].socket = Path("/nonexistent-folder") / "node-1.sock"  # the worker cannot listen there
-    with pytest.raises(RuntimeError, match="worker 1 exited at start"), fleet:
+    with pytest.raises(RuntimeError, match="worker 0 exited at start"), fleet:
         pytest.fail("the fleet should not have started")
     assert not any(alive(p) for p in pids(fleet))
     assert not fleet.folder.exists()
+
+
+def test_a_worker_exits_when_its_control_channel_closes(exact_artifacts):
+    with Fleet(1, exact_artifacts, [0]) as fleet:
+        process = fleet.nodes[0].process
+        fleet.nodes[0].control.close()  # as if the fleet's process were gone
+        assert process.wait(30) == 0  # it ends by itself: nothing killed it

@@ -33,7 +33,7 @@ def test_the_example_module_rolls_out_on_real_workers(tmp_path):
     path = scenario_with(tmp_path, "mine.wat")
     scenario = load(path)
     assert scenario.modules["image-processor-v2.0.0"].wasm == str(tmp_path / "mine.wat")  # made absolute
-    result = run_fleet(scenario, 0, nodes=4, time_scale=3000)
+    result = run_fleet(scenario, 0, nodes=4, time_scale=3000, rate=2000)
     assert result["outcome"] == "Succeeded", result["reason"]
     assert result["finalState"]["newModuleNodes"] == 4
     assert result["blastRadius"]["requests"] > 0 and result["blastRadius"]["failedRequests"] == 0

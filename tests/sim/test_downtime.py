@@ -2,8 +2,16 @@ import numpy as np
 import pytest
 
 from hotswap.core.nodes import Topology
+from hotswap.runs.setup import disruptions
 from hotswap.scenario.fleet import Fleet
+from hotswap.scenario.model import Scenario
 from sim.downtime import YEAR, Downtime
+
+
+def scenario_of(fleet: Fleet) -> Scenario:
+    return Scenario.model_validate({"deployment": {"moduleId": "new", "strategy": "Canary"}}).model_copy(
+        update={"fleet": fleet}
+    )
 
 
 def test_background_failures_follow_the_rate():
@@ -11,7 +19,8 @@ def test_background_failures_follow_the_rate():
         {"regions": [{"name": "a", "nodes": 100_000}], "nodeFailures": {"perNodeYear": 1.0, "repairTime": "PT1H"}}
     )
     topo = Topology.build([("a", 100_000, 0)])
-    down = Downtime(fleet, topo, np.random.default_rng(0))
+    rng = np.random.default_rng(0)
+    down = Downtime(fleet.node_failures, topo.size, disruptions(scenario_of(fleet), topo, rng), rng)
     nodes, seconds = down.overlap(0.0, 10 * 86400.0)
     expected = 100_000 / YEAR * 10 * 86400  # ~2,740 failures in ten days
     assert len(nodes) == pytest.approx(expected, rel=0.1)
@@ -27,7 +36,8 @@ def test_outage_takes_the_share_of_the_region_down_for_its_duration():
         }
     )
     topo = Topology.build([("a", 100, 0), ("b", 100, 100)])
-    down = Downtime(fleet, topo, np.random.default_rng(0))
+    rng = np.random.default_rng(0)
+    down = Downtime(fleet.node_failures, topo.size, disruptions(scenario_of(fleet), topo, rng), rng)
     everyone = np.arange(300)
     assert not down.down(everyone, 599).any()
     hit = down.down(everyone, 600)

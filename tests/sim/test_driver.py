@@ -162,3 +162,37 @@ def test_scenario_faults_kill_stop_and_slow_nodes():
     # about the profile's mean plus 500 ms
     assert evaluated["new"]["avgLatencyMs"] > 500
     assert [e["action"] for e in run["timeline"] if e["event"] == "Fault"] == ["stop", "slow"]
+
+
+def outage_that_ends(strategy: str) -> Scenario:
+    """A healthy module; region a is down during the first deploy and back (on
+    the previous module) before the stage is checked."""
+    config = (
+        {"regionOrder": ["a", "b"], "interRegionDelay": 600}
+        if strategy == "Regional"
+        else {"stages": [50, 100], "evaluationPeriod": 600}
+    )
+    return Scenario.model_validate(
+        {
+            "previousModuleId": "old",
+            "fleet": {
+                "regions": [{"name": "a", "nodes": 10}, {"name": "b", "nodes": 10}],
+                "outages": [{"region": "a", "at": 0, "duration": 200}],
+            },
+            "modules": {"new": {"errorRate": 0}, "old": {"errorRate": 0}},
+            "deployment": {"moduleId": "new", "strategy": strategy, "strategyConfig": config},
+        }
+    )
+
+
+@pytest.mark.parametrize("strategy", ["Regional", "Canary"])
+def test_a_healthy_module_is_not_rolled_back_for_nodes_down_in_an_outage_that_ended(strategy):
+    """Nodes down during the deploy are deployed to and checked afresh, not counted unhealthy."""
+    scenario = outage_that_ends(strategy)
+    for seed in range(20):
+        run = simulate(scenario, seed)
+        assert run["outcome"] == "Succeeded", run["reason"]
+        assert run["finalState"]["newModuleNodes"] == 20
+        deploys = [e for e in run["timeline"] if e["event"] == "Deploy"]
+        assert deploys[0]["unreachable"] > 0  # the outage did hit the first deploy
+        assert all(e["unhealthy"] == 0 for e in run["timeline"] if e["event"] == "HealthCheck")

@@ -44,7 +44,7 @@ def ab_testing(r: Rollout) -> Steps:
         if cfg.early_stopping
         else None
     )
-    seen = yield from watch(r, cfg.experiment_duration, experiment)
+    seen = yield from watch(r, cfg.experiment_duration, experiment=experiment)
     if seen.fired:
         return (
             yield from roll_back(r, f"Rollback trigger fired on variant B ({seen.fired})", route=restore, nodes=b_nodes)

@@ -33,7 +33,7 @@ def regional(r: Rollout) -> Steps:
     left = 0
     for region in regions:
         report = yield Deploy(region.active, r.module_id)
-        failure = yield from evaluate(r, region.active, cfg.inter_region_delay, policy)
+        failure, report = yield from evaluate(r, region.active, cfg.inter_region_delay, policy, report)
         if failure:
             yield from roll_back(r, f"{failure} in region {region.name}", nodes=region.active)
             failed.append(region.name)

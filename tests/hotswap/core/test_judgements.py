@@ -1,8 +1,9 @@
+import numpy as np
 import pytest
 
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
-from hotswap.core.judgements import SAMPLE_CAP, Judgement, fired, gate, judge, merge, metric
+from hotswap.core.judgements import SAMPLE_CAP, Judgement, fired, gate, judge, measure, merge, metric
 
 
 def health(healthy: int, unhealthy: int = 0, unreachable: int = 0) -> HealthReport:
@@ -135,6 +136,21 @@ def test_first_firing_trigger_is_reported_and_unmeasurable_ones_skipped():
     assert fired(traffic(failed=900), []) is None
 
 
+def test_observed_baseline_trigger_compares_the_same_interval_of_the_previous_module():
+    """``test: observed`` with ``baseline: previous``: the interval's new rate against the
+    previous module's in that interval times the allowed increase; no previous traffic in
+    the interval (a canary's 100% stage): not judged, never an error."""
+    relative = [Trigger(metric="error_rate", threshold=100, baseline="previous")]
+    before = traffic(failed=10)  # 0.1%
+    assert measure(traffic(failed=21), relative, 100, before) == (
+        "Failed",
+        "error_rate 0.21 vs previous 0.1 (allowed +100%)",
+    )
+    assert measure(traffic(failed=20), relative, 100, before)[0] == "Successful"  # exactly double
+    assert measure(traffic(failed=900), relative, 100, None)[0] == "Successful"
+    assert measure(None, relative, 100, before)[0] == "Error"
+
+
 # merge
 
 
@@ -163,12 +179,14 @@ def test_merge_thins_latency_samples_keeping_every_window_in_proportion():
     a = traffic(samples=(1.0,) * (2 * SAMPLE_CAP))
     m = merge(a, traffic(samples=(2.0,) * 10))
     assert len(m.latency_samples) == SAMPLE_CAP + 5  # past twice the cap, every other sample goes
-    assert m.latency_samples.count(2.0) == 5  # a later window keeps its share, never dropped for an earlier one
+    # a later window keeps its share, never dropped for an earlier one
+    assert np.count_nonzero(m.latency_samples.values == 2.0) == 5
     merged = traffic(samples=(0.0,) * SAMPLE_CAP)
     for window in range(1, 400):  # many windows: the first is still there, as large a share as the last
         merged = merge(merged, traffic(samples=(float(window),) * 200))
     assert len(merged.latency_samples) <= 2 * SAMPLE_CAP
-    assert merged.latency_samples.count(399.0) * 100 >= merged.latency_samples.count(1.0) * 50
+    kept = merged.latency_samples.values
+    assert np.count_nonzero(kept == 399.0) * 100 >= np.count_nonzero(kept == 1.0) * 50
 
 
 # judge

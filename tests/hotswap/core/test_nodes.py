@@ -134,3 +134,10 @@ def test_share_does_not_round_up_an_exact_share():
 def test_shares_are_nested():
     shares = [FLEET.share(p) for p in (1, 10, 25, 33.3, 50, 75, 100)]
     assert all(not (a - b) for a, b in itertools.pairwise(shares))
+
+
+def test_holds_tests_an_index_array_against_the_ranges():
+    s = nodes((0, 3), (10, 12))
+    probe = np.array([12, 0, 11, 3, 2, 9, 10, 100])
+    assert s.holds(probe).tolist() == [i in s for i in probe.tolist()]
+    assert EMPTY.holds(probe).tolist() == [False] * 8

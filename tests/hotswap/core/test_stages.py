@@ -1,11 +1,16 @@
-from hotswap.core.nodes import Topology
+from hotswap.core.config import Step
 from hotswap.core.stages import exposure, warnings
 
-GUIDE = Topology.build([("us-east", 20, 0), ("us-west", 15, 0), ("eu-central", 18, 0), ("apac-east", 12, 0)])
+
+def steps(*shares: float) -> list[Step]:
+    return [Step(nodes=s) for s in shares]
+
+
+GUIDE = [20, 15, 18, 12]  # the guide's 65 nodes in 4 regions
 
 
 def test_exposure_is_the_nodes_each_stage_really_takes():
-    assert exposure(GUIDE, [1, 2, 5, 10, 25, 50, 100]) == [
+    assert [(s.nodes, n) for s, n in exposure(GUIDE, steps(1, 2, 5, 10, 25, 50, 100))] == [
         (1, 4),
         (2, 4),
         (5, 4),
@@ -17,7 +22,7 @@ def test_exposure_is_the_nodes_each_stage_really_takes():
 
 
 def test_collapsing_stages_are_named_with_their_node_counts():
-    [warning] = warnings(GUIDE, [1, 2, 5, 10, 25, 50, 100])
+    [warning] = warnings(GUIDE, steps(1, 2, 5, 10, 25, 50, 100))
     assert warning["code"] == "stage-collapse"
     assert warning["message"] == (
         "stages 1%, 2%, 5% expose the same 4 of 65 nodes (6.2%); stages 1%, 2% expose more than twice the "
@@ -26,4 +31,9 @@ def test_collapsing_stages_are_named_with_their_node_counts():
 
 
 def test_the_guide_stages_on_the_guide_fleet_do_not_warn():
-    assert warnings(GUIDE, [10, 25, 50, 100]) == []
+    assert warnings(GUIDE, steps(10, 25, 50, 100)) == []
+
+
+def test_stages_on_the_same_nodes_with_their_own_traffic_do_not_collapse():
+    split = [Step(nodes=10, traffic=1), Step(nodes=10, traffic=5), Step(nodes=100)]
+    assert warnings(GUIDE, split) == []

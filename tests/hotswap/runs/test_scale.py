@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from hotswap.runs.scale import scale, shares
 from hotswap.scenario import load
 from hotswap.scenario.model import Scenario
-from runtime.scale import scale, shares
-from tests.runtime.conftest import SCENARIOS
+from tests.sim.test_driver import SCENARIOS
 
 GUIDE = [20, 15, 18, 12]
 

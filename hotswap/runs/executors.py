@@ -1,0 +1,137 @@
+"""Where replications run: the local process pool (the default) or a Dask cluster.
+
+A command picks its executor once (``use``) and every sweep inside it (``--runs``,
+compare's cases, check's scenarios, a report's cells) maps its jobs on it. Results come
+back one at a time in job order, and each job carries its own seed, so the bytes are the
+same on every executor and worker count.
+
+``dask`` without a scheduler address starts a ``LocalCluster`` on loopback (one
+single-threaded worker process per job slot); with one, it connects to a running
+cluster (``dask scheduler`` + ``dask worker``). Dask is the optional extra ``[dask]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+EXECUTORS = ("local", "dask")
+POOL_FROM = 8  # local: fewer jobs than this run in-process
+
+
+@dataclass(frozen=True)
+class Executor:
+    """``kind``: local or dask; ``scheduler``: a running Dask cluster's address;
+    ``jobs``: local processes, or the workers of a LocalCluster [default: all cores]."""
+
+    kind: str = "local"
+    scheduler: str | None = None
+    jobs: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise ValueError(f"unknown executor {self.kind!r}; one of {', '.join(EXECUTORS)}")
+        if self.scheduler is not None and self.kind != "dask":
+            raise ValueError("--scheduler applies to --executor dask only")
+
+
+class _Local:
+    """The local process pool; inside ``use``, one pool serves every sweep."""
+
+    def __init__(self, jobs: int | None, keep: bool = False) -> None:
+        self.jobs, self.keep = jobs, keep
+        self.pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any], jobs: int | None = None) -> Iterator[Any]:
+        workers = min(jobs or self.jobs or os.cpu_count() or 1, len(items))
+        if len(items) < POOL_FROM or workers < 2:
+            yield from map(fn, items)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = max(1, len(items) // (4 * workers))
+        if not self.keep:
+            with ProcessPoolExecutor(workers) as pool:
+                yield from pool.map(fn, items, chunksize=chunks)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.jobs or os.cpu_count() or 1)
+        yield from self.pool.map(fn, items, chunksize=chunks)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+class _Dask:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any], jobs: int | None = None) -> Iterator[Any]:
+        futures = self.client.map(fn, items, pure=False)
+        try:
+            for future in futures:
+                yield future.result()
+                future.release()  # the cluster forgets a result once it is taken
+        finally:
+            self.client.cancel(futures)
+
+
+_current: ContextVar[_Local | _Dask | None] = ContextVar("executor", default=None)
+
+
+@contextmanager
+def use(executor: Executor) -> Iterator[None]:
+    """Run every sweep inside the block on ``executor`` (a cluster is started or
+    connected to once, and closed at the end)."""
+    if executor.kind == "local":
+        local = _Local(executor.jobs, keep=True)
+        token = _current.set(local)
+        try:
+            yield
+        finally:
+            _current.reset(token)
+            local.close()
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ValueError("--executor dask needs Dask: pip install 'hotswap[dask]'") from None
+    if executor.scheduler is not None:
+        try:
+            client, cluster = Client(executor.scheduler, timeout=10), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ValueError(f"--scheduler {executor.scheduler}: cannot reach the Dask scheduler ({exc})") from None
+    else:
+        cluster = LocalCluster(
+            n_workers=executor.jobs or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    token = _current.set(_Dask(client))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def ordered(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int | None = None) -> Iterator[Any]:
+    """``fn`` of each item on the current executor (local by default), in item order,
+    each result as soon as it and those before it are done. ``jobs`` caps the local pool."""
+    executor = _current.get() or _Local(None)
+    return executor.map(fn, list(items), jobs)

@@ -1,0 +1,131 @@
+"""What a run on a scaled-down real fleet is, for the real backend and its twin alike:
+the scaled scenario, its pace (time scale, request rate) and what it cannot represent.
+
+A timing profile (``hotswap measure``) gives the router's ``requestsPerSecond`` and the
+real fleet's measured timings; the shipped default is ``profiles/default.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hotswap.core.fields import Spread
+from hotswap.runs import setup
+from hotswap.runs.pace import Pace, pace
+from hotswap.runs.scale import scale
+from hotswap.scenario import Scenario
+
+DEFAULT_NODES = 16
+DEFAULT_PROFILE = Path(__file__).parent / "profiles" / "default.yaml"
+TIMINGS = {
+    "deploy_seconds": "deploySeconds",
+    "swap_seconds": "swapSeconds",
+    "route_update_seconds": "routeUpdateSeconds",
+}
+
+
+def load_profile(path: Path | None = None) -> dict[str, Any]:
+    """A timing profile file (``ValueError`` naming the file when it is not one)."""
+    import yaml
+
+    path = path or DEFAULT_PROFILE
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: not a readable timing profile: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("requestsPerSecond"), int | float):
+        raise ValueError(f"{path}: requestsPerSecond: a number is required")
+    for key in ("swapMs", "rollbackMs"):
+        try:
+            Spread.model_validate(data.get(key))
+        except ValueError:
+            raise ValueError(f"{path}: {key}: {{median, p99}} in milliseconds is required") from None
+    return data
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    scenario: Scenario  # scaled down to the workers
+    pace: Pace
+    warnings: tuple[str, ...]  # what the scaled-down run cannot represent, one line each
+
+
+def plan(
+    scenario: Scenario,
+    nodes: int = DEFAULT_NODES,
+    time_scale: float | None = None,
+    rate: float | None = None,
+    profile: dict[str, Any] | None = None,
+) -> FleetPlan:
+    """The run ``--nodes``, ``--time-scale`` (None: auto) and ``--rate`` (None: the
+    profile's ``requestsPerSecond``) make of ``scenario`` (``ValueError`` when it cannot)."""
+    scaled = scale(scenario, nodes)
+    workers = sum(r.nodes for r in scaled.fleet.regions)
+    capacity = rate if rate is not None else float((profile or load_profile())["requestsPerSecond"])
+    p = pace(scaled.fleet.traffic_per_node * workers, capacity, time_scale)
+    warnings = [w for w in (p.warning(), *_squeezed(scenario, scaled)) if w]
+    return FleetPlan(scaled, p, tuple(warnings))
+
+
+def _squeezed(scenario: Scenario, scaled: Scenario) -> list[str]:
+    """Regions squeezed to one worker, and stages that expose more than they say."""
+    out = [
+        f"region {s.name} has 1 worker for its {o.nodes} nodes: a stage reaches all of it or none"
+        for o, s in zip(scenario.fleet.regions, scaled.fleet.regions, strict=True)
+        if o.nodes > 1 and s.nodes == 1
+    ]
+    if scaled is not scenario and scaled.deployment.strategy == "Canary":
+        rollout = setup.rollout(scaled)
+        size = len(rollout.fleet.active)
+        for stage in rollout.config.stages:
+            share = 100 * len(rollout.fleet.share(stage)) / size
+            if share > 1.5 * stage:
+                out.append(f"canary stage {stage:g}% reaches {share:.0f}% of {size} workers")
+    return out
+
+
+def twin(fleet_plan: FleetPlan, profile: dict[str, Any]) -> Scenario:
+    """The scenario the simulator plays as the twin of the planned real run: the same
+    workers, the traffic per scenario-second the router delivers, and the profile's
+    measured timings instead of the scenario's drawn ones."""
+    scaled = fleet_plan.scenario
+    workers = sum(r.nodes for r in scaled.fleet.regions)
+    return scaled.model_copy(
+        update={
+            "fleet": scaled.fleet.model_copy(
+                update={"traffic_per_node": fleet_plan.pace.delivered / workers, **timings(profile)}
+            )
+        }
+    )
+
+
+def timings(profile: dict[str, Any]) -> dict[str, Any]:
+    """The fleet fields a profile replaces: a deploy is a hot swap, a swap back to the
+    module a worker holds is a rollback per node, a route update is the router's
+    (measured in microseconds: none), a restart is a worker's."""
+
+    def seconds(key: str) -> Spread:
+        return Spread(median=profile[key]["median"] / 1000, p99=profile[key]["p99"] / 1000)
+
+    out: dict[str, Any] = {
+        "deploy_seconds": seconds("swapMs"),
+        "swap_seconds": seconds("rollbackMs"),
+        "route_update_seconds": 0.0,
+    }
+    if "healthCheckMs" in profile:
+        out["health_check_seconds"] = seconds("healthCheckMs")
+    if "workerRestartMs" in profile:
+        out["restart_seconds"] = profile["workerRestartMs"]["median"] / 1000
+    return out
+
+
+def overridden(scenario: Scenario) -> list[str]:
+    """The timing fields the scenario sets that a profile replaces (camelCase)."""
+    names = {
+        "deploy_seconds": "deploySeconds",
+        "swap_seconds": "swapSeconds",
+        "route_update_seconds": "routeUpdateSeconds",
+    }
+    return [names[f] for f in TIMINGS if f in scenario.fleet.model_fields_set]

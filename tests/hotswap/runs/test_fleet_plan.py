@@ -1,0 +1,67 @@
+"""The scaled-down run and its twin: the same workers, traffic and measured timings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotswap.runs import fleet_plan
+from hotswap.scenario import load
+from tests.sim.test_driver import SCENARIOS
+
+PROFILE = {
+    "requestsPerSecond": 1000.0,
+    "swapMs": {"median": 10.0, "p99": 40.0},
+    "rollbackMs": {"median": 0.5, "p99": 2.0},
+    "healthCheckMs": {"median": 1.0, "p99": 5.0},
+    "workerRestartMs": {"median": 400.0, "p99": 500.0},
+}
+
+
+def test_the_shipped_default_profile_is_a_profile():
+    profile = fleet_plan.load_profile()
+    assert profile["requestsPerSecond"] > 0 and profile["swapMs"]["median"] > 0
+
+
+def test_a_profile_without_a_rate_is_refused_naming_the_file_and_field(tmp_path: Path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("swapMs: {median: 1, p99: 2}\n")
+    with pytest.raises(ValueError, match=r"p\.yaml: requestsPerSecond"):
+        fleet_plan.load_profile(bad)
+    bad.write_text("requestsPerSecond: 10\nswapMs: {median: 3, p99: 2}\n")
+    with pytest.raises(ValueError, match=r"p\.yaml: swapMs"):
+        fleet_plan.load_profile(bad)
+
+
+def test_the_plan_keeps_the_traffic_per_node_and_warns_where_it_cannot_represent_the_scenario():
+    scenario = load(SCENARIOS / "canary-bad-module.yaml")
+    planned = fleet_plan.plan(scenario, 16, None, None, PROFILE)
+    assert planned.scenario.fleet.traffic_per_node == scenario.fleet.traffic_per_node
+    assert planned.pace.wanted == 16 * scenario.fleet.traffic_per_node
+    assert planned.pace.time_scale == 3.0 and not planned.pace.short
+    assert any("stage 10% reaches 25% of 16 workers" in w for w in planned.warnings)
+    fast = fleet_plan.plan(scenario, 16, 300.0, None, PROFILE)
+    assert fast.pace.short and "requests per scenario-second" in fast.warnings[0]
+    squeezed = fleet_plan.plan(scenario, 4, None, None, PROFILE)
+    assert sum("has 1 worker for its" in w for w in squeezed.warnings) == 4
+
+
+def test_the_twin_plays_the_delivered_traffic_and_the_measured_timings():
+    scenario = load(SCENARIOS / "canary-bad-module.yaml")
+    planned = fleet_plan.plan(scenario, 16, 300.0, None, PROFILE)
+    twin = fleet_plan.twin(planned, PROFILE)
+    assert sum(r.nodes for r in twin.fleet.regions) == 16
+    assert twin.fleet.traffic_per_node * 16 == pytest.approx(1000.0 / 300)
+    assert twin.fleet.deploy_seconds.median == 0.01 and twin.fleet.swap_seconds.median == 0.0005
+    assert twin.fleet.route_update_seconds == 0.0 and twin.fleet.restart_seconds == 0.4
+    assert twin.fleet.health_check_seconds is not None and twin.fleet.health_check_seconds.median == 0.001
+    assert twin.deployment == scenario.deployment and twin.modules == scenario.modules
+
+
+def test_a_profile_names_the_timings_the_scenario_set_that_it_replaces():
+    scenario = load(SCENARIOS / "canary.yaml")
+    custom = scenario.model_copy(
+        update={"fleet": scenario.fleet.model_validate({"deploySeconds": {"median": 1, "p99": 2}})}
+    )
+    assert fleet_plan.overridden(custom) == ["deploySeconds"]
