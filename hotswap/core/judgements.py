@@ -220,15 +220,16 @@ class Monitor:
         return None if shown else f"{t.metric} with {150 * tail:.3g}% of requests past its threshold"
 
     def _judge(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> str | None:
-        value = metric(m, t.metric)
-        against = metric(prev, t.metric) if prev is not None else None
-        if value is None or (t.baseline and against is None):
+        if t.metric in NODE_METRICS:  # a node-count rule: the observed share, as observed
+            return fired(m, [t], previous=prev)
+        if t.baseline and (prev is None or not prev.requests):
             return None
-        said = _said(t, value, against)
-        if t.metric in NODE_METRICS:
-            return said if _crossed(value, t, against) else None
-        shown = self._shown(i, t, m, prev)
-        return f"{said}, shown at confidence {1 - self.alpha:g}" if shown else None
+        if not m.requests or not self._shown(i, t, m, prev):
+            return None
+        value, against = metric(m, t.metric), metric(prev, t.metric) if prev is not None else None
+        if value is None:
+            return None
+        return f"{_said(t, value, against)}, shown at confidence {1 - self.alpha:g}"
 
     def _shown(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> bool:
         """The sequential test of trigger ``i``: is its metric shown past the threshold?"""
@@ -239,16 +240,15 @@ class Monitor:
             test = sequential.bernoulli_above if t.comparison == "greater_than" else sequential.bernoulli_below
             return test(m.failed_requests, m.requests, t.threshold / 100, alpha)
         if t.metric == "avg_latency_ms":
-            mean, se2 = m.latency_mean_ms, _variance(m) / m.requests
+            mean = m.latency_mean_ms
             if prev is not None:
-                if not prev.requests:
-                    return False
-                d = mean - r0 * prev.latency_mean_ms
-                se2 += r0**2 * _variance(prev) / prev.requests
-                scale = prev.latency_mean_ms
+                d, scale = mean - r0 * prev.latency_mean_ms, prev.latency_mean_ms
             else:
                 d = mean - t.threshold if t.comparison == "greater_than" else t.threshold - mean
                 scale = t.threshold
+            if d <= 0:  # not even observed past the threshold: nothing is shown (and no variance to estimate)
+                return False
+            se2 = _variance(m) / m.requests + (r0**2 * _variance(prev) / prev.requests if prev is not None else 0.0)
             effect = max(0.1 * scale, 1.0)  # the boundary is tightest for a 10% shift (at least 1 ms)
             return sequential.normal_exceeds(d, math.sqrt(se2), alpha, sequential.rho_for(effect, alpha))
         # p95/p99: the share of requests slower than the threshold, against 5% (1%)

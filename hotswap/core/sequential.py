@@ -49,7 +49,11 @@ def bernoulli_evidence(events: int, n: int, p0: float) -> float:
 
 
 def bernoulli_above(events: int, n: int, p0: float, alpha: float) -> bool:
-    """Do ``events`` in ``n`` trials show, at level ``alpha``, a rate above ``p0``?"""
+    """Do ``events`` in ``n`` trials show, at level ``alpha``, a rate above ``p0``? At an
+    observed rate of at most ``p0`` every alternative's likelihood ratio is at most 1
+    (each is decreasing past the observed rate): never, and nothing to compute."""
+    if events <= p0 * n:
+        return False
     return bernoulli_evidence(events, n, p0) >= math.log(1 / alpha)
 
 

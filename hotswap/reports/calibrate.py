@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from hotswap.core.config import AutoRollback
 from hotswap.core.fields import Spread
-from hotswap.runs.runner import replicate
+from hotswap.runs.runner import sweep
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
 
@@ -105,13 +105,12 @@ def wilson(k: int, n: int) -> tuple[float, float]:
 
 
 def detected_at(record: Mapping[str, Any]) -> float | None:
-    """When a bad candidate was caught: the first trigger, failed gate or rollback."""
-    for entry in record["timeline"]:
-        if entry["event"] in ("TriggerFired", "RollbackStarted") or (
-            entry["event"] == "HealthGate" and not entry.get("passed", True)
-        ):
-            return float(entry["t"])
-    return None if record["outcome"] == "Succeeded" else float(record["totalTimeSeconds"])
+    """When a bad candidate was caught: when its rollback started (a trigger or a failed
+    gate rolls back at once), else when the run ended short of success; None when it
+    succeeded. Read off the figures, so runs need not carry their timelines."""
+    if record["outcome"] == "Succeeded":
+        return None
+    return float(record["totalTimeSeconds"]) - float(record["rollbackTimeSeconds"] or 0.0)
 
 
 @dataclass(frozen=True)
@@ -156,16 +155,17 @@ def calibrate(
     and the recommended setting (or None). Settings must be valid (``setting_error``)."""
     base = scenario.deployment.auto_rollback
     profiles = candidates(scenario)
+    cells = [
+        (variant(scenario, profile, apply(base, setting)), runs) for setting in grid for profile in profiles.values()
+    ]
+    done = sweep(cells, seed=scenario.seed, jobs=jobs, timeline=False)  # every run of every cell at once
     settings = []
     for setting in grid:
-        auto_rollback = apply(base, setting)
         results = {}
-        for name, profile in profiles.items():
+        for name in profiles:
             if progress is not None:
-                progress(f"{setting or 'scenario'}: {name}")
-            results[name] = replicate(
-                variant(scenario, profile, auto_rollback), seed=scenario.seed, runs=runs, jobs=jobs
-            )
+                progress(f"{label(setting)}: {name}")
+            results[name] = next(done)
         healthy = results.pop("healthy")
         false = sum(r["outcome"] != "Succeeded" for r in healthy)
         lo, hi = wilson(false, runs)
