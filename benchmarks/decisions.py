@@ -41,26 +41,17 @@ CASES = [
 ]
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
-    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
-
-
 def main(runs: int) -> None:
+    from hotswap.reports.calibrate import share
+
     for test in ("sequential", "observed"):
         for label, make, counted, bar in CASES:
             started = time.perf_counter()
             records = replicate(make(test=test), seed=1, runs=runs)
-            hits = sum(
-                in_first_stage(r) if counted == "in first stage" else r["outcome"] == "RolledBack" for r in records
-            )
-            lo, hi = wilson(hits, runs)
-            print(
-                f"{test:10s} {label:42s} {counted} {100 * hits / runs:5.1f}% [{lo:.1f}, {hi:.1f}] "
-                f"(bar {bar})  {time.perf_counter() - started:.1f} s"
-            )
+            first = counted == "in first stage"
+            hits = sum(in_first_stage(r) if first else r["outcome"] == "RolledBack" for r in records)
+            took = time.perf_counter() - started
+            print(f"{test:10s} {label:42s} {counted} {share(hits, runs)} (bar {bar})  {took:.1f} s")
 
 
 if __name__ == "__main__":

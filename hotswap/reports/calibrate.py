@@ -104,6 +104,12 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
 
 
+def share(k: int, n: int) -> str:
+    """``k`` of ``n`` as a percent with its 95% Wilson interval, for people."""
+    lo, hi = wilson(k, n)
+    return f"{100 * k / n:5.1f}% [{lo:.1f}, {hi:.1f}]"
+
+
 def detected_at(record: Mapping[str, Any]) -> float | None:
     """When a bad candidate was caught: when its rollback started (a trigger or a failed
     gate rolls back at once), else when the run ended short of success; None when it
