@@ -30,10 +30,10 @@ def fail(message: str) -> NoReturn:
 
 
 def warn(path: Path, scenario: Scenario) -> None:
-    """Likely unit mistakes in a valid scenario: one line each on stderr."""
-    from hotswap.scenario.hints import unit_warnings
+    """Likely mistakes in a valid scenario (units, replaced default triggers): one line each on stderr."""
+    from hotswap.scenario import hints
 
-    for w in unit_warnings(scenario):
+    for w in hints.warnings(scenario):
         click.echo(f"hotswap: warning: {path}: {w['field']}: {w['message']}", err=True)
 
 

@@ -156,6 +156,24 @@ def test_bad_options_are_usage_errors(args: list[Any]):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["run", CANARY, "--bogus"], "hotswap: run: No such option '--bogus'"),
+        (["run"], "hotswap: run: Missing argument 'SCENARIO' (see hotswap run --help)"),
+        (["run", CANARY, "--runs", "0"], "hotswap: run: Invalid value for '--runs': 0 is not in the range"),
+        (["compare", CANARY], "hotswap: compare: Missing option '--out' (see hotswap compare --help)"),
+        (["report", "strategy-table", "--runs"], "hotswap: report: strategy-table: Option '--runs' requires"),
+        (["nope"], "hotswap: No such command 'nope' (see hotswap --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_option(args: list[Any], line: str):
+    result = CliRunner().invoke(main, [str(a) for a in args], prog_name="hotswap")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(line), result.stderr
+
+
 # --- hotswap validate ------------------------------------------------------------------
 
 

@@ -51,11 +51,22 @@ def test_run_summary_and_files(tmp_path):
     )
     written = comparison_report.write(tmp_path, "t", "intro", frame, summary, records)
     assert all(p.exists() and p.stat().st_size for p in written)
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "runs.parquet"), frame)
+    if comparison_report.parquet_available():  # the [parquet] extra
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "runs.parquet"), frame)
     assert len(pd.read_csv(tmp_path / "runs.csv")) == len(frame)
     text = (tmp_path / "report.md").read_text()
     assert "| Canary faulty | 3 | RolledBack 100% |" in text
     assert text.count("![") == 5
+
+
+def test_without_pyarrow_the_runs_are_csv_only(tmp_path, monkeypatch):
+    scenario = load(SCENARIOS / "canary.yaml")
+    frame, records = compare.measure(compare.cases(scenario, ["Canary"]), runs=2, seed=5)
+    monkeypatch.setattr(comparison_report, "parquet_available", lambda: False)
+    written = comparison_report.write(tmp_path, "t", "intro", frame, compare.summary(frame), records)
+    assert not (tmp_path / "runs.parquet").exists() and tmp_path / "runs.parquet" not in written
+    assert "runs.parquet" not in (tmp_path / "report.md").read_text()
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == len(frame)
 
 
 def test_compare_command(tmp_path):
