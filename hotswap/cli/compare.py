@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Steps, fail, staged_folder, sweeps, warn
+from hotswap.cli.common import Progress, fail, progress_option, staged_folder, sweeps, warn
 
 
 @click.command()
@@ -28,9 +28,16 @@ from hotswap.cli.common import Steps, fail, staged_folder, sweeps, warn
     help="Folder for the data, plots and report.",
 )
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
+@progress_option
 @sweeps
 def compare(
-    scenarios: tuple[Path, ...], strategies: str, runs: int, seed: int | None, out: Path, jobs: int | None
+    scenarios: tuple[Path, ...],
+    strategies: str,
+    runs: int,
+    seed: int | None,
+    out: Path,
+    jobs: int | None,
+    progress: bool | None,
 ) -> None:
     """Compare strategies on one scenario's fleet, or several scenario files as written,
     over many runs: deploy time, rollback time and blast radius, with plots and data."""
@@ -73,11 +80,9 @@ def compare(
             + "; ".join(f"{c.label} ({c.strategy} on {comparing.fleet_text(c.scenario)})" for c in items)
             + "."
         )
-    step = Steps(len(items), "compare")
-    try:
-        frame, examples = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
-    finally:
-        step.close()
-    with staged_folder(out) as folder:
-        written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), examples, series)
+    with Progress("compare", len(items) + 1, progress) as shown:
+        frame, examples = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=shown)
+        shown.step("plots and report")
+        with staged_folder(out) as folder:
+            written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), examples, series)
     click.echo(f"wrote {len(written)} files to {out}/ ({', '.join(p.name for p in written[:4])}, ...)")

@@ -52,3 +52,18 @@ def describe(values: list[float]) -> Statistics:
         half = 0.0
     p5, p50, p95 = (float(x) for x in np.percentile(a, [5, 50, 95]))
     return {"n": len(a), "mean": mean, "p5": p5, "p50": p50, "p95": p95, "ci95": [mean - half, mean + half]}
+
+
+def duration_text(seconds: float | None) -> str:
+    """A duration as a person reads it: ``0.42 s``, ``34 s``, ``19.4 min``, ``1.2 h``
+    (the exact figure stays in JSON and CSV); ``-`` for none."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    for bound, size, unit in ((3600.0, 3600.0, "h"), (60.0, 60.0, "min")):
+        if abs(seconds) >= bound:
+            value = seconds / size
+            text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    if seconds == 0:
+        return "0 s"
+    return f"{seconds:.0f} s" if abs(seconds) >= 10 else f"{seconds:.2g} s"
