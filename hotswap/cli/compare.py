@@ -27,6 +27,15 @@ from hotswap.cli.common import Progress, fail, progress_option, staged_folder, s
     required=True,
     help="Folder for the data, plots and report.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="The summary table on stdout (the full report goes to --out): for the terminal, or Markdown "
+    "for a pull request or $GITHUB_STEP_SUMMARY.",
+)
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @progress_option
 @sweeps
@@ -36,14 +45,17 @@ def compare(
     runs: int,
     seed: int | None,
     out: Path,
+    fmt: str,
     jobs: int | None,
     progress: bool | None,
 ) -> None:
     """Compare strategies on one scenario's fleet, or several scenario files as written,
     over many runs: deploy time, rollback time and blast radius, with plots and data."""
+    from hotswap.cli import render
     from hotswap.core.config import STRATEGIES
     from hotswap.reports import compare as comparing
     from hotswap.reports import comparison_report
+    from hotswap.reports.document import Heading, Para
     from hotswap.scenario import ScenarioError, load
 
     try:
@@ -83,6 +95,15 @@ def compare(
     with Progress("compare", len(items) + 1, progress) as shown:
         frame, examples = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=shown)
         shown.step("plots and report")
+        summary = comparing.summary(frame)
         with staged_folder(out) as folder:
-            written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), examples, series)
-    click.echo(f"wrote {len(written)} files to {out}/ ({', '.join(p.name for p in written[:4])}, ...)")
+            written = comparison_report.write(folder, title, intro, frame, summary, examples, series)
+    files = f"{len(written)} files in {out}/ ({', '.join(p.name for p in written[:4])}, ...)"
+    if fmt == "markdown":
+        note = f"p50 [p5 to p95] of {per_case}; the report, plots and data: {files}"
+        table = comparison_report.table(summary, detail="spread")
+        click.echo(render.markdown([Heading(3, title), table, Para(note)]))
+    else:
+        table = comparison_report.table(summary, detail="p50", figures=comparison_report.BRIEF)
+        click.echo(render.terminal([Heading(3, title), Para(f"medians of {per_case}"), table]))
+        click.echo(f"wrote {files.replace(' in ', ' to ', 1)}")

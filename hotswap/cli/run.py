@@ -40,7 +40,14 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="sim", show_default=True)
 @click.option("--seed", type=bounded.SEED, help="Seed of the first run [default: the scenario's].")
 @click.option("--runs", type=bounded.RUNS, default=1, show_default=True, help="Seeded replications: seed, seed+1, ...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: tables for the terminal; json: the records, exact; markdown: for a pull request or a CI job summary.",
+)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @click.option(
@@ -123,14 +130,14 @@ def run(
             sys.exit(1)
         if runs == 1:
             data = next(records)
-            write(out, json_text(data) if fmt == "json" else render.run_text(data))
+            write(out, json_text(data) if fmt == "json" else render.render(render.run_blocks(data), fmt))
         elif fmt == "json":
             write(out, _json_pieces(records, Summarizer()))
         else:
             summary = Summarizer()
             for record in records:
                 summary.add(record)
-            write(out, render.summary_text(loaded.name, summary.result()))
+            write(out, render.render(render.summary_blocks(loaded.name, summary.result()), fmt))
 
 
 def _counted(records: Iterator[RunRecord], shown: Progress) -> Iterator[RunRecord]:

@@ -46,8 +46,8 @@ def test_the_text_summary_of_a_real_run_names_its_fleet_and_wall_time(monkeypatc
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("canary-bad-module: Canary") and "(real, seed 7)" in lines[0]
-    assert lines[1].startswith("  outcome   RolledBack: Rollback trigger fired")
-    real = next(line for line in lines if line.startswith("  real "))
+    assert lines[2].split()[:3] == ["outcome", "RolledBack:", "Rollback"]
+    real = next(line for line in lines if line.startswith(" real fleet "))
     assert "4 workers for 65 nodes" in real and "time scale 3000" in real and "0 worker restarts" in real
     # --progress without a terminal: plain lines (here one per timeline entry), the seed, scenario
     # time and what happened next to the wall time

@@ -63,7 +63,7 @@ def test_compare_and_report_show_progress_in_ci(monkeypatch, tmp_path):
     code, stdout, stderr = invoke(
         "compare", CANARY, "--strategies", "Canary,Rolling", "--runs", 2, "--jobs", 1, "--out", tmp_path / "c"
     )
-    assert code == 0 and stdout.startswith("wrote ")
+    assert code == 0 and stdout.splitlines()[-1].startswith("wrote ")
     lines = plain(stderr, "compare")
     assert [line.split(" done")[0].split(": ")[-1] for line in lines] == ["0/5", "1/5", "2/5", "3/5", "4/5", "5/5"]
     assert lines[-2].endswith(": plots and report") and lines[-1].endswith(": finished")

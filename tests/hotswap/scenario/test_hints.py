@@ -57,4 +57,4 @@ def test_run_warns_in_one_line_on_stderr_and_runs_as_written(tmp_path: Path):
         f"hotswap: warning: {path}: deployment.autoRollback.triggers: this list replaces the default triggers: "
         "error_rate > 5%, crash_rate > 1% no longer watched; list them to keep them\n"
     )
-    assert "outcome   Succeeded" in result.stdout
+    assert " outcome " in result.stdout and " Succeeded: " in result.stdout
