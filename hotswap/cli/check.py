@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import fail, sweeps, warn
+from hotswap.cli.common import fail, format_option, sweeps, warn
 from hotswap.runs.backends import BACKENDS
 
 
@@ -28,12 +28,9 @@ from hotswap.runs.backends import BACKENDS
     show_default=True,
     help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "markdown",
     help="markdown: a table of every expectation, for a pull request or $GITHUB_STEP_SUMMARY.",
 )
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")

@@ -144,6 +144,11 @@ def sweeps(command: Callable[..., Any]) -> Callable[..., Any]:
     )(wrapper)
 
 
+def format_option(*formats: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format`` (the parameter ``fmt``), the first of ``formats`` by default."""
+    return click.option("--format", "fmt", type=click.Choice(formats), default=formats[0], show_default=True, help=help)
+
+
 PLAIN_EVERY = 5.0  # seconds between plain progress lines (CI logs)
 
 

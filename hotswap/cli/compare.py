@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Progress, fail, progress_option, staged_folder, sweeps, warn
+from hotswap.cli.common import Progress, fail, format_option, progress_option, staged_folder, sweeps, warn
 
 
 @click.command()
@@ -27,12 +27,9 @@ from hotswap.cli.common import Progress, fail, progress_option, staged_folder, s
     required=True,
     help="Folder for the data, plots and report.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "markdown",
     help="The summary table on stdout (the full report goes to --out): for the terminal, or Markdown "
     "for a pull request or $GITHUB_STEP_SUMMARY.",
 )

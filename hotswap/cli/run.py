@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Progress, fail, progress_option, stop_on_signals, sweeps, warn, write
+from hotswap.cli.common import Progress, fail, format_option, progress_option, stop_on_signals, sweeps, warn, write
 from hotswap.core import limits
 from hotswap.runs.backends import BACKENDS
 
@@ -40,12 +40,10 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="sim", show_default=True)
 @click.option("--seed", type=bounded.SEED, help="Seed of the first run [default: the scenario's].")
 @click.option("--runs", type=bounded.RUNS, default=1, show_default=True, help="Seeded replications: seed, seed+1, ...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "json",
+    "markdown",
     help="text: tables for the terminal; json: the records, exact; markdown: for a pull request or a CI job summary.",
 )
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
