@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Steps, fail, staged_folder, stop_on_signals, sweeps, write
+from hotswap.cli.common import Progress, fail, progress_option, staged_folder, stop_on_signals, sweeps, write
 
 MOST_SETTINGS = 64  # a grid file's settings: each costs seven cells of --runs runs
 
@@ -28,6 +28,7 @@ MOST_SETTINGS = 64  # a grid file's settings: each costs seven cells of --runs r
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for the JSON and a Pareto plot.")
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
+@progress_option
 @sweeps
 @stop_on_signals()
 def calibrate(
@@ -38,6 +39,7 @@ def calibrate(
     fmt: str,
     out: Path | None,
     jobs: int | None,
+    progress: bool | None,
 ) -> None:
     """Run SCENARIO's deployment with a healthy and graded bad candidates under each
     gate setting; report false rollbacks, detection, and the setting to use. Exit 0 with
@@ -59,14 +61,10 @@ def calibrate(
             fail(f"{grid or scenario}: [{i}]: {error}")
     if out is not None and out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
-    steps = Steps(len(settings) * len(lab.candidates(loaded)), "calibrate") if sys.stderr.isatty() else None
-    try:
+    with Progress("calibrate", len(settings) * len(lab.candidates(loaded)), progress) as shown:
         result = lab.calibrate(
-            loaded, settings, runs=runs, max_false_rollback=max_false_rollback, jobs=jobs, progress=steps
+            loaded, settings, runs=runs, max_false_rollback=max_false_rollback, jobs=jobs, progress=shown
         )
-    finally:
-        if steps is not None:
-            steps.close()
     if out is not None:
         with staged_folder(out) as folder:
             write(folder / "calibration.json", json_text(result))
