@@ -5,7 +5,9 @@ already on the module cost nothing and nodes missed earlier (down, unreachable) 
 another chance (and nodes a stage's deploy could not reach are deployed to again before
 its health check, so a node back from an outage is checked afresh). Unlike the guide,
 traffic triggers are watched during the evaluation period, and with ``autoPromote: false``
-the rollout stops before its final 100% stage as ``Paused``.
+the rollout stops before its final 100% stage as ``Paused``. A stage's progress is the
+share of nodes it really exposes (``stage`` keeps the percent requested: on a small
+fleet the two differ).
 
 Beyond the guide: a stage may send the new module a share of the requests other than
 its share of nodes (``{nodes, traffic}``: a route splits the load balancer), hold for
@@ -73,7 +75,8 @@ def canary(r: Rollout) -> Steps:
             return (yield from roll_back(r, f"{failure} at {where}", nodes=deployed, then=even if routed else None))
         if step.approval is None:
             reached = step.nodes
-            yield progress(reached, stage=reached, nodes=len(nodes), **_traffic(step))
+            exposed = 100 * len(nodes) / len(r.fleet.active)
+            yield progress(exposed, stage=reached, nodes=len(nodes), **_traffic(step))
     if cfg.bake_time > 0:
         failure, held, _ = yield from _hold(r, cfg.bake_time, tally, None, EMPTY, None)
         if held:

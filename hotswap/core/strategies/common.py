@@ -37,6 +37,7 @@ class Watch:
     fired: str | None
     metrics: dict[str, VersionMetrics] = field(default_factory=dict)
     held: str | None = None
+    decided: judgements.Judgement | None = None
 
 
 @dataclass
@@ -69,11 +70,22 @@ class Tally:
         return None, None
 
 
-def watch(r: Rollout, seconds: float, tally: Tally | None = None) -> Steps:
-    """Let traffic run for ``seconds``; every interval, test the rollback triggers on
-    the new version's traffic so far (or, with an observed analysis, on that interval's
-    traffic, counted in ``tally``), and stop at the first that fires."""
-    metrics: dict[str, VersionMetrics] = {}
+def watch(
+    r: Rollout, seconds: float, tally: Tally | None = None, experiment: judgements.Experiment | None = None
+) -> Steps:
+    """Let traffic run for ``seconds``; every interval, test the rollback triggers and
+    stop at the first that fires. ``autoRollback.test: sequential`` (no ``r.limits``):
+    the anytime-valid test on the new version's traffic since the wait began;
+    ``observed``: one measurement of that interval's traffic, counted in ``tally``. An
+    ``experiment`` (A/B with early stopping) also ends the wait once decided."""
+    monitor = judgements.Monitor(
+        list(r.triggers),
+        new_id=r.module_id,
+        previous_id=r.previous_id,
+        confidence=r.confidence,
+        min_requests=r.min_requests,
+    )
+    metrics = monitor.metrics
     elapsed = 0.0
     if r.limits is not None and tally is None:
         tally = Tally(r.limits)
@@ -81,22 +93,31 @@ def watch(r: Rollout, seconds: float, tally: Tally | None = None) -> Steps:
         step = min(r.watch_interval or seconds, seconds - elapsed)
         observation = yield Observe(step)
         elapsed += step
-        for module_id, m in observation.versions.items():
-            metrics[module_id] = judgements.merge(metrics.get(module_id), m)
         why, held = None, None
-        if tally is not None and r.triggers:
-            kind, seen = judgements.measure(observation.versions.get(r.module_id), list(r.triggers), r.min_requests)
-            why, held = tally.add(kind, seen)
-        elif tally is None:
-            why = judgements.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
+        if tally is not None:
+            monitor.merge(observation.versions)
+            if r.triggers:
+                versions = observation.versions
+                now, before = versions.get(r.module_id), versions.get(r.previous_id)
+                kind, seen = judgements.measure(now, list(r.triggers), r.min_requests, before)
+                why, held = tally.add(kind, seen)
+        else:
+            why = monitor.see(observation.versions)
         if held:
             yield Report(Milestone.DECISION, {"decision": "Paused", "reason": held, "afterSeconds": elapsed})
             return Watch(None, metrics, held)
         if why:
             yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **_summary(metrics)})
             return Watch(why, metrics)
+        decided = experiment.see(observation.versions) if experiment is not None else None
+        if decided is not None:
+            yield Report(Milestone.EVALUATED, {"seconds": elapsed, "stoppedEarly": True, **_summary(metrics)})
+            return Watch(None, metrics, decided=decided)
     if metrics:
-        yield Report(Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics)})
+        weak = monitor.low_power() if tally is None else None
+        yield Report(
+            Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics), **({"lowPower": weak} if weak else {})}
+        )
     return Watch(None, metrics)
 
 

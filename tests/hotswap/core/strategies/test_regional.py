@@ -149,7 +149,10 @@ def test_trigger_during_the_delay_rolls_the_region_back():
     assert outcome.status == "RolledBack"
     assert outcome.reason == "No region succeeded; rolled back in us-west"
     rollback = next(p for p in of(effects, Report) if p.milestone is Milestone.ROLLBACK_STARTED)
-    assert rollback.detail["reason"] == "Rollback trigger fired (error_rate 12 > 5) in region us-west"
+    assert (
+        rollback.detail["reason"]
+        == "Rollback trigger fired (error_rate 12 > 5, shown at confidence 0.95) in region us-west"
+    )
     assert len(of(effects, Observe)) == 1
     assert [c.module_id for c in of(effects, HealthCheck)] == [OLD]  # no gate, just the verification
 
