@@ -125,7 +125,9 @@ def run(
         except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
             click.echo(f"hotswap: real fleet failed: {exc}", err=True)
             sys.exit(1)
-        warned = render.Warnings()
+        from hotswap.scenario import hints
+
+        warned = render.Warnings(shown=hints.CODES)  # said before the runs, by warn()
         records = map(warned.add, records)
         if runs == 1:
             data = next(records)
