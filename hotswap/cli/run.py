@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Progress, fail, format_option, progress_option, stop_on_signals, sweeps, warn, write
+from hotswap.cli.common import Progress, fail, format_option, progress_option, sweeps, warn, write
 from hotswap.core import limits
 from hotswap.runs.backends import BACKENDS
 
 if TYPE_CHECKING:
     from hotswap.core.record import RunRecord, Summarizer
+
+
+SAID_AT_LOAD = ("triggers",)  # record warnings already on stderr when the scenario was loaded
 
 
 class TimeScale(click.ParamType):  # type: ignore[type-arg]
@@ -71,7 +74,6 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
 )
 @progress_option
 @sweeps
-@stop_on_signals()
 def run(
     scenario: Path,
     backend: str,
@@ -139,7 +141,8 @@ def run(
                 summary.add(record)
             write(out, render.render(render.summary_blocks(loaded.name, summary.result()), fmt))
     for line in warned.lines():
-        click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
+        if line.split(":")[0] not in SAID_AT_LOAD:
+            click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
 
 
 def _counted(records: Iterator[RunRecord], shown: Progress) -> Iterator[RunRecord]:
