@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -31,6 +32,7 @@ def measure(nodes: int, out: Path | None) -> None:
         sys.exit(1)
     header = (
         f"# hotswap measure --nodes {nodes}, {time.strftime('%Y-%m-%d', time.gmtime())}, "
-        f"{platform.machine()} with {platform.python_implementation()} {platform.python_version()}\n"
+        f"{platform.machine()} with {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n"
     )
     write(out, header + yaml.safe_dump(profile, sort_keys=False).rstrip("\n"))

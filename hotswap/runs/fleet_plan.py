@@ -23,6 +23,7 @@ TIMINGS = {
     "deploy_seconds": "deploySeconds",
     "swap_seconds": "swapSeconds",
     "route_update_seconds": "routeUpdateSeconds",
+    "deploy_concurrency": "deployConcurrency",
 }
 
 
@@ -37,7 +38,7 @@ def load_profile(path: Path | None = None) -> dict[str, Any]:
         raise ValueError(f"{path}: not a readable timing profile: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("requestsPerSecond"), int | float):
         raise ValueError(f"{path}: requestsPerSecond: a number is required")
-    for key in ("swapMs", "rollbackMs"):
+    for key in ("swapMs", "rollbackMs", *(k for k in ("healthCheckMs", "workerRestartMs", "batchMs") if k in data)):
         try:
             Spread.model_validate(data.get(key))
         except ValueError:
@@ -104,7 +105,8 @@ def twin(fleet_plan: FleetPlan, profile: dict[str, Any]) -> Scenario:
 def timings(profile: dict[str, Any]) -> dict[str, Any]:
     """The fleet fields a profile replaces: a deploy is a hot swap, a swap back to the
     module a worker holds is a rollback per node, a route update is the router's
-    (measured in microseconds: none), a restart is a worker's."""
+    (measured in microseconds: none), a restart is a worker's; on one host (a profile
+    with ``batchMs``) a batch's calls take turns, one at a time."""
 
     def seconds(key: str) -> Spread:
         return Spread(median=profile[key]["median"] / 1000, p99=profile[key]["p99"] / 1000)
@@ -118,14 +120,18 @@ def timings(profile: dict[str, Any]) -> dict[str, Any]:
         out["health_check_seconds"] = seconds("healthCheckMs")
     if "workerRestartMs" in profile:
         out["restart_seconds"] = profile["workerRestartMs"]["median"] / 1000
+    if "batchMs" in profile:  # one host: the calls of a batch take turns
+        out["deploy_concurrency"] = 1
     return out
+
+
+def batch_seconds(profile: dict[str, Any]) -> Spread | None:
+    """What a batch of calls costs besides its calls on a profile of one host (threads
+    waking on a busy machine: ``batchMs``), or None for a profile of separate nodes."""
+    ms = profile.get("batchMs")
+    return None if ms is None else Spread(median=ms["median"] / 1000, p99=ms["p99"] / 1000)
 
 
 def overridden(scenario: Scenario) -> list[str]:
     """The timing fields the scenario sets that a profile replaces (camelCase)."""
-    names = {
-        "deploy_seconds": "deploySeconds",
-        "swap_seconds": "swapSeconds",
-        "route_update_seconds": "routeUpdateSeconds",
-    }
-    return [names[f] for f in TIMINGS if f in scenario.fleet.model_fields_set]
+    return [name for f, name in TIMINGS.items() if f in scenario.fleet.model_fields_set]

@@ -91,7 +91,7 @@ class Fleet(Model):
     swap_seconds: SecondsSpread = Spread(median=0.05, p99=0.5)
     """Time to swap a node back to a module it still holds (seconds; median and p99)."""
     deploy_concurrency: Annotated[int, Field(strict=True, ge=1, le=limits.TOTAL_NODES)] | None = None
-    """Nodes loading at once; null: unlimited."""
+    """Nodes loading (or answering a health call) at once; null: unlimited."""
     route_update_seconds: Seconds = 5.0
     """Time for a load-balancer weight update (seconds)."""
     health_check_seconds: Spread | None = None
