@@ -145,9 +145,10 @@ def _restarts(fleet: Fleet, count: int) -> list[float]:
 
 
 def _traffic(fleet: Fleet, old: str, new: str, seconds: float) -> tuple[dict[str, dict[str, float]], float]:
-    """Latency per module (half the workers each), and the highest request rate the
-    router keeps up with (delivers at least ``KEEPS_UP`` of, in small paced batches as
-    in a run): doubled from ``FIRST_RATE`` until it falls behind, then bisected."""
+    """The highest request rate the router keeps up with (delivers at least ``KEEPS_UP``
+    of, in small paced batches as in a run): doubled from ``FIRST_RATE`` until it falls
+    behind, then bisected; and latency per module (half the workers each) at that rate,
+    the router's pace in a run."""
     size = len(fleet.nodes)
     for i in range(size // 2, size):
         fleet.deploy(i, new, 5.0)
@@ -155,8 +156,9 @@ def _traffic(fleet: Fleet, old: str, new: str, seconds: float) -> tuple[dict[str
     best, low, high, offered = 0.0, 0.0, None, FIRST_RATE  # low kept up with, high not
     for _ in range(MAX_STEPS):
         delivered, tallies = _offer(fleet, offered, seconds)
-        latency = latency or {m: spread(t.samples) for m, t in tallies.items() if t.samples}
         if delivered >= KEEPS_UP * offered:
+            if delivered > best or not latency:
+                latency = {m: spread(t.samples) for m, t in tallies.items() if t.samples}
             low, best = offered, max(best, delivered)
         else:
             high = offered

@@ -93,9 +93,10 @@ def played(
     twin of a real run (the default profile's timings unless one is given); and, for a
     profile of one host (``hotswap measure``), what a batch of calls costs there."""
     twin_mode = nodes is not None or time_scale is not None or rate is not None
-    if not twin_mode and profile is None:
+    chosen = Path(profile) if profile else fleet_plan.scenario_profile(scenario)
+    if not twin_mode and chosen is None:
         return scenario, None
-    timings = fleet_plan.load_profile(Path(profile) if profile else None)
+    timings = fleet_plan.load_profile(chosen)
     batch = fleet_plan.batch_seconds(timings)
     if not twin_mode:
         fleet = scenario.fleet.model_copy(update=fleet_plan.timings(timings))
@@ -115,13 +116,14 @@ def prepare(
 ) -> list[str]:
     """Refuse a profile or fleet size the twin cannot take (``ValueError``); what a
     twin's scaled-down run cannot represent and which scenario timings a profile
-    replaces, one line each."""
+    (``--profile``, else the scenario's ``fleet.profile``) replaces, one line each."""
     warnings: list[str] = []
+    chosen = Path(profile) if profile else fleet_plan.scenario_profile(scenario)
     if nodes is not None or time_scale is not None or rate is not None:
-        timings = fleet_plan.load_profile(Path(profile) if profile else None)
+        timings = fleet_plan.load_profile(chosen)
         warnings += fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings).warnings
-    elif profile is not None:
-        fleet_plan.load_profile(Path(profile))
+    elif chosen is not None:
+        fleet_plan.load_profile(chosen)
     else:
         return warnings
     if replaced := fleet_plan.overridden(scenario):

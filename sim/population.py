@@ -156,8 +156,8 @@ class Population:
             return seconds
         padded = np.zeros(math.ceil(len(seconds) / width) * width)
         padded[: len(seconds)] = seconds
-        ends = padded.reshape(-1, width).max(axis=1).cumsum()
-        return ends[np.arange(len(seconds)) // width]
+        ends: np.ndarray = padded.reshape(-1, width).max(axis=1).cumsum()
+        return np.asarray(ends[np.arange(len(seconds)) // width])
 
     # --- health checks -----------------------------------------------------------
     def health_check(self, nodes: NodeSet, module_id: str, policy: HealthPolicy, now: float) -> HealthReport:

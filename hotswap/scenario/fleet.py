@@ -106,6 +106,9 @@ class Fleet(Model):
     """Faults injected into a few nodes: kill, stop, slow."""
     restart_seconds: Seconds = 0.1
     """How long a killed worker is down before it runs again (seconds)."""
+    profile: str | None = Field(default=None, min_length=1, max_length=4096)
+    """A timing profile (hotswap measure) the simulator plays instead of its timing draws:
+    a path relative to the scenario file."""
 
 
 Variant = Literal["v1.1.0", "v1.2.0", "infinite-loop", "memory-bomb", "missing-export", "invalid-bytes"]

@@ -93,3 +93,14 @@ def test_a_profile_with_a_broken_batch_timing_is_refused_naming_it(tmp_path: Pat
     bad.write_text("requestsPerSecond: 10\nswapMs: {median: 1, p99: 2}\nrollbackMs: {median: 1, p99: 2}\nbatchMs: 3\n")
     with pytest.raises(ValueError, match=r"p\.yaml: batchMs"):
         fleet_plan.load_profile(bad)
+
+
+def test_the_twin_plays_the_measured_request_latency_scaled_as_the_real_fleet_scales_work():
+    scenario = load(SCENARIOS / "canary-bad-module.yaml")  # v1.2.0 states 15 ms, v1.1.0 the default 25
+    measured = {**PROFILE, "latencyMs": {"x": {"median": 0.4, "p99": 0.8}, "y": {"median": 0.3, "p99": 0.6}}}
+    twin = fleet_plan.twin(fleet_plan.plan(scenario, 16, 300.0, None, measured), measured)
+    assert twin.profile("image-processor-v1.2.0").latency_ms.median == pytest.approx(0.3)
+    assert twin.profile("image-processor-v1.1.0").latency_ms.p99 == pytest.approx(0.6 * 25 / 15)
+    assert twin.profile("image-processor-v1.2.0").error_rate == scenario.profile("image-processor-v1.2.0").error_rate
+    unmeasured = fleet_plan.twin(fleet_plan.plan(scenario, 16, 300.0, None, PROFILE), PROFILE)
+    assert unmeasured.modules == scenario.modules
