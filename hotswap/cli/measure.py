@@ -36,6 +36,7 @@ def measure(nodes: int, out: Path | None, scenario: Path | None) -> None:
         played = load(scenario) if scenario is not None else None
     except ScenarioError as exc:
         fail(str(exc))
+    busy = os.getloadavg()[0]  # before the fleet adds its own
     try:
         profile = runner.measure(nodes, played)
     except RuntimeError as exc:
@@ -45,6 +46,6 @@ def measure(nodes: int, out: Path | None, scenario: Path | None) -> None:
     header = (
         f"# hotswap measure --nodes {nodes}{played_with}, {time.strftime('%Y-%m-%d', time.gmtime())}, "
         f"{platform.machine()} with {platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n"
+        f"{os.cpu_count()} cores, load average {busy:.1f} before measuring\n"
     )
     write(out, header + yaml.safe_dump(profile, sort_keys=False).rstrip("\n"))
