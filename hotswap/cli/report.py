@@ -31,7 +31,6 @@ def report() -> None:
     show_default=True,
     help="Add a column measured on the real fleet (3 seeds, 16 workers) against its simulated twin (hotswap parity).",
 )
-@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @progress_option
 @sweeps
 def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None, progress: bool | None) -> None:
