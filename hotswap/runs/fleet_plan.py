@@ -80,10 +80,12 @@ def _squeezed(scenario: Scenario, scaled: Scenario) -> list[str]:
     if scaled is not scenario and scaled.deployment.strategy == "Canary":
         rollout = setup.rollout(scaled)
         size = len(rollout.fleet.active)
-        for stage in rollout.config.stages:
-            share = 100 * len(rollout.fleet.share(stage)) / size
-            if share > 1.5 * stage:
-                out.append(f"canary stage {stage:g}% reaches {share:.0f}% of {size} workers")
+        for step in rollout.config.plan():  # numbers, {nodes, traffic, hold}, schedules; approvals expose nothing
+            if step.approval is not None:
+                continue
+            share = 100 * len(rollout.fleet.share(step.nodes)) / size
+            if share > 1.5 * step.nodes:
+                out.append(f"canary stage {step.nodes:g}% reaches {share:.0f}% of {size} workers")
     return out
 
 

@@ -47,6 +47,16 @@ def test_the_plan_keeps_the_traffic_per_node_and_warns_where_it_cannot_represent
     assert sum("has 1 worker for its" in w for w in squeezed.warnings) == 4
 
 
+def test_the_plan_reads_stages_of_every_form_imported_rollouts_use():
+    """{nodes, hold} stages and schedules (Argo, CodeDeploy, AppConfig imports) are planned like numbers."""
+    examples = SCENARIOS.parent / "examples" / "import" / "scenarios"
+    for name in ("argo-rollout.yaml", "codedeploy-linear.yaml", "appconfig-strategy.yaml"):
+        planned = fleet_plan.plan(load(examples / name), 8, 300.0, None, PROFILE)
+        assert planned.scenario.deployment.strategy == "Canary"
+    argo = fleet_plan.plan(load(examples / "argo-rollout.yaml"), 8, 300.0, None, PROFILE)
+    assert any("canary stage 10% reaches 50% of 8 workers" in w for w in argo.warnings)
+
+
 def test_the_twin_plays_the_delivered_traffic_and_the_measured_timings():
     scenario = load(SCENARIOS / "canary-bad-module.yaml")
     planned = fleet_plan.plan(scenario, 16, 300.0, None, PROFILE)
