@@ -33,7 +33,7 @@ from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from runtime.catalog import build, check_files
 from runtime.fleet import Fleet, NodeDown
-from runtime.traffic import Traffic
+from runtime.traffic import Tally, Traffic
 
 DEPLOY_TIMEOUT = 2.0  # wall seconds one hot swap may take
 RESTART_WAIT = 5.0  # wall seconds to wait for a killed worker before giving up on it
@@ -46,10 +46,19 @@ class RealDriver:
     timeline marks) that a wait fires at their moment."""
 
     def __init__(
-        self, fleet: Fleet, traffic: Traffic, ledger: Ledger, *, time_scale: float, schedule: Schedule
+        self,
+        fleet: Fleet,
+        traffic: Traffic,
+        ledger: Ledger,
+        *,
+        time_scale: float,
+        schedule: Schedule,
+        regions: list[str] | None = None,
     ) -> None:
         self.fleet, self.traffic, self.ledger, self.time_scale = fleet, traffic, ledger, time_scale
         self.schedule = schedule
+        self.regions = regions  # each node's region, when traffic is broken down per region
+        self._by_region: dict[str, dict[str, VersionMetrics]] = {}
         self.now = 0.0
         self.pool = ThreadPoolExecutor(max_workers=len(fleet.nodes))
 
@@ -142,7 +151,10 @@ class RealDriver:
         """The traffic served since the last call, per module."""
         counts = np.bincount(self.ledger.version, minlength=3)
         out = {}
-        for module_id, tally in self.traffic.take().items():
+        tallies = self.traffic.take()
+        if self.regions is not None:
+            self._by_region = self._split(tallies)
+        for module_id, tally in tallies.items():
             code = self.ledger.code(module_id)
             mean = tally.latency_sum_ms / tally.latency_count if tally.latency_count else 0.0
             out[module_id] = VersionMetrics(
@@ -154,6 +166,34 @@ class RealDriver:
                 latency_samples=tuple(tally.samples),
                 memory_mb=tally.memory_mb,
             )
+        return out
+
+    def served_by_region(self) -> dict[str, dict[str, VersionMetrics]]:
+        """The traffic of the last ``served`` per region, when the driver has regions."""
+        regions, self._by_region = self._by_region, {}
+        return regions
+
+    def _split(self, tallies: dict[str, Tally]) -> dict[str, dict[str, VersionMetrics]]:
+        assert self.regions is not None
+        out: dict[str, dict[str, VersionMetrics]] = {}
+        for module_id, tally in tallies.items():
+            code = self.ledger.code(module_id)
+            for name in dict.fromkeys(self.regions):
+                nodes = [i for i, g in enumerate(self.regions) if g == name]
+                on = sum(1 for i in nodes if self.ledger.version[i] == code)
+                counts = [tally.by_node.get(i, [0, 0, 0.0]) for i in nodes]
+                requests, failed = int(sum(c[0] for c in counts)), int(sum(c[1] for c in counts))
+                if not on and not requests:
+                    continue
+                ok_latency = sum(c[2] for c in counts)
+                out.setdefault(name, {})[module_id] = VersionMetrics(
+                    nodes=on,
+                    requests=requests,
+                    failed_requests=failed,
+                    crashed_nodes=min(on, sum(1 for i in tally.crashed if i in nodes)),
+                    latency_mean_ms=ok_latency / requests if requests else 0.0,
+                    memory_mb=tally.memory_mb,
+                )
         return out
 
 
@@ -255,7 +295,16 @@ def run_fleet(
             schedule = Schedule(run.marks() + fault_actions(run.disruptions, fleet))
             with (
                 Traffic(fleet, pace.wall_rate, seed=seed) as traffic,
-                RealDriver(fleet, traffic, run.ledger, time_scale=pace.time_scale, schedule=schedule) as driver,
+                RealDriver(
+                    fleet,
+                    traffic,
+                    run.ledger,
+                    time_scale=pace.time_scale,
+                    schedule=schedule,
+                    regions=[g.name for g in layout.regions for _ in range(len(g.active) + len(g.idle))]
+                    if run.rollout.by_region
+                    else None,
+                ) as driver,
             ):
                 traffic.route(Route(((layout.active, 1.0),)).weights(layout.size))
                 run.carry_out(driver, schedule)

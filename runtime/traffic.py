@@ -42,6 +42,7 @@ class Tally:
     crashed: set[int] = field(default_factory=set)
     memory_mb: float = 0.0
     round_trips_ms: list[float] = field(default_factory=list)  # router-side, a sample per batch
+    by_node: dict[int, list[float]] = field(default_factory=dict)  # node -> [requests, failed, latency sum]
 
 
 class Traffic:
@@ -145,6 +146,7 @@ class Traffic:
             count - ok,
             latencies,
             crashed=index if crashed else None,
+            node=index,
             memory_mb=memory_mb,
             round_trip_ms=(time.perf_counter() - start) * 1000,
         )
@@ -159,6 +161,7 @@ class Traffic:
         crashed: int | None,
         memory_mb: float,
         round_trip_ms: float | None = None,
+        node: int | None = None,
     ) -> None:
         with self._lock:
             tally = self._tallies.setdefault(module_id, Tally())
@@ -166,6 +169,11 @@ class Traffic:
                 tally.round_trips_ms.append(round_trip_ms)
             tally.requests += requests
             tally.failed += failed
+            if node is not None:
+                mine = tally.by_node.setdefault(node, [0, 0, 0.0])
+                mine[0] += requests
+                mine[1] += failed
+                mine[2] += sum(latencies)
             tally.latency_sum_ms += sum(latencies)
             for latency in latencies:
                 tally.latency_count += 1

@@ -9,7 +9,7 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hotswap.core.fields import Count, Model, Percent, Seconds
 
@@ -57,12 +57,14 @@ def _guide_triggers() -> list[Trigger]:
 
 class AutoRollback(Model):
     """Triggers watched every ``interval``; request-based metrics are judged only once
-    the window holds ``minRequests`` requests (Kayenta: at least 50 data points)."""
+    the window holds ``minRequests`` requests (Kayenta: at least 50 data points), and a
+    request's outcome reaches them ``metricsDelay`` after it was served."""
 
     enabled: bool = True
     interval: Seconds = 30.0
     min_requests: Count = 100
     triggers: list[Trigger] = Field(default_factory=_guide_triggers)
+    metrics_delay: Seconds = 0.0
 
     @field_validator("interval")
     @classmethod
@@ -72,13 +74,11 @@ class AutoRollback(Model):
         return value
 
 
-class CanaryConfig(Model):
+class Stages(Model):
+    """A canary's stages (percent of each region's nodes) and the watch after each."""
+
     stages: list[float] = Field(default_factory=lambda: [10.0, 25.0, 50.0, 100.0], min_length=1)
     evaluation_period: Seconds = 300.0
-    health_check_function: str | None = None
-    success_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
-    failure_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
-    auto_promote: bool = True
 
     @field_validator("stages")
     @classmethod
@@ -90,6 +90,13 @@ class CanaryConfig(Model):
         if stages[-1] != 100:
             raise ValueError("the last stage must be 100")
         return stages
+
+
+class CanaryConfig(Stages):
+    health_check_function: str | None = None
+    success_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
+    failure_threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
+    auto_promote: bool = True
 
 
 class BlueGreenConfig(Model):
@@ -127,18 +134,39 @@ GUIDE_REGION_ORDER = ["dev", "staging", "us-west", "eu-west", "us-east", "eu-cen
 
 
 class RegionalConfig(Model):
+    """Regions in ``waves`` (the regions of a wave deploy in parallel), or one at a time
+    in ``regionOrder``; optionally a canary inside each region."""
+
     region_order: list[str] | None = None
+    waves: list[Annotated[list[str], Field(min_length=1)]] | None = Field(default=None, min_length=1)
     inter_region_delay: Seconds = 600.0
     abort_on_region_failure: bool = False
     health_check_function: str | None = None
+    canary_within_region: Stages | None = None
 
     @field_validator("region_order")
     @classmethod
     def _once_each(cls, order: list[str] | None) -> list[str] | None:
-        twice = sorted({n for n in order or [] if (order or []).count(n) > 1})
-        if twice:
-            raise ValueError(f"regions named more than once: {', '.join(twice)}")
+        _named_once(order or [])
         return order
+
+    @field_validator("waves")
+    @classmethod
+    def _once_in_waves(cls, waves: list[list[str]] | None) -> list[list[str]] | None:
+        _named_once([n for wave in waves or [] for n in wave])
+        return waves
+
+    @model_validator(mode="after")
+    def _order_or_waves(self) -> RegionalConfig:
+        if self.region_order is not None and self.waves is not None:
+            raise ValueError("give regionOrder (one region per wave) or waves, not both")
+        return self
+
+
+def _named_once(names: list[str]) -> None:
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"regions named more than once: {', '.join(twice)}")
 
 
 class WinnerCriteria(Model):

@@ -16,6 +16,7 @@ from hotswap.core.execution import Execution
 from hotswap.core.figures import FIGURES, Statistics, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
+from hotswap.core.strategies.regional import waves
 
 
 class BlastRadius(TypedDict):
@@ -95,6 +96,9 @@ def record(
     """The result record of one finished run."""
     assert execution.outcome is not None, "the strategy has not finished"
     now = execution.finished_at
+    radius: dict[str, Any] = dict(ledger.blast_radius(now))
+    if rollout.strategy == "Regional":
+        radius["waves"] = ledger.wave_radius([[(g.name, g.active) for g in wave] for wave in waves(rollout)])
     data = {
         "scenario": scenario,
         "backend": backend,
@@ -108,7 +112,7 @@ def record(
         "deployTimeSeconds": execution.deploy_seconds,
         "rollbackTimeSeconds": execution.rollback_seconds,
         "totalTimeSeconds": now,
-        "blastRadius": ledger.blast_radius(now),
+        "blastRadius": radius,
         "fleet": {"nodes": ledger.targets, "regions": len(rollout.fleet.regions), "idleNodes": len(rollout.fleet.idle)},
         "finalState": ledger.final_state(),
         "capacity": ledger.capacity(),

@@ -20,7 +20,7 @@ from hotswap.core.config import (
     RegionalConfig,
     RollingConfig,
 )
-from hotswap.core.fields import Model
+from hotswap.core.fields import Clock, Model
 
 
 class _Deployment(Model):
@@ -30,6 +30,7 @@ class _Deployment(Model):
     target_regions: list[str] | None = None
     health_check: HealthCheckSettings = HealthCheckSettings()
     auto_rollback: AutoRollback = AutoRollback()
+    start_at: Clock | None = None
 
 
 class CanaryDeployment(_Deployment):

@@ -18,13 +18,35 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from hotswap.core.fields import Count, Model, Rate, Seconds, Spread
+from hotswap.core.fields import Clock, Count, Model, Rate, Seconds, Spread, UtcOffset
 
 
 class RegionSpec(Model):
     name: str = Field(min_length=1)
     nodes: Count
     idle_nodes: Count = 0
+    utc_offset: UtcOffset = "+00:00"
+
+
+class DiurnalTraffic(Model):
+    """A cosine day between ``trafficPerNode`` (at ``peakAt``, local time) and
+    ``trafficPerNode / peakToTrough`` twelve hours later."""
+
+    peak_to_trough: float = Field(ge=1, le=1e6)
+    peak_at: Clock
+
+
+class TrafficSpec(Model):
+    """Traffic over time: a recording replayed (``replay``, a CSV file), or a day."""
+
+    replay: str | None = Field(default=None, min_length=1)
+    diurnal: DiurnalTraffic | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> TrafficSpec:
+        if (self.replay is None) == (self.diurnal is None):
+            raise ValueError("give replay or diurnal, one of them")
+        return self
 
 
 class NodeFailures(Model):
@@ -67,6 +89,7 @@ class Fleet(Model):
         min_length=1,
     )
     traffic_per_node: float = Field(default=20.0, ge=0)
+    traffic: TrafficSpec | None = None
     deploy_seconds: Spread = Spread(median=2.0, p99=8.0)
     swap_seconds: Spread = Spread(median=0.05, p99=0.5)
     deploy_concurrency: Annotated[int, Field(strict=True, ge=1)] | None = None
@@ -77,6 +100,12 @@ class Fleet(Model):
     outages: list[Outage] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
     restart_seconds: Seconds = 0.1
+
+    @model_validator(mode="after")
+    def _rate_once(self) -> Fleet:
+        if self.traffic is not None and self.traffic.replay is not None and "traffic_per_node" in self.model_fields_set:
+            raise ValueError("trafficPerNode and traffic.replay exclude each other: the recording gives the rate")
+        return self
 
 
 Variant = Literal["v1.1.0", "v1.2.0", "infinite-loop", "memory-bomb", "missing-export", "invalid-bytes"]

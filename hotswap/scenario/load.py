@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from hotswap.core.config import STRATEGIES
-from hotswap.scenario import expect
+from hotswap.scenario import expect, replay
 from hotswap.scenario.model import Scenario
 
 BARE_KEYS = {"strategy", "moduleId", "strategyConfig", "deploymentId"}
@@ -49,7 +49,7 @@ def load(path: Path | str) -> Scenario:
             scenario = scenario.model_copy(update={"expect": expect.parse(raw_expect)})
         except expect.ExpectError as exc:
             raise ScenarioError(path, exc.field, str(exc)) from None
-    return _resolve_modules(path, scenario)
+    return _read_recording(path, _resolve_modules(path, scenario))
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -146,6 +146,19 @@ def _resolve_modules(path: Path, scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"modules": modules})
 
 
+def _read_recording(path: Path, scenario: Scenario) -> Scenario:
+    """A replayed traffic recording is named relative to the scenario file; read and
+    check it once."""
+    traffic = scenario.fleet.traffic
+    if traffic is None or traffic.replay is None:
+        return scenario
+    try:
+        recording = replay.read(path.parent / traffic.replay, {r.name for r in scenario.fleet.regions})
+    except ValueError as exc:
+        raise ScenarioError(path, "fleet.traffic.replay", str(exc)) from None
+    return scenario.with_recording(recording)
+
+
 def _cross_check(path: Path, scenario: Scenario) -> None:
     """Checks that span sections: names that must refer to the fleet or the modules."""
     deployment, fleet = scenario.deployment, scenario.fleet
@@ -173,6 +186,10 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
         for i, name in enumerate(deployment.strategy_config.region_order or []):
             if name not in regions:
                 raise ScenarioError(path, f"deployment.strategyConfig.regionOrder[{i}]", f"unknown region {name!r}")
+        for i, wave in enumerate(deployment.strategy_config.waves or []):
+            for j, name in enumerate(wave):
+                if name not in regions:
+                    raise ScenarioError(path, f"deployment.strategyConfig.waves[{i}][{j}]", f"unknown region {name!r}")
     known = {deployment.module_id, scenario.previous}
     for module_id in scenario.modules:
         if module_id not in known:

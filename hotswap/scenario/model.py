@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from hotswap.core.fields import Count, Model
+from hotswap.core.traffic import Recording
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.expect import Expectations
 from hotswap.scenario.fleet import Fleet, ModuleProfile
@@ -21,6 +22,18 @@ class Scenario(Model):
     modules: dict[str, ModuleProfile] = Field(default_factory=dict)
     deployment: Deployment
     expect: Expectations | None = None  # parsed once, by the loader (field paths in its errors)
+    _recording: Recording | None = PrivateAttr(default=None)  # fleet.traffic.replay, read by the loader
+
+    @property
+    def recording(self) -> Recording | None:
+        """The traffic recording ``fleet.traffic.replay`` names, as the loader read it."""
+        return self._recording
+
+    def with_recording(self, recording: Recording | None) -> Scenario:
+        """A copy that carries ``recording``."""
+        copy = self.model_copy()
+        copy._recording = recording
+        return copy
 
     @property
     def previous(self) -> str:

@@ -4,32 +4,44 @@ As in the guide, each stage deploys to all its nodes: deploys are idempotent, so
 already on the module cost nothing and nodes missed earlier (down, unreachable) get
 another chance. Unlike the guide, traffic triggers are watched during the evaluation
 period, and with ``autoPromote: false`` the rollout stops before its final 100% stage
-as ``Paused``.
+as ``Paused``. The stage walk is shared with Regional's canary inside each region.
 """
 
 from __future__ import annotations
 
-from hotswap.core.effects import Deploy, Milestone, Outcome, Report
-from hotswap.core.nodes import EMPTY
+from hotswap.core.effects import Milestone, Outcome, Report
 from hotswap.core.rollout import Rollout
-from hotswap.core.strategies.common import Steps, evaluate, missed, progress, roll_back, succeeded
+from hotswap.core.strategies.common import Steps, missed, progress, roll_back, succeeded
+from hotswap.core.strategies.stages import Walk, walk
+
+FLEET = "fleet"
 
 
 def canary(r: Rollout) -> Steps:
     cfg = r.config
     policy = r.policy(function=cfg.health_check_function, success=cfg.success_threshold, failure=cfg.failure_threshold)
-    deployed, reached = EMPTY, 0.0
-    for stage in cfg.stages:
-        if stage == 100 and not cfg.auto_promote and deployed:
-            reason = f"Held at stage {reached:g}% for manual promotion (autoPromote is false)"
-            yield Report(Milestone.DECISION, {"decision": "Paused", "reason": reason})
-            return Outcome("Paused", reason)
-        nodes = r.fleet.share(stage)
-        report = yield Deploy(nodes, r.module_id)
-        deployed = nodes
-        failure, report = yield from evaluate(r, nodes, cfg.evaluation_period, policy, report)
-        if failure:
-            return (yield from roll_back(r, f"{failure} at stage {stage:g}%", nodes=deployed))
-        reached = stage
-        yield progress(stage, stage=stage, nodes=len(nodes))
-    return succeeded(r, len(deployed), missed(report))
+    held = not cfg.auto_promote and len(cfg.stages) > 1
+    failures: list[str] = []
+
+    def stop(name: str, why: str) -> Steps:
+        failures.append(why)
+        return True
+        yield  # a generator: the rollback follows the walk
+
+    state = yield from walk(
+        r,
+        Walk({FLEET: r.fleet}),
+        cfg.stages[:-1] if held else cfg.stages,
+        cfg.evaluation_period,
+        policy,
+        stop,
+        progress=lambda stage, nodes: progress(stage, stage=stage, nodes=len(nodes)),
+    )
+    if state.stopped:
+        return (yield from roll_back(r, failures[0], nodes=state.deployed[FLEET]))
+    if held:
+        reason = f"Held at stage {state.reached:g}% for manual promotion (autoPromote is false)"
+        yield Report(Milestone.DECISION, {"decision": "Paused", "reason": reason})
+        return Outcome("Paused", reason)
+    assert state.report is not None
+    return succeeded(r, len(state.deployed[FLEET]), missed(state.report))

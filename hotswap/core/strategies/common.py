@@ -31,16 +31,23 @@ Steps = Generator[Any, Any, Any]
 
 @dataclass(frozen=True)
 class Watch:
-    """What a watch saw: the trigger that fired (if any) and the window's metrics."""
+    """What a watch saw: the trigger that fired (if any), the window's metrics per
+    version and, when regions were watched, the new module's traffic in each region and
+    the regions whose triggers fired (region -> trigger)."""
 
     fired: str | None
     metrics: dict[str, VersionMetrics] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    regions: dict[str, VersionMetrics] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
-def watch(r: Rollout, seconds: float) -> Steps:
+def watch(r: Rollout, seconds: float, regions: tuple[str, ...] = (), since: Watch | None = None) -> Steps:
     """Let traffic run for ``seconds``; every interval, test the rollback triggers on
-    the new version's traffic so far, and stop at the first that fires."""
-    metrics: dict[str, VersionMetrics] = {}
+    the new version's traffic so far (``since`` an earlier watch, when given), and stop at
+    the first that fires. With ``regions``, each region is judged on its own traffic."""
+    metrics = dict(since.metrics) if since else {}
+    own = {n: m for n, m in (since.regions if since else {}).items() if n in regions}
     elapsed = 0.0
     while seconds - elapsed > 1e-9:
         step = min(r.watch_interval or seconds, seconds - elapsed)
@@ -48,13 +55,27 @@ def watch(r: Rollout, seconds: float) -> Steps:
         elapsed += step
         for module_id, m in observation.versions.items():
             metrics[module_id] = judgements.merge(metrics.get(module_id), m)
-        why = judgements.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
-        if why:
-            yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **_summary(metrics)})
-            return Watch(why, metrics)
+        for name in regions:
+            seen = observation.regions.get(name, {}).get(r.module_id)
+            if seen is not None:
+                own[name] = judgements.merge(own.get(name), seen)
+        if regions:
+            failed = {
+                n: why for n in regions if (why := judgements.fired(own.get(n), list(r.triggers), r.min_requests))
+            }
+        else:
+            why = judgements.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
+            failed = {"": why} if why else {}
+        if failed:
+            why = next(iter(failed.values()))
+            where = {"regions": list(failed)} if regions else {}
+            yield Report(
+                Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **where, **_summary(metrics)}
+            )
+            return Watch(why, metrics, failed, own, elapsed)
     if metrics:
         yield Report(Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics)})
-    return Watch(None, metrics)
+    return Watch(None, metrics, {}, own, elapsed)
 
 
 def _summary(metrics: dict[str, VersionMetrics]) -> dict[str, Any]:
@@ -76,23 +97,6 @@ def check(r: Rollout, nodes: NodeSet, policy: HealthPolicy | None) -> Steps:
     verdict = judgements.gate(report, policy)
     yield Report(Milestone.HEALTH_GATE, {"passed": verdict.passed, "detail": verdict.reason})
     return verdict
-
-
-def evaluate(r: Rollout, nodes: NodeSet, seconds: float, policy: HealthPolicy | None, deployed: DeployReport) -> Steps:
-    """Watch for ``seconds``, then health-check ``nodes``; returns why it failed (or None)
-    and the latest deploy report of ``nodes``.
-
-    Nodes the deploy could not reach (down in an outage, say) may be back by the end of
-    the watch, still on the previous module: they are deployed to again first (nodes
-    already on the module cost nothing), so that a node back from an outage is checked
-    afresh, never counted against the module for having been down."""
-    seen = yield from watch(r, seconds)
-    if seen.fired:
-        return f"Rollback trigger fired ({seen.fired})", deployed
-    if deployed.unreachable and policy is not None:
-        deployed = yield Deploy(nodes, r.module_id)
-    verdict = yield from check(r, nodes, policy)
-    return (None if verdict.passed else f"Health checks failed ({verdict.reason})"), deployed
 
 
 def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None, route: Route | None = None) -> Steps:

@@ -1,16 +1,25 @@
-"""Regional: one region at a time, in ``regionOrder``, with region-level rollback.
+"""Regional: region by region, or in waves of regions deployed in parallel, with
+region-level rollback.
 
-A failed region is rolled back; with ``abortOnRegionFailure`` the rollout stops there,
-otherwise it goes on. Unlike the guide, a rollout with a rolled-back region ends as
-``PartialSuccess`` (or ``RolledBack`` when no region succeeded), never ``Success``.
+``waves`` lists the waves; ``regionOrder`` (or the guide's default order) is one region
+per wave. Each wave deploys its regions at once (with ``canaryWithinRegion``, stage by
+stage, exactly as Canary does, in every region of the wave in lockstep), then watches
+for ``interRegionDelay`` and health-checks them; a wave takes as long as its slowest
+region. A region of a multi-region wave is judged on its own traffic. A failed region is
+rolled back; with ``abortOnRegionFailure`` its whole wave is rolled back and no later
+wave starts, otherwise the rest go on. Unlike the guide, a rollout with a rolled-back
+region ends as ``PartialSuccess`` (or ``RolledBack`` when no region succeeded), never
+``Success``.
 """
 
 from __future__ import annotations
 
 from hotswap.core.config import GUIDE_REGION_ORDER
-from hotswap.core.effects import Deploy, Outcome
+from hotswap.core.effects import Outcome
+from hotswap.core.nodes import Region, Topology
 from hotswap.core.rollout import Rollout
-from hotswap.core.strategies.common import Steps, evaluate, missed, progress, roll_back, succeeded
+from hotswap.core.strategies.common import Steps, missed, progress, roll_back, succeeded
+from hotswap.core.strategies.stages import Walk, evaluate, walk
 
 
 def region_order(r: Rollout) -> list[str]:
@@ -22,27 +31,62 @@ def region_order(r: Rollout) -> list[str]:
     return [n for n in GUIDE_REGION_ORDER if n in names] + [n for n in names if n not in GUIDE_REGION_ORDER]
 
 
+def wave_names(r: Rollout) -> list[list[str]]:
+    """The waves as configured, or the region order as one region per wave."""
+    return [list(w) for w in r.config.waves] if r.config.waves else [[n] for n in region_order(r)]
+
+
+def waves(r: Rollout) -> list[list[Region]]:
+    """The waves' regions that hold target nodes (waves left empty are dropped)."""
+    out = []
+    for names in wave_names(r):
+        regions = [g for g in (r.fleet.region(n) for n in names) if g and g.active]
+        if regions:
+            out.append(regions)
+    return out
+
+
 def regional(r: Rollout) -> Steps:
     cfg = r.config
     policy = r.policy(function=cfg.health_check_function)
-    regions = [g for g in (r.fleet.region(n) for n in region_order(r)) if g and g.active]
-    if not regions:
+    plan = waves(r)
+    if not plan:
         return Outcome("Failed", "No region in the region order has target nodes")
+    regions = [g for wave in plan for g in wave]
     done: list[str] = []
     failed: list[str] = []
     left = 0
-    for region in regions:
-        report = yield Deploy(region.active, r.module_id)
-        failure, report = yield from evaluate(r, region.active, cfg.inter_region_delay, policy, report)
-        if failure:
-            yield from roll_back(r, f"{failure} in region {region.name}", nodes=region.active)
-            failed.append(region.name)
-            if cfg.abort_on_region_failure:
-                break
+    for wave in plan:
+        state = Walk({g.name: Topology((g,)) for g in wave})
+
+        def on_failure(name: str, why: str, state: Walk = state, wave: list[Region] = wave) -> Steps:
+            reason = f"{why} in region {name}"
+            if not cfg.abort_on_region_failure:
+                yield from roll_back(r, reason, nodes=state.deployed[name])
+                failed.append(name)
+                return False
+            names = [g.name for g in wave]
+            if len(names) > 1:
+                reason += f"; its wave rolled back ({', '.join(names)})"
+            yield from roll_back(r, reason, nodes=state.nodes(names))
+            failed.extend(names)
+            state.live.clear()
+            return True
+
+        canary = cfg.canary_within_region
+        if canary is None:
+            yield from walk(r, state, [100], cfg.inter_region_delay, policy, on_failure, where=lambda _: "")
         else:
-            done.append(region.name)
-            left += missed(report)
-            yield progress(100 * len(done) / len(regions), region=region.name)
+            yield from walk(r, state, canary.stages, canary.evaluation_period, policy, on_failure)
+            if state.live and not state.stopped:
+                state.stopped = yield from evaluate(r, state, cfg.inter_region_delay, policy, on_failure)
+        if state.report is not None and len(state.live) == len(wave):
+            left += missed(state.report)
+        for name in state.live:
+            done.append(name)
+            yield progress(100 * len(done) / len(regions), region=name)
+        if state.stopped:
+            break
     outside = [g.name for g in r.fleet.regions if g.active and g not in regions]
     if not failed:
         note = f"; not in the region order, left on {r.previous_id}: {', '.join(outside)}" if outside else ""
