@@ -105,7 +105,9 @@ class Run:
             schedule.fire_due(driver.now)
             started = driver.now
             result = dispatch(driver, effect)
-            metrics, regions = book(self.ledger, driver.served(), driver.served_by_region())
+            served = driver.served()
+            regions = driver.served_by_region()
+            metrics = book(self.ledger, served, regions)
             if isinstance(effect, Observe):
                 result = Observation(effect.seconds, metrics, regions)
             schedule.fire_due(driver.now)
@@ -149,13 +151,15 @@ def dispatch(driver: Driver, effect: Effect) -> Result:
 
 
 def book(
-    ledger: Ledger, served: dict[str, VersionMetrics], regions: dict[str, dict[str, VersionMetrics]]
-) -> tuple[dict[str, VersionMetrics], dict[str, dict[str, VersionMetrics]]]:
+    ledger: Ledger, served: dict[str, VersionMetrics], regions: dict[str, dict[str, VersionMetrics]] | None = None
+) -> dict[str, VersionMetrics]:
     """Book traffic served into the ledger (per region too, when broken down); the same
     metrics, for an observation."""
     for module_id, metrics in served.items():
         split = {
-            name: (m[module_id].requests, m[module_id].failed_requests) for name, m in regions.items() if module_id in m
+            n: (m[module_id].requests, m[module_id].failed_requests)
+            for n, m in (regions or {}).items()
+            if module_id in m
         }
         ledger.serve(ledger.code(module_id), metrics.requests, metrics.failed_requests, split or None)
-    return served, regions
+    return served
