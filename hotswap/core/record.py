@@ -19,15 +19,26 @@ from hotswap.core.rollout import Rollout
 from hotswap.core.strategies.regional import waves
 
 
+class WaveRadius(TypedDict):
+    """What the new module reached in one wave of a Regional rollout."""
+
+    regions: list[str]
+    nodes: int
+    nodesPercent: float
+    requests: int
+    failedRequests: int
+
+
 class BlastRadius(TypedDict):
     """What the new module reached: nodes, their share, requests it served and failed,
-    and node-seconds of exposure."""
+    and node-seconds of exposure; per wave, for a Regional rollout."""
 
     nodes: int
     nodesPercent: float
     requests: int
     failedRequests: int
     nodeSeconds: float
+    waves: NotRequired[list[WaveRadius]]
 
 
 class FleetSize(TypedDict):

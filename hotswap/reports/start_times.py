@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from hotswap.core.record import RunRecord
 from hotswap.reports import document, plots
 from hotswap.reports.compare import Case
 from hotswap.reports.document import Heading, Image, Para, Table
@@ -86,7 +87,7 @@ def measure(
     return pd.DataFrame(rows), records
 
 
-def detect_seconds(record: dict[str, Any]) -> float | None:
+def detect_seconds(record: RunRecord) -> float | None:
     """When the run first saw the module fail: a trigger fired or a rollback started
     (a failed health gate starts one); None when nothing was detected."""
     for entry in record["timeline"]:
@@ -95,7 +96,7 @@ def detect_seconds(record: dict[str, Any]) -> float | None:
     return None
 
 
-def by_start(frame: pd.DataFrame, records: dict[str, list[dict[str, Any]]], starts: list[str]) -> pd.DataFrame:
+def by_start(frame: pd.DataFrame, records: dict[str, list[RunRecord]], starts: list[str]) -> pd.DataFrame:
     """Per start time: runs, outcomes, time to detect, deploy time and blast radius."""
     out = []
     for start in starts:
@@ -160,7 +161,7 @@ def verdict(table: pd.DataFrame) -> str:
     failed = table["blastRadius.failedRequests.mean"]
     if failed.isna().all():
         return "No run served the new module."
-    best, worst = table.loc[failed.idxmin()], table.loc[failed.idxmax()]
+    best, worst = table.iloc[int(np.nanargmin(failed))], table.iloc[int(np.nanargmax(failed))]
     detect = table["timeToDetectSeconds.mean"]
     said = (
         f"Smallest blast radius when started at {best['startAt']} UTC (mean "
@@ -168,7 +169,7 @@ def verdict(table: pd.DataFrame) -> str:
         f"({_cell(worst['blastRadius.failedRequests.mean'])})."
     )
     if detect.notna().any():
-        fast, slow = table.loc[detect.idxmin()], table.loc[detect.idxmax()]
+        fast, slow = table.iloc[int(np.nanargmin(detect))], table.iloc[int(np.nanargmax(detect))]
         said += (
             f" Fastest detection at {fast['startAt']} (mean {_cell(fast['timeToDetectSeconds.mean'], '.0f')} s), "
             f"slowest at {slow['startAt']} ({_cell(slow['timeToDetectSeconds.mean'], '.0f')} s)."

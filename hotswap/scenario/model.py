@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, PrivateAttr
 
 from hotswap.core.fields import Count, Model
@@ -28,6 +30,14 @@ class Scenario(Model):
     def recording(self) -> Recording | None:
         """The traffic recording ``fleet.traffic.replay`` names, as the loader read it."""
         return self._recording
+
+    def varied(self, *, fleet: dict[str, Any] | None = None, deployment: dict[str, Any] | None = None) -> Scenario:
+        """A copy with keys of its fleet and deployment replaced (camelCase, as in a file),
+        validated again; the expectations are dropped, the recording kept."""
+        data = self.model_dump(by_alias=True, exclude_none=True, exclude={"expect"})
+        data["fleet"].update(fleet or {})
+        data["deployment"].update(deployment or {})
+        return Scenario.model_validate(data).with_recording(self.recording)
 
     def with_recording(self, recording: Recording | None) -> Scenario:
         """A copy that carries ``recording``."""

@@ -18,7 +18,7 @@ def test_a_spec_gives_the_start_times():
     assert start_times.parse("00:00-23:00/1h") == [f"{h:02d}:00" for h in range(24)]
     assert start_times.parse("06:00-07:00/20m") == ["06:00", "06:20", "06:40", "07:00"]
     for bad in ("0-23/1h", "10:00-09:00/1h", "00:00-24:00/1h", "00:00-01:00/0m", "00:00-01:00/1s"):
-        with pytest.raises(ValueError, match="FROM-TO/STEP|23:59|before the first|at least one minute"):
+        with pytest.raises(ValueError, match=r"FROM-TO/STEP|23:59|before the first|at least one minute"):
             start_times.parse(bad)
 
 
@@ -44,8 +44,10 @@ def test_compare_by_start_time_writes_a_report_where_the_day_shows(tmp_path: Pat
     assert result.exit_code == 2 and "--out" in result.output  # --out is required
     result = CliRunner().invoke(
         main,
-        ["compare", str(SCENARIOS / "canary-diurnal.yaml"), "--start-times", "01:00-13:00/12h", "--runs", "3"]
-        + ["--out", str(out), "--jobs", "1"],
+        [
+            *("compare", str(SCENARIOS / "canary-diurnal.yaml"), "--start-times", "01:00-13:00/12h", "--runs", "3"),
+            *("--out", str(out), "--jobs", "1"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {
