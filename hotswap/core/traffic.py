@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotswap.core.recording import EVERY_REGION, Recording, Row
+
 DAY = 86_400.0
-EVERY_REGION = "*"
 
 
 @dataclass(frozen=True)
@@ -63,25 +64,6 @@ class Diurnal:
     def _levels(self) -> tuple[float, float]:
         trough = self.peak / self.ratio
         return (self.peak + trough) / 2, (self.peak - trough) / 2
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of a traffic recording: from ``seconds`` on, ``region`` (or ``*``)."""
-
-    seconds: float
-    region: str
-    rate: float
-    error_rate: float | None = None
-    latency_ms_median: float | None = None
-
-
-@dataclass(frozen=True)
-class Recording:
-    """A traffic recording, checked (``hotswap.scenario.replay`` reads the file)."""
-
-    file: str
-    rows: tuple[Row, ...]
 
 
 class Replay:

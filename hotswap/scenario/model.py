@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr
 
 from hotswap.core.fields import Count, Model
-from hotswap.core.traffic import Recording
+from hotswap.core.recording import Recording
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.expect import Expectations
 from hotswap.scenario.fleet import Fleet, ModuleProfile

@@ -13,7 +13,7 @@ import io
 import math
 from pathlib import Path
 
-from hotswap.core.traffic import EVERY_REGION, Recording, Row
+from hotswap.core.recording import EVERY_REGION, Recording, Row
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_ROWS = 200_000

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from hotswap.core.traffic import DAY, Diurnal, Flat, Recording, Replay, Row
+from hotswap.core.recording import Recording, Row
+from hotswap.core.traffic import DAY, Diurnal, Flat, Replay
 
 
 def numeric(curve, region: int, t0: float, t1: float) -> float:
