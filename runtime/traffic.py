@@ -169,12 +169,13 @@ class Traffic:
                 tally.round_trips_ms.append(round_trip_ms)
             tally.requests += requests
             tally.failed += failed
+            spent = sum(latencies)
             if node is not None:
                 mine = tally.by_node.setdefault(node, [0, 0, 0.0])
                 mine[0] += requests
                 mine[1] += failed
-                mine[2] += sum(latencies)
-            tally.latency_sum_ms += sum(latencies)
+                mine[2] += spent
+            tally.latency_sum_ms += spent
             for latency in latencies:
                 tally.latency_count += 1
                 if len(tally.samples) < SAMPLES:
