@@ -14,8 +14,9 @@ own module); it must compile and export ``memory``, ``health_check`` and
 Variants: ``v1.1.0``, ``v1.2.0`` (healthy unless knobs say otherwise),
 ``infinite-loop`` (every call runs out of fuel), ``memory-bomb`` (memory grows until the
 limit, then calls trap), ``missing-export`` (no ``health_check``), ``invalid-bytes``
-(not WebAssembly). Artifacts are precompiled once per run (``Module.serialize``) and
-checked by sha256 where workers load them.
+(not WebAssembly). Artifacts are precompiled once per run (``Module.serialize``) into
+the run's private folder, named by their sha256; the fleet pins each digest in every
+worker when it starts, and the worker checks the bytes it loads against it.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class Artifact:
     kind: str
     knobs: dict[str, int]
     fuel: int  # per request: a margin over what one takes, so a loop is stopped early
+
+    def pinned(self) -> dict[str, object]:
+        """What a worker is told of it at start: the digest its bytes must have (its file
+        in the artifact folder is named by it), its kind, knobs and fuel."""
+        return {"sha256": self.sha256, "kind": self.kind, "knobs": self.knobs, "fuel": self.fuel}
 
 
 class ModuleFileError(ValueError):
@@ -125,8 +131,9 @@ def knobs(profile: ModuleProfile, work_permille: int) -> dict[str, int]:
 
 
 def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -> tuple[float, int] | None:
-    """Seconds (best of a few batches) and fuel one request takes at ``work_permille``;
-    None for a module that cannot serve."""
+    """Seconds (best of a few batches, in this thread's CPU time, as workers measure
+    latency: a loaded host does not skew the ratio) and fuel one request takes at
+    ``work_permille``; None for a module that cannot serve."""
     from runtime.worker import Slot, SwapError  # the worker's own way of running a module
 
     try:
@@ -138,11 +145,11 @@ def measure(eng: wasmtime.Engine, module: wasmtime.Module, work_permille: int) -
         return None
     best = math.inf
     for _ in range(5):
-        start = time.perf_counter()
+        start = time.thread_time()
         ok, crashed, hung, _, _ = slot.invoke(CALIBRATION_REQUESTS, 0)
         if crashed or hung or not ok:
             return None
-        best = min(best, (time.perf_counter() - start) / CALIBRATION_REQUESTS)
+        best = min(best, (time.thread_time() - start) / CALIBRATION_REQUESTS)
     slot.store.set_fuel(engine.FUEL * 4)
     slot.invoke_fueled(1)
     return best, engine.FUEL * 4 - slot.store.get_fuel()
@@ -208,14 +215,15 @@ def artifact(
     """Write one module's artifact (precompiled when it compiles) with its fuel budget:
     a margin over what one request takes at its work, when that can be measured."""
     data, kind = (module.serialize(), "cwasm") if module is not None else (source(variant), "wasm")
-    path = folder / f"{module_id}.{kind}"
+    digest = hashlib.sha256(data).hexdigest()
+    path = folder / f"{digest}.{kind}"  # named by its digest, never by the module id
     path.write_bytes(data)
     need = measure(eng, module, knobs["work_permille"]) if module is not None and measured else None
     return Artifact(
         module_id,
         variant,
         str(path),
-        hashlib.sha256(data).hexdigest(),
+        digest,
         kind,
         knobs,
         fuel=FUEL_MARGIN * need[1] if need else engine.FUEL,

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +24,7 @@ from hotswap.core import health
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
 from hotswap.core.ledger import Ledger
 from hotswap.core.record import RunRecord
+from hotswap.core.samples import Samples
 from hotswap.runs import loop
 from hotswap.runs.fleet_plan import DEFAULT_NODES, plan
 from hotswap.runs.loop import Action, Schedule
@@ -33,6 +32,7 @@ from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from runtime.catalog import build, check_files
 from runtime.fleet import Fleet, NodeDown
+from runtime.rundir import RunFolder
 from runtime.traffic import Tally, Traffic
 
 DEPLOY_TIMEOUT = 2.0  # wall seconds one hot swap may take
@@ -65,8 +65,9 @@ class RealDriver:
     def __enter__(self) -> RealDriver:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown()
+    def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
+        # stopped (a signal) or failed: do not wait for the requests in flight
+        self.pool.shutdown(wait=error is None, cancel_futures=error is not None)
 
     # --- effects -----------------------------------------------------------------------
     def deploy(self, effect: Deploy) -> DeployReport:
@@ -97,12 +98,25 @@ class RealDriver:
             except NodeDown as exc:
                 if first and exc.lost and self.fleet.wait_ready(index, RESTART_WAIT):
                     continue
+                if not exc.lost and self._runs(index, module_id):
+                    break  # swapped, but its answer came too late: the ledger must say so
                 return "unreachable", time.perf_counter() - start
             if status != "ok":
                 return "failed", time.perf_counter() - start
-            changed = self.ledger.version[index] != self.ledger.code(module_id)
-            return ("updated" if changed else "unchanged"), time.perf_counter() - start
-        return "unreachable", time.perf_counter() - start
+            break
+        else:
+            return "unreachable", time.perf_counter() - start
+        changed = self.ledger.version[index] != self.ledger.code(module_id)
+        return ("updated" if changed else "unchanged"), time.perf_counter() - start
+
+    def _runs(self, index: int, module_id: str | None) -> bool:
+        """After a swap timed out: whether the worker runs ``module_id`` after all. A
+        worker cancels a swap that is ready after its deadline, so one that cannot
+        answer now will not switch later."""
+        try:
+            return self.fleet.running(index, DEPLOY_TIMEOUT) == module_id
+        except NodeDown:
+            return False
 
     def health_check(self, effect: HealthCheck) -> HealthReport:
         nodes, policy = effect.nodes.indices(), effect.policy
@@ -163,7 +177,7 @@ class RealDriver:
                 failed_requests=tally.failed,
                 crashed_nodes=min(len(tally.crashed), int(counts[code])),
                 latency_mean_ms=mean,
-                latency_samples=tuple(tally.samples),
+                latency_samples=Samples(tally.samples),
                 memory_mb=tally.memory_mb,
             )
         return out
@@ -285,9 +299,10 @@ def run_fleet(
     run = loop.begin(scaled, rng)
     run.ledger.listener = progress
     layout, previous = run.layout, run.rollout.previous_id
-    with tempfile.TemporaryDirectory(prefix="hotswap-artifacts-") as folder:
-        artifacts = build(scaled, Path(folder))
-        with Fleet(layout.size, artifacts, node_keys(layout.size, rng)) as fleet:
+    with RunFolder("run") as folder:
+        (folder / "artifacts").mkdir(mode=0o700)
+        artifacts = build(scaled, folder / "artifacts")
+        with Fleet(layout.size, artifacts, node_keys(layout.size, rng), folder=folder) as fleet:
             for i in layout.active.indices():
                 status, detail, _ = fleet.deploy(int(i), previous, DEPLOY_TIMEOUT)
                 if status != "ok":

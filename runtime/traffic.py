@@ -72,8 +72,10 @@ class Traffic:
             lane.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
         self._running.clear()
+        if error is not None:  # the run is torn down: lanes waiting on a node return at once
+            self.fleet.close()
         for lane in self._lanes:
             lane.join()
 

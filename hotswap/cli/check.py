@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from hotswap.cli.common import fail, sweeps
+from hotswap.cli import options as bounded
+from hotswap.cli.common import fail, sweeps, warn
 from hotswap.runs.backends import BACKENDS
 
 
@@ -22,12 +23,12 @@ from hotswap.runs.backends import BACKENDS
 @click.option("--update-baseline", is_flag=True, help="Record the figures as each scenario's baseline.")
 @click.option(
     "--tolerance",
-    type=click.FloatRange(min=0),
+    type=bounded.TOLERANCE,
     default=0.05,
     show_default=True,
     help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.",
 )
-@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @sweeps
 def check_(
     paths: tuple[Path, ...],
@@ -39,6 +40,7 @@ def check_(
 ) -> None:
     """Check the expectations of the scenario files in PATHS (files or folders, default
     scenarios/). Exit 0 when all hold, 1 when any fails, 2 on unusable input."""
+    from hotswap.files import OutputError
     from hotswap.gate import check, junit
     from hotswap.scenario import ScenarioError
 
@@ -47,6 +49,8 @@ def check_(
         prepared = [(path, *check.prepare(path, compare_baseline=not update_baseline)) for path in targets]
     except ScenarioError as exc:
         fail(str(exc))
+    for path, scenario, _ in prepared:
+        warn(path, scenario)
     if not prepared:
         fail(f"no scenario with an expect block in {', '.join(map(str, paths or ('scenarios',)))}")
     results = []
@@ -54,11 +58,14 @@ def check_(
         checked = check.check(path, scenario, stored, backend=backend, tolerance=tolerance, jobs=jobs)
         click.echo("\n".join(check.report_lines(checked)))
         results.append(checked)
-    if update_baseline:
-        for checked in results:
-            check.write_baseline(checked)
-    if junit_path is not None:
-        junit.write(junit_path, results)
+    try:
+        if update_baseline:
+            for checked in results:
+                check.write_baseline(checked)
+        if junit_path is not None:
+            junit.write(junit_path, results)
+    except OutputError as exc:
+        fail(str(exc))
     failed = sum(not c.passed for c in results)
     click.echo(f"{len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

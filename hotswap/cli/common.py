@@ -1,20 +1,26 @@
-"""What every command shares: one-line refusals (exit 2), atomic output, progress bars."""
+"""What every command shares: one-line refusals (exit 2), atomic output, progress bars,
+and a stop on SIGINT or SIGTERM that tears down what the command started."""
 
 from __future__ import annotations
 
 import functools
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from hotswap.runs import executors
+
+if TYPE_CHECKING:
+    from hotswap.scenario import Scenario
 
 
 def fail(message: str) -> NoReturn:
@@ -23,27 +29,63 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def write(out: Path | None, text: str | Iterable[str]) -> None:
-    """Print, or write ``out`` atomically (whole or not at all); ``text`` may come in
-    pieces, each written as it is made."""
-    pieces = [text] if isinstance(text, str) else text
-    if out is None:
-        for piece in pieces:
-            click.echo(piece, nl=False)
-        click.echo()
+def warn(path: Path, scenario: Scenario) -> None:
+    """Likely unit mistakes in a valid scenario: one line each on stderr."""
+    from hotswap.scenario.hints import unit_warnings
+
+    for w in unit_warnings(scenario):
+        click.echo(f"hotswap: warning: {path}: {w['field']}: {w['message']}", err=True)
+
+
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived: unwind (each ``with`` tears down what it started), then exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM stop what runs inside: it unwinds (fleets, folders torn down),
+    then one line on stderr and exit 128 + the signal (130, 143). A second signal during
+    the teardown is ignored, so the teardown finishes."""
+
+    def stop(signum: int, _: object) -> None:
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield
         return
-    tmp = None
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines(pieces)
-            f.write("\n")
-        os.replace(tmp, out)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        fail(f"{out}: cannot write: {exc.strerror or exc}")
+        yield
+    except Stopped as exc:
+        click.echo(f"hotswap: stopped by {signal.Signals(exc.signum).name}: the run was torn down", err=True)
+        sys.exit(128 + exc.signum)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def write(out: Path | None, text: str | Iterable[str]) -> None:
+    """Print, or write ``out`` (whole or not at all; a FIFO or device is written through);
+    ``text`` may come in pieces, each written as it is made."""
+    from hotswap.files import OutputError, write_pieces
+
+    pieces = [text] if isinstance(text, str) else text
+    try:
+        write_pieces(out or "-", _encoded(pieces))
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield piece.encode("utf-8")
+    yield b"\n"
 
 
 @contextmanager

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from hotswap.cli.common import Steps, fail, staged_folder, sweeps
+from hotswap.cli import options as bounded
+from hotswap.cli.common import Steps, fail, staged_folder, sweeps, warn
 
 
 @click.command()
@@ -19,15 +20,15 @@ from hotswap.cli.common import Steps, fail, staged_folder, sweeps
     help="Comma-separated strategies to compare on the first scenario's fleet, or 'all'; "
     "with several scenario files, each file is compared as written.",
 )
-@click.option("--runs", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
+@click.option("--runs", type=bounded.RUNS, default=200, show_default=True)
+@click.option("--seed", type=bounded.SEED, help="Seed of the first run [default: the scenario's].")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
     help="Folder for the data, plots and report.",
 )
-@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @sweeps
 @click.option(
     "--start-times",
@@ -55,9 +56,13 @@ def compare(
         loaded = [load(p) for p in scenarios]
     except ScenarioError as exc:
         fail(str(exc))
+    for path, s in zip(scenarios, loaded, strict=True):
+        warn(path, s)
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
     first = loaded[0].seed if seed is None else seed
+    if problem := bounded.last_seed_problem(first, runs):
+        fail(problem)
     per_case = f"{runs} runs per case (seeds {first}..{first + runs - 1})"
     if start_times is not None:
         _by_start_time(loaded, start_times, runs=runs, seed=first, out=out, jobs=jobs)

@@ -19,6 +19,8 @@ COMMANDS = {
     "report": "hotswap.cli.report:report",
     "measure": "hotswap.cli.measure:measure",
     "parity": "hotswap.cli.parity:parity",
+    "schema": "hotswap.cli.schema:schema",
+    "import": "hotswap.cli.import_:import_",
 }
 
 

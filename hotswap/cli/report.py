@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from hotswap.cli.common import Steps, sweeps
+from hotswap.cli import options as bounded
+from hotswap.cli.common import Steps, fail, sweeps
 
 
 @click.group()
@@ -17,12 +18,12 @@ def report() -> None:
 @report.command("strategy-table")
 @click.option(
     "--runs",
-    type=click.IntRange(min=1),
+    type=bounded.RUNS,
     default=200,
     show_default=True,
     help="Runs per case on the guide's fleet (a tenth on the larger fleets).",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--seed", type=bounded.SEED, default=1, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True)
 @click.option(
     "--real/--no-real",
@@ -30,13 +31,16 @@ def report() -> None:
     show_default=True,
     help="Add a column measured on the real fleet of wasmtime workers (wall-clock, not reproducible).",
 )
-@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @sweeps
 def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None) -> None:
     """Check the guide's strategy table and comparison matrix: writes
     OUT/strategy-table.md, OUT/strategy-table.html and plots."""
     from hotswap.core.config import STRATEGIES
     from hotswap.reports import gates, strategy_table
+
+    if problem := bounded.last_seed_problem(seed, runs):
+        fail(problem)
 
     steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(STRATEGIES)
     step = Steps(steps + (5 if real else 0), "strategy table")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hotswap.cli.common import fail, sweeps, write
+from hotswap.cli import options as bounded
+from hotswap.cli.common import fail, stop_on_signals, sweeps, warn, write
+from hotswap.core import limits
 from hotswap.runs.backends import BACKENDS
 
 if TYPE_CHECKING:
@@ -29,35 +30,33 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
             number = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is neither auto nor a number", param, ctx)
-        if not number >= 1 or number == float("inf"):
-            self.fail(f"{value!r} is below 1", param, ctx)
+        if not 1 <= number <= limits.CLI_TIME_SCALE:  # nan compares false: refused too
+            self.fail(f"{value!r} is not auto nor a number from 1 to {limits.CLI_TIME_SCALE:,.0f}", param, ctx)
         return number
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="sim", show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), help="Seed of the first run [default: the scenario's].")
-@click.option(
-    "--runs", type=click.IntRange(min=1), default=1, show_default=True, help="Seeded replications: seed, seed+1, ..."
-)
+@click.option("--seed", type=bounded.SEED, help="Seed of the first run [default: the scenario's].")
+@click.option("--runs", type=bounded.RUNS, default=1, show_default=True, help="Seeded replications: seed, seed+1, ...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Simulator processes [default: all cores].")
+@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @click.option(
     "--nodes",
-    type=click.IntRange(min=1),
+    type=bounded.NODES,
     help="Workers of the real fleet (or of its simulated twin) [16].",
 )
 @click.option(
     "--time-scale",
     type=TimeScale(),
     help="Waits run this many times faster on the real fleet (and its twin) [auto: the largest up to 300 "
-    "at which the router delivers the scenario's traffic].",
+    f"at which the router delivers the scenario's traffic; at most {limits.CLI_TIME_SCALE:,.0f}].",
 )
 @click.option(
     "--rate",
-    type=click.FloatRange(min=1),
+    type=bounded.RATE,
     help="The most requests a wall second the router sends [the timing profile's requestsPerSecond].",
 )
 @click.option(
@@ -71,6 +70,7 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
     help="Real fleet: live progress on stderr [default: when stderr is a terminal].",
 )
 @sweeps
+@stop_on_signals()
 def run(
     scenario: Path,
     backend: str,
@@ -88,6 +88,7 @@ def run(
     """Run SCENARIO's deployment and report deploy time, rollback time and blast radius."""
     from hotswap.cli import render
     from hotswap.core.record import Summarizer
+    from hotswap.files import json_text
     from hotswap.runs import runner
     from hotswap.scenario import ScenarioError, load
 
@@ -95,6 +96,7 @@ def run(
         loaded = load(scenario)
     except ScenarioError as exc:
         fail(str(exc))
+    warn(scenario, loaded)
     options: dict[str, Any] = {
         k: v
         for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate, "profile": profile}.items()
@@ -105,6 +107,8 @@ def run(
     if backend == "real" and profile is not None:
         fail("--profile applies to --backend sim only (the real fleet measures its timings)")
     first = loaded.seed if seed is None else seed
+    if problem := bounded.last_seed_problem(first, runs):
+        fail(problem)
     try:  # input the backend cannot take is refused before it starts
         warnings = runner.prepare(loaded, backend, options)
     except ValueError as exc:
@@ -122,7 +126,7 @@ def run(
         sys.exit(1)
     if runs == 1:
         data = next(records)
-        write(out, json.dumps(data, indent=2) if fmt == "json" else render.run_text(data))
+        write(out, json_text(data) if fmt == "json" else render.run_text(data))
     elif fmt == "json":
         write(out, _json_pieces(records, Summarizer()))
     else:
@@ -135,8 +139,10 @@ def run(
 def _json_pieces(records: Iterator[RunRecord], summary: Summarizer) -> Iterator[str]:
     """``json.dumps({"runs": [...], "summary": ...}, indent=2)``, a run at a time, so no
     more than one run is held."""
+    from hotswap.files import json_text
+
     yield '{\n  "runs": ['
     for i, record in enumerate(records):
         summary.add(record)
-        yield ("," if i else "") + "\n    " + json.dumps(record, indent=2).replace("\n", "\n    ")
-    yield '\n  ],\n  "summary": ' + json.dumps(summary.result(), indent=2).replace("\n", "\n  ") + "\n}"
+        yield ("," if i else "") + "\n    " + json_text(record).replace("\n", "\n    ")
+    yield '\n  ],\n  "summary": ' + json_text(summary.result()).replace("\n", "\n  ") + "\n}"

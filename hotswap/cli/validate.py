@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from hotswap.cli.common import warn
+
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -30,6 +32,11 @@ def validate(files: tuple[Path, ...]) -> None:
             click.echo(f"hotswap: {path}: {exc}", err=True)
             bad += 1
             continue
+        from hotswap.scenario.lint import warnings
+
+        for warning in warnings(s):
+            click.echo(f"hotswap: warning: {path}: {warning}", err=True)
+        warn(path, s)
         nodes = sum(r.nodes for r in s.fleet.regions)
         click.echo(f"ok  {path}  ({s.deployment.strategy}, {nodes:,} nodes)")
     if bad:

@@ -10,6 +10,7 @@ Rules:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from hotswap.core.config import OUTCOMES
+from hotswap.core.fields import Spread
 from hotswap.core.nodes import NodeSet
 from hotswap.core.samples import Samples
 
@@ -168,6 +170,26 @@ class RouteReport:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Approval:
+    """Wait for a person's approval: a fixed delay, or one drawn from ``delay`` (a
+    log-normal) by the backend. It takes no time itself: the answer says how long the
+    approval took, and the strategy watches the traffic that long."""
+
+    delay: float | Spread
+
+    def draw(self, rng: np.random.Generator) -> float:
+        """The approval delay in seconds (a fixed delay draws nothing)."""
+        if not isinstance(self.delay, Spread):
+            return float(self.delay)
+        return float(rng.lognormal(math.log(self.delay.median), self.delay.sigma))
+
+
+@dataclass(frozen=True)
+class ApprovalReport:
+    seconds: float
+
+
 class Milestone(StrEnum):
     PROGRESS = "Progress"
     EVALUATED = "Evaluated"
@@ -176,6 +198,7 @@ class Milestone(StrEnum):
     ROLLBACK_STARTED = "RollbackStarted"
     ROLLBACK_COMPLETED = "RollbackCompleted"
     DECISION = "Decision"
+    APPROVAL = "Approval"
 
 
 @dataclass(frozen=True)
@@ -187,8 +210,8 @@ class Report:
     progress: float | None = None
 
 
-Effect = Deploy | HealthCheck | Observe | Route | Report
-Result = DeployReport | HealthReport | Observation | RouteReport | None
+Effect = Deploy | HealthCheck | Observe | Route | Approval | Report
+Result = DeployReport | HealthReport | Observation | RouteReport | ApprovalReport | None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import Any
 
 from hotswap.core import judgements
 from hotswap.core.effects import (
+    Approval,
+    ApprovalReport,
     Deploy,
     DeployReport,
     Effect,
@@ -49,6 +51,8 @@ class Execution:
 
     def advance(self, effect: Effect, result: Result, started: float, now: float) -> Effect | None:
         """Record ``effect``'s result and resume the strategy; None when it has finished."""
+        if isinstance(effect, Route):
+            self.ledger.route(effect)
         entry = describe(effect, result)
         if entry is not None:
             if isinstance(effect, Deploy):
@@ -131,6 +135,8 @@ def describe(effect: Effect, result: Result) -> tuple[str, dict[str, Any]] | Non
             "pools": [{"nodes": len(n), "weight": w} for n, w in effect.pools],
             "seconds": getattr(result, "seconds", 0.0),
         }
+    if isinstance(effect, Approval) and isinstance(result, ApprovalReport):
+        return "Approval", {"waitSeconds": result.seconds}
     if isinstance(effect, Observe):
         return None
     raise TypeError(f"no timeline entry for {type(effect).__name__} with {type(result).__name__}")

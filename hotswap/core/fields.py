@@ -1,5 +1,5 @@
 """Field types shared by scenario sections: the camelCase base model, durations,
-and latency distributions."""
+names, and latency distributions. Every number is finite and bounded (core/limits.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,26 @@ from datetime import timedelta
 from typing import Annotated
 
 import isodate
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
+
+from hotswap.core import limits
 
 
 class Model(BaseModel):
-    """Scenario sections: camelCase keys, unknown keys rejected, immutable."""
+    """Scenario sections: camelCase keys, unknown keys rejected, immutable; strict types
+    (``true`` is not a number, ``"5"`` is not a number), finite numbers, bounded strings."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=False,
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,  # a field's docstring is its description in `hotswap schema`
+        strict=True,
+        allow_inf_nan=False,
+        str_max_length=limits.TEXT,
+    )
 
 
 def _seconds(value: object) -> float:
@@ -30,7 +42,7 @@ def _seconds(value: object) -> float:
             raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT5M")
         try:
             parsed = isodate.parse_duration(value)
-        except (isodate.ISO8601Error, ValueError):
+        except (isodate.ISO8601Error, ValueError, OverflowError):
             raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT5M") from None
         if not isinstance(parsed, timedelta):
             raise ValueError(f"{value!r}: years and months have no fixed length; use days")
@@ -38,14 +50,31 @@ def _seconds(value: object) -> float:
     else:
         raise ValueError("expected an ISO 8601 duration such as PT5M, or seconds")
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"duration must be finite and not negative, got {value!r}")
+        raise ValueError(f"duration must be finite and not negative, got {str(value)[:40]!r}")
+    if seconds > limits.SECONDS:
+        raise ValueError(f"duration must be at most a year (P365D), got {str(value)[:40]!r}")
     return seconds
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds)]
+def _name(value: str) -> str:
+    problem = limits.name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+DURATION_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^[Pp](\d+(\.\d+)?[WwDd])*([Tt](\d+(\.\d+)?[HhMmSs])+)?$"},
+    ],
+    "description": "seconds, or an ISO 8601 duration such as PT5M",
+}
+Seconds = Annotated[float, BeforeValidator(_seconds), WithJsonSchema(DURATION_SCHEMA)]
 Percent = Annotated[float, Field(ge=0, le=100)]
-Count = Annotated[int, Field(strict=True, ge=0)]  # strict: true and 1.5 are not counts
+Count = Annotated[int, Field(strict=True, ge=0, le=limits.COUNT)]  # strict: true and 1.5 are not counts
 Rate = Annotated[float, Field(ge=0, le=1)]
+Name = Annotated[str, AfterValidator(_name)]  # module ids, deployment ids, region names: never paths
 
 
 class Spread(Model):
@@ -53,12 +82,16 @@ class Spread(Model):
     (a log-normal through both points)."""
 
     median: float = Field(gt=0)
+    """The median, in the quantity's unit."""
     p99: float = Field(gt=0)
+    """The 99th percentile, not below the median."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Spread:
         if self.p99 < self.median:
             raise ValueError("p99 must not be below the median")
+        if self.p99 > limits.SPREAD_RATIO * self.median:
+            raise ValueError(f"p99 must be at most {limits.SPREAD_RATIO:,.0f} times the median")
         return self
 
     @property
@@ -69,6 +102,19 @@ class Spread(Model):
     @property
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
+
+
+def _at_most(cap: float, unit: str) -> AfterValidator:
+    def check(value: Spread) -> Spread:
+        if value.p99 > cap:
+            raise ValueError(f"p99 must be at most {cap:,.0f} {unit}")
+        return value
+
+    return AfterValidator(check)
+
+
+SecondsSpread = Annotated[Spread, _at_most(limits.SPREAD_SECONDS, "s")]
+MsSpread = Annotated[Spread, _at_most(limits.LATENCY_MS, "ms")]
 
 
 def _clock(value: object) -> str:

@@ -80,6 +80,21 @@ def fired(m: VersionMetrics | None, triggers: list[Trigger], min_requests: int =
     return None
 
 
+def measure(m: VersionMetrics | None, triggers: list[Trigger], min_requests: int = 0) -> tuple[str, str]:
+    """One measurement of one interval's traffic, as Argo Rollouts and Flagger take it:
+    ``Failed`` (a trigger crossed), ``Error`` (nothing to measure: no traffic reached the
+    new module), ``Inconclusive`` (fewer than ``min_requests`` requests), else
+    ``Successful``; with what was seen."""
+    crossed = fired(m, triggers, min_requests)
+    if crossed:
+        return "Failed", crossed
+    if m is None or any(metric(m, t.metric) is None for t in triggers):
+        return "Error", "no data for the new module in this interval"
+    if m.requests < min_requests and any(t.metric not in NODE_METRICS for t in triggers):
+        return "Inconclusive", f"{m.requests} requests, fewer than minRequests {min_requests}"
+    return "Successful", "every trigger within its threshold"
+
+
 def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
     """``b`` following ``a``: counts add up, node state is ``b``'s, means are weighted."""
     if a is None:

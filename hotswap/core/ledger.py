@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from hotswap.core.effects import Route
 from hotswap.core.nodes import NodeSet
 
 NONE, PREVIOUS, CANDIDATE = 0, 1, 2
@@ -29,6 +30,9 @@ class Ledger:
         self.requests = np.zeros(3, dtype=np.int64)
         self.failed = np.zeros(3, dtype=np.int64)
         self.by_region: dict[str, list[int]] = {}  # the new module's [requests, failed] per region, when split
+        self.weight = np.zeros(size)  # each node's share of the requests, as routed
+        self.weight[running.indices()] = 1 / max(1, len(running))
+        self.peak_traffic = 0.0
         self.timeline: list[dict[str, Any]] = []
         self.listener: Callable[[dict[str, Any]], None] | None = None  # e.g. a live progress display
 
@@ -56,6 +60,17 @@ class Ledger:
         self.counts -= np.bincount(old, minlength=3)
         self.counts[code] += len(nodes)
         self.version[nodes] = code
+        self.track_traffic()
+
+    def route(self, route: Route) -> None:
+        """The load balancer now splits requests as ``route`` says."""
+        self.weight = route.weights(len(self.weight))
+        self.track_traffic()
+
+    def track_traffic(self) -> None:
+        """Note the share of requests routed to the new module now (its peak is kept)."""
+        share = float(self.weight[self.version == CANDIDATE].sum())
+        self.peak_traffic = max(self.peak_traffic, share)
 
     def serve(self, code: int, requests: int, failed: int, regions: dict[str, tuple[int, int]] | None = None) -> None:
         """Book traffic of a version; ``regions`` splits it per region (region ->
@@ -82,6 +97,7 @@ class Ledger:
         return {
             "nodes": nodes,
             "nodesPercent": 100 * nodes / self.targets,
+            "trafficPercent": min(100.0, 100 * self.peak_traffic),
             "requests": int(self.requests[CANDIDATE]),
             "failedRequests": int(self.failed[CANDIDATE]),
             "nodeSeconds": self.node_seconds + float(np.sum(now - self.since[on])),

@@ -9,12 +9,13 @@ Rules:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+
+from hotswap.core.config import stage_nodes
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class NodeSet:
             return np.zeros(len(nodes), dtype=bool)
         starts, stops = self._bounds
         at = np.searchsorted(starts, nodes, side="right") - 1
-        return (at >= 0) & (nodes < stops[np.maximum(at, 0)])
+        inside: np.ndarray = (at >= 0) & (nodes < stops[np.maximum(at, 0)])
+        return inside
 
     @cached_property
     def _bounds(self) -> np.ndarray:
@@ -172,7 +174,7 @@ class Topology:
         The guide takes ``ceil(N * p / 100)`` nodes from the front of one list; taking
         it per region spreads a canary over every region and keeps stages nested.
         """
-        return _union(r.active.head(math.ceil(len(r.active) * percent / 100 - 1e-9)) for r in self.regions)
+        return _union(r.active.head(stage_nodes(len(r.active), percent)) for r in self.regions)
 
 
 def _union(sets: Iterator[NodeSet] | list[NodeSet]) -> NodeSet:

@@ -11,6 +11,16 @@ from hotswap.core.nodes import Topology
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How an observed analysis counts its measurements (``autoRollback.test: observed``)."""
+
+    failure_limit: int = 0
+    consecutive_error_limit: int = 4
+    inconclusive_limit: int = 0
+    threshold: int | None = None
+
+
+@dataclass(frozen=True)
 class Rollout:
     """What to deploy, where, and under which policies.
 
@@ -29,6 +39,7 @@ class Rollout:
     triggers: tuple[Trigger, ...]
     watch_interval: float | None
     min_requests: int = 0
+    limits: Limits | None = None  # an observed analysis; None: the triggers judge the whole window
     metrics_delay: float = 0.0
 
     @property

@@ -9,21 +9,18 @@ than the tolerance, or an outcome's share moves by more than it.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hotswap.core.figures import FIGURES, describe, figure
 from hotswap.core.record import RunRecord
+from hotswap.files import json_text, write_text
 from hotswap.gate import expect
 from hotswap.runs import runner
 from hotswap.scenario import Scenario, ScenarioError, load
+from hotswap.scenario.read import ReadError, read
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -59,8 +56,8 @@ def expects(path: Path) -> bool:
     if path.name.endswith(".baseline.json"):
         return False
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON is YAML too
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = read(path)
+    except ReadError:
         return True  # unreadable: let the loader say why
     return isinstance(data, dict) and "expect" in data
 
@@ -175,7 +172,9 @@ def compare(old: dict[str, Any], new: dict[str, Any], tolerance: float) -> list[
 
 def _read_baseline(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read(path)
+        if not isinstance(data, dict):
+            raise ValueError("expected a mapping")
         for part in ("figures", "outcomeRates"):
             values = data.get(part)
             if not isinstance(values, dict):
@@ -183,16 +182,16 @@ def _read_baseline(path: Path) -> dict[str, Any]:
             for name, value in values.items():
                 if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                     raise ValueError(f"{part}.{name} is not a number")
-    except (OSError, ValueError, AttributeError) as exc:
+    except ReadError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        raise ScenarioError(path, "", f"unusable baseline: {where}{exc}") from None
+    except ValueError as exc:
         raise ScenarioError(path, "", f"unusable baseline: {exc}") from None
     return dict(data)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json_text(data) + "\n")
 
 
 def report_lines(checked: Checked) -> list[str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from hotswap.files import write_bytes
 from hotswap.gate.check import Checked
 
 
@@ -23,8 +22,4 @@ def write(path: Path, checked: list[Checked]) -> None:
             message = f"measured {v.measured}, expected {v.demanded}"
             failure = ET.SubElement(case, "failure", message=message, type="ExpectationFailed")
             failure.text = message + (f"\nbreaking seeds: {', '.join(map(str, v.seeds))}" if v.seeds else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as f:
-        ET.ElementTree(root).write(f, encoding="utf-8", xml_declaration=True)
-    os.replace(tmp, path)
+    write_bytes(path, ET.tostring(root, encoding="utf-8", xml_declaration=True))

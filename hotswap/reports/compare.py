@@ -116,7 +116,8 @@ def measure(
     done = runner.sweep(
         [(c.scenario, n) for c, n in zip(items, counts, strict=True)], seed=seed, jobs=jobs, timeline=False
     )
-    rows, chosen = [], {}
+    rows: list[dict[str, Any]] = []
+    chosen: dict[str, Any] = {}
     for case in items:
         if progress is not None:
             progress(case.label)

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from hotswap.core.record import RunRecord
+from hotswap.files import write_text
 from hotswap.reports import document, plots
 from hotswap.reports.document import Heading, Image, Para, Table
 
@@ -115,6 +116,6 @@ def write(
         table(summary),
         *[Image(p, c) for p, c in pictures],
     ]
-    (folder / "report.md").write_text(document.markdown(blocks, folder), encoding="utf-8")
-    (folder / "report.html").write_text(document.page(blocks, title), encoding="utf-8")
+    write_text(folder / "report.md", document.markdown(blocks, folder))
+    write_text(folder / "report.html", document.page(blocks, title))
     return [folder / "report.md", folder / "report.html", *data, *(p for p, _ in pictures)]

@@ -7,6 +7,7 @@ outside the data; times read in seconds, minutes or hours, whichever suits their
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pandas as pd
 
 from hotswap.core.config import STRATEGIES
 from hotswap.core.record import RunRecord
+from hotswap.files import write_bytes
 
 STYLE: dict[RcKeyType, Any] = {"figure.figsize": (7.5, 4.2), "axes.grid": True, "grid.alpha": 0.3, "font.size": 9}
 # colour-blind-safe (Okabe-Ito); one per strategy everywhere, the rest for scenario files
@@ -50,8 +52,10 @@ def time_unit(seconds: Iterable[float]) -> tuple[float, str]:
 
 
 def _save(fig: Any, path: Path) -> Path:
-    fig.savefig(path, dpi=110, bbox_inches="tight")  # legends outside the axes are kept
+    picture = io.BytesIO()
+    fig.savefig(picture, format="png", dpi=110, bbox_inches="tight")  # legends outside the axes are kept
     plt.close(fig)
+    write_bytes(path, picture.getvalue())
     return path
 
 

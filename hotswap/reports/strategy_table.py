@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from hotswap.files import write_text
 from hotswap.reports import compare, document, gates, guide, plots, verdicts
 from hotswap.reports.document import Heading, Image, Para, Table
 from hotswap.runs import runner
@@ -343,9 +344,7 @@ def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
             ax.set_title(str(gate_name), fontsize=9)
         axes[0].set_ylabel("% of runs")
         axes[1].legend(fontsize=6, ncol=2)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        plots._save(fig, path)
     rows: list[list[str]] = []
     for (row_strategy, row_gate), g in table.groupby(["strategy", "gate"], sort=False):
         rows.append(
@@ -403,8 +402,8 @@ def build(
     plots_folder.mkdir(parents=True, exist_ok=True)
     frame = measure(runs, seed, large=large, jobs=jobs, progress=progress)
     gate_table = gates.measure(runs, seed, sizes=gate_sizes, jobs=jobs, progress=progress)
-    frame.to_csv(plots_folder / "runs.csv", index=False)
-    gate_table.to_csv(plots_folder / "gates.csv", index=False)
+    write_text(plots_folder / "runs.csv", frame.to_csv(index=False))
+    write_text(plots_folder / "gates.csv", gate_table.to_csv(index=False))
     small = frame[frame["condition"].str.endswith(f" {sizes[0]}")]
     data = small.assign(condition=small["condition"].str.split().str[0])
     pictures = [
@@ -442,10 +441,8 @@ def build(
         *contradictions(runs, seed, frame, jobs),
         *gate_blocks(gate_table, plots_folder),
     ]
-    (folder / "strategy-table.md").write_text(document.markdown(blocks, folder), encoding="utf-8")
-    (folder / "strategy-table.html").write_text(
-        document.page(blocks, "The guide's strategy table, checked"), encoding="utf-8"
-    )
+    write_text(folder / "strategy-table.md", document.markdown(blocks, folder))
+    write_text(folder / "strategy-table.html", document.page(blocks, "The guide's strategy table, checked"))
     return [folder / "strategy-table.md", folder / "strategy-table.html", *pictures]
 
 

@@ -17,6 +17,8 @@ import numpy as np
 
 from hotswap.core import strategies
 from hotswap.core.effects import (
+    Approval,
+    ApprovalReport,
     Deploy,
     DeployReport,
     Effect,
@@ -90,6 +92,7 @@ class Run:
     ledger: Ledger
     disruptions: list[Disruption]
     execution: Execution
+    rng: np.random.Generator  # the run's generator: approval delays are drawn from it
 
     def marks(self) -> list[Action]:
         """The timeline marks of the scenario's outages and faults, as actions."""
@@ -104,7 +107,7 @@ class Run:
         while effect is not None:
             schedule.fire_due(driver.now)
             started = driver.now
-            result = dispatch(driver, effect)
+            result = dispatch(driver, effect, self.rng)
             served = driver.served()
             regions = driver.served_by_region()
             metrics = book(self.ledger, served, regions)
@@ -133,11 +136,12 @@ def begin(scenario: Scenario, rng: np.random.Generator) -> Run:
     ledger = Ledger(layout.size, layout.active, rollout.previous_id, rollout.module_id)
     disruptions = setup.disruptions(scenario, layout, rng)
     execution = Execution(strategies.start(rollout), ledger, metrics_delay=rollout.metrics_delay)
-    return Run(scenario, rollout, layout, ledger, disruptions, execution)
+    return Run(scenario, rollout, layout, ledger, disruptions, execution, rng)
 
 
-def dispatch(driver: Driver, effect: Effect) -> Result:
-    """Carry one effect out (observations are completed by the loop)."""
+def dispatch(driver: Driver, effect: Effect, rng: np.random.Generator) -> Result:
+    """Carry one effect out (observations are completed by the loop; an approval takes
+    no time itself: its delay, drawn here, is watched by the strategy)."""
     if isinstance(effect, Deploy):
         return driver.deploy(effect)
     if isinstance(effect, HealthCheck):
@@ -147,6 +151,8 @@ def dispatch(driver: Driver, effect: Effect) -> Result:
     if isinstance(effect, Observe):
         driver.wait(effect.seconds)
         return None
+    if isinstance(effect, Approval):
+        return ApprovalReport(effect.draw(rng))
     raise TypeError(f"no backend carries out {effect!r}")
 
 

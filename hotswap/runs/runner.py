@@ -43,7 +43,10 @@ def progress_printer(backend_name: str) -> Callable[[dict[str, Any]], None]:
     return _attribute(backend_name, "progress_printer")()  # type: ignore[no-any-return]
 
 
-def _one(job: tuple[Scenario, str, int, dict[str, Any], bool]) -> RunRecord:
+Job = tuple[Scenario, str, int, dict[str, Any], bool]  # scenario, backend, seed, options, keep timeline
+
+
+def _one(job: Job) -> RunRecord:
     scenario, name, seed, options, timeline = job
     record = backend(name)(scenario, seed, **options)
     if not timeline:
@@ -65,7 +68,7 @@ def stream(
     those before it) finished. ``options`` go to the backend (the real fleet's size,
     time scale, request rate, progress display); ``timeline=False`` leaves each record's
     timeline behind where the run ran (a sweep that only needs figures)."""
-    items = [(scenario, backend_name, seed + i, options or {}, timeline) for i in range(runs)]
+    items: list[Job] = [(scenario, backend_name, seed + i, options or {}, timeline) for i in range(runs)]
     if backend_name != "sim":
         return map(_one, items)  # the real fleet uses every core itself
     return executors.ordered(_one, items, jobs)
@@ -77,34 +80,15 @@ def sweep(
     """Replications of several scenarios on the simulator, ``(scenario, runs)`` each, as
     one sweep: every run of every cell goes to the executor at once, so small cells run
     in parallel too. Yields each cell's records (seeds from ``seed``), cell by cell."""
-    items = [(scenario, "sim", seed + i, {}, timeline) for scenario, runs in cells for i in range(runs)]
+    items: list[Job] = [(scenario, "sim", seed + i, {}, timeline) for scenario, runs in cells for i in range(runs)]
     done = executors.ordered(_one, items, jobs)
     for _, runs in cells:
         yield list(itertools.islice(done, runs))
 
 
-def replicate(
-    scenario: Scenario,
-    *,
-    backend_name: str = "sim",
-    seed: int,
-    runs: int = 1,
-    jobs: int | None = None,
-    options: dict[str, Any] | None = None,
-    timeline: bool = True,
-) -> list[RunRecord]:
-    """``stream``'s records, as a list."""
-    return list(
-        stream(
-            scenario,
-            backend_name=backend_name,
-            seed=seed,
-            runs=runs,
-            jobs=jobs,
-            options=options,
-            timeline=timeline,
-        )
-    )
+def replicate(scenario: Scenario, **arguments: Any) -> list[RunRecord]:
+    """``stream``'s records (the same arguments), as a list."""
+    return list(stream(scenario, **arguments))
 
 
 def measure(nodes: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import numpy as np
 from hotswap.core.effects import HealthPolicy
 from hotswap.core.fields import clock_seconds
 from hotswap.core.nodes import NodeSet, Topology
-from hotswap.core.rollout import Rollout
+from hotswap.core.rollout import Limits, Rollout
 from hotswap.core.traffic import Curve, Diurnal, Flat, Replay
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import Fault
@@ -52,6 +52,9 @@ def rollout(scenario: Scenario) -> Rollout:
         watch_interval=ar.interval if armed else None,
         min_requests=ar.min_requests,
         metrics_delay=ar.metrics_delay if armed else 0.0,
+        limits=Limits(ar.failure_limit, ar.consecutive_error_limit, ar.inconclusive_limit, ar.threshold)
+        if ar.test == "observed"
+        else None,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from hotswap.core import limits
 from hotswap.core.config import (
     ABTestingConfig,
     AutoRollback,
@@ -20,17 +21,24 @@ from hotswap.core.config import (
     RegionalConfig,
     RollingConfig,
 )
-from hotswap.core.fields import Clock, Model
+from hotswap.core.fields import Clock, Model, Name
 
 
 class _Deployment(Model):
-    deployment_id: str = "deploy-1"
-    module_id: str = Field(min_length=1)
-    previous_module_id: str | None = None
-    target_regions: list[str] | None = None
+    deployment_id: Name = "deploy-1"
+    """An identifier, copied into results."""
+    module_id: Name
+    """The module to deploy."""
+    previous_module_id: Name | None = None
+    """The module being replaced; the top-level previousModuleId takes precedence."""
+    target_regions: list[Name] | None = Field(default=None, min_length=1, max_length=limits.REGIONS)
+    """Restrict the rollout to these regions; null: every region."""
     health_check: HealthCheckSettings = HealthCheckSettings()
+    """How nodes are health-checked and what the gate tolerates."""
     auto_rollback: AutoRollback = AutoRollback()
+    """Traffic triggers watched while the strategy waits."""
     start_at: Clock | None = None
+    """When the rollout starts (UTC, HH:MM): where it falls on the day of a diurnal or replayed traffic curve."""
 
 
 class CanaryDeployment(_Deployment):

@@ -22,9 +22,11 @@ from typing import Any
 
 from hotswap.core.config import OUTCOMES
 from hotswap.core.figures import FIGURES
+from hotswap.core.limits import RUNS
 
 EXTRA_FIGURES = (
     "totalTimeSeconds",
+    "blastRadius.trafficPercent",
     "capacity.peakNodes",
     "capacity.overheadPercent",
     "finalState.newModuleNodes",
@@ -76,8 +78,8 @@ def parse(raw: Any) -> Expectations:
     if not isinstance(raw, dict):
         raise ExpectError("expect", "expected a mapping")
     runs = raw.get("runs", 1)
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise ExpectError("expect.runs", "must be a whole number of at least 1")
+    if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= RUNS:
+        raise ExpectError("expect.runs", f"must be a whole number from 1 to {RUNS:,}")
     backend = raw.get("backend")
     if backend not in (None, "sim", "real"):
         raise ExpectError("expect.backend", "one of sim, real")

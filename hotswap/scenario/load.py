@@ -6,16 +6,18 @@ the field path, e.g. ``canary.yaml: deployment.strategyConfig.stages: stages mus
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
+from pydantic.alias_generators import to_snake
 
+from hotswap.core import limits
 from hotswap.core.config import STRATEGIES
 from hotswap.scenario import expect, replay
+from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.model import Scenario
+from hotswap.scenario.read import ReadError, read
 
 BARE_KEYS = {"strategy", "moduleId", "strategyConfig", "deploymentId"}
 
@@ -32,7 +34,12 @@ class ScenarioError(ValueError):
 def load(path: Path | str) -> Scenario:
     """Load and validate one scenario file (YAML or JSON)."""
     path = Path(path)
-    data = _read(path)
+    return from_data(path, _read(path))
+
+
+def from_data(path: Path | str, data: Any) -> Scenario:
+    """Validate and cross-check scenario data read from ``path`` (or made for it)."""
+    path = Path(path)
     if isinstance(data, dict) and "deployment" not in data and BARE_KEYS & data.keys():
         data = {"deployment": data}  # a bare guide deployment object runs on the defaults
     if not isinstance(data, dict):
@@ -46,57 +53,20 @@ def load(path: Path | str) -> Scenario:
     _cross_check(path, scenario)
     if raw_expect is not None:
         try:
-            scenario = scenario.model_copy(update={"expect": expect.parse(raw_expect)})
+            parsed = expect.parse(raw_expect)
         except expect.ExpectError as exc:
             raise ScenarioError(path, exc.field, str(exc)) from None
+        scenario = scenario.model_copy(update={"expect": parsed})
+        if scenario.seed + parsed.runs - 1 > limits.SEED:
+            raise ScenarioError(path, "expect.runs", f"seeds from {scenario.seed} would pass {limits.SEED}")
     return _read_recording(path, _resolve_modules(path, scenario))
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML that refuses a key given twice (PyYAML silently keeps the last one)."""
-
-
-def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    twice = next((k for k in keys if keys.count(k) > 1), None)
-    if twice is not None:
-        raise ValueError(f"duplicate key {twice!r}")
-    return dict(pairs)
 
 
 def _read(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, "", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "", f"cannot read: {exc}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text, object_pairs_hook=_unique_pairs)
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(path, f"line {exc.lineno}", f"malformed JSON: {exc.msg}") from None
-    except ValueError as exc:
-        raise ScenarioError(path, "", f"malformed JSON: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(path, line, f"malformed YAML: {problem}") from None
+        return read(path)
+    except ReadError as exc:
+        raise ScenarioError(path, exc.field, str(exc)) from None
 
 
 def _field_path(loc: tuple[Any, ...], data: Any) -> str:
@@ -105,6 +75,8 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> str:
     input and keep only the steps that are there (and a missing last key)."""
     parts, here = [], data
     for i, step in enumerate(loc):
+        if step == "[key]":  # pydantic's step for a mapping's key: the key itself is named already
+            continue
         if isinstance(here, dict) and step in here:
             parts.append(f".{step}")
             here = here[step]
@@ -159,6 +131,31 @@ def _read_recording(path: Path, scenario: Scenario) -> Scenario:
     return scenario.with_recording(recording)
 
 
+WAITS = {
+    "Canary": "evaluationPeriod",
+    "BlueGreen": "blueRetentionPeriod",
+    "Rolling": "batchDelay",
+    "Regional": "interRegionDelay",
+    "ABTesting": "experimentDuration",
+}
+
+
+def _check_windows(path: Path, deployment: Deployment) -> None:
+    """A wait is watched in windows of ``autoRollback.interval``: bound their number."""
+    rollback = deployment.auto_rollback
+    if not (rollback.enabled and rollback.triggers):
+        return
+    field = WAITS[deployment.strategy]
+    seconds = getattr(deployment.strategy_config, to_snake(field))
+    if seconds / rollback.interval > limits.WINDOWS:
+        raise ScenarioError(
+            path,
+            f"deployment.strategyConfig.{field}",
+            f"{seconds:g} s watched every {rollback.interval:g} s (autoRollback.interval) is more than "
+            f"{limits.WINDOWS:,} windows; lengthen the interval",
+        )
+
+
 def _cross_check(path: Path, scenario: Scenario) -> None:
     """Checks that span sections: names that must refer to the fleet or the modules."""
     deployment, fleet = scenario.deployment, scenario.fleet
@@ -171,6 +168,10 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
         regions.add(region.name)
     if not sum(r.nodes for r in fleet.regions):
         raise ScenarioError(path, "fleet.regions", "the fleet needs at least one active node")
+    total = sum(r.nodes + r.idle_nodes for r in fleet.regions)
+    if total > limits.TOTAL_NODES:
+        raise ScenarioError(path, "fleet.regions", f"{total:,} nodes in all; at most {limits.TOTAL_NODES:,}")
+    _check_windows(path, deployment)
     placed: list[tuple[str, list[str]]] = [
         ("outages", [o.region for o in fleet.outages]),
         ("faults", [f.region for f in fleet.faults]),

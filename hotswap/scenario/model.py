@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, PrivateAttr
 
-from hotswap.core.fields import Count, Model
+from hotswap.core import limits
+from hotswap.core.fields import Model, Name
 from hotswap.core.recording import Recording
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.expect import Expectations
@@ -17,13 +18,21 @@ class Scenario(Model):
     model_config = Model.model_config | {"arbitrary_types_allowed": True}
 
     name: str = ""
+    """The scenario's name; default: the file name without its extension."""
     description: str = ""
-    seed: Count = 0
-    previous_module_id: str | None = None
+    """Free text."""
+    seed: Annotated[int, Field(strict=True, ge=0, le=limits.SEED)] = 0
+    """Seed of the first run; --runs N uses seed..seed+N-1."""
+    previous_module_id: Name | None = None
+    """The module every active node runs before the deployment (the rollback target)."""
     fleet: Fleet = Fleet()
-    modules: dict[str, ModuleProfile] = Field(default_factory=dict)
+    """The nodes and their environment."""
+    modules: dict[Name, ModuleProfile] = Field(default_factory=dict)
+    """Fault profiles by module id."""
     deployment: Deployment
+    """The guide's deployment object."""
     expect: Expectations | None = None  # parsed once, by the loader (field paths in its errors)
+    """What hotswap check demands of the runs (docs/ci.md)."""
     _recording: Recording | None = PrivateAttr(default=None)  # fleet.traffic.replay, read by the loader
 
     @property

@@ -25,8 +25,8 @@ def alive(pid: int) -> bool:
 
 
 def worker_processes(folder: Path | None = None) -> dict[int, str]:
-    """Live ``runtime.worker`` processes that this process started, or whose socket lies
-    under ``folder``: pid -> socket path."""
+    """Live ``runtime.worker`` processes that this process started, or whose name (its
+    last argument, a path in its fleet's folder) lies under ``folder``: pid -> name."""
     me, out = os.getpid(), {}
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
@@ -36,7 +36,7 @@ def worker_processes(folder: Path | None = None) -> dict[int, str]:
         except OSError:
             continue
         args = [a.decode(errors="replace") for a in argv if a]
-        if "runtime.worker" not in args or not args[-1].endswith(".sock"):
+        if "runtime.worker" not in args:
             continue
         stat = _stat(int(entry.name))
         if stat is None or stat[0] == "Z":
@@ -47,8 +47,8 @@ def worker_processes(folder: Path | None = None) -> dict[int, str]:
     return out
 
 
-def pid_of(socket_suffix: str) -> int:
-    """The pid of this process's worker whose socket ends with ``socket_suffix`` (e.g. "node-2.sock")."""
-    found = [pid for pid, sock in worker_processes().items() if sock.endswith("/" + socket_suffix)]
-    assert len(found) == 1, f"expected one worker on {socket_suffix}, found {found}"
+def pid_of(node: str) -> int:
+    """The pid of this process's worker named ``node`` (e.g. "node-2")."""
+    found = [pid for pid, name in worker_processes().items() if name.endswith("/" + node)]
+    assert len(found) == 1, f"expected one worker {node}, found {found}"
     return found[0]

@@ -164,7 +164,7 @@ def test_a_worker_killed_during_the_rollout_is_restarted_and_the_run_finishes():
     def kill_next_batch(entry: dict[str, Any]) -> None:
         # right after batch 1's deploy, SIGKILL a worker of batch 2: its deploy meets a dead or restarting worker
         if entry["event"] == "Deploy" and not victims:
-            victims.append(pid_of("node-2.sock"))
+            victims.append(pid_of("node-2"))
             os.kill(victims[0], signal.SIGKILL)
 
     result = run_fleet(scenario, 0, nodes=4, time_scale=FAST, progress=kill_next_batch)

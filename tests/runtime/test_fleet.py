@@ -163,9 +163,16 @@ def test_close_kills_stopped_and_restarting_workers_too(exact_artifacts):
 
 def test_a_worker_that_cannot_start_is_reported_and_cleaned_up(exact_artifacts, monkeypatch):
     monkeypatch.setattr("runtime.fleet.START_TIMEOUT", 5.0)
+    monkeypatch.setattr("runtime.fleet.WORKER", "runtime.no_such_worker")  # python exits at once
     fleet = Fleet(2, exact_artifacts, [0, 0])
-    fleet.nodes[1].socket = Path("/nonexistent-folder") / "node-1.sock"  # the worker cannot listen there
-    with pytest.raises(RuntimeError, match="worker 1 exited at start"), fleet:
+    with pytest.raises(RuntimeError, match="worker 0 exited at start"), fleet:
         pytest.fail("the fleet should not have started")
     assert not any(alive(p) for p in pids(fleet))
     assert not fleet.folder.exists()
+
+
+def test_a_worker_exits_when_its_control_channel_closes(exact_artifacts):
+    with Fleet(1, exact_artifacts, [0]) as fleet:
+        process = fleet.nodes[0].process
+        fleet.nodes[0].control.close()  # as if the fleet's process were gone
+        assert process.wait(30) == 0  # it ends by itself: nothing killed it

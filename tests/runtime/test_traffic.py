@@ -48,24 +48,27 @@ def test_a_stopped_node_is_ejected_and_its_share_served_by_the_others(exact_arti
     with Fleet(2, exact_artifacts, [0, 0]) as fleet:
         fleet.deploy(0, OLD, 2.0)
         fleet.deploy(1, NEW, 2.0)
-        fleet.stop(1)
         with Traffic(fleet, RATE, timeout=0.05, seed=1) as traffic:
+            both = serve(traffic, [0.5, 0.5], 1.2, settle=0.5)  # what this host serves with both nodes up
+            fleet.stop(1)
             served = serve(traffic, [0.5, 0.5], 1.2, settle=0.5)
     assert NEW not in served  # the stopped node served nothing, and nothing is charged to its module
     assert served[OLD].failed == 0
-    assert served[OLD].requests > 0.75 * RATE * 1.2  # its own half and the stopped node's, retried
+    offered = both[OLD].requests + both[NEW].requests
+    assert served[OLD].requests > 0.6 * offered  # more than its own half: the stopped node's share, retried
 
 
 def test_traffic_to_a_hung_node_is_retried_on_the_others(exact_artifacts):
     with Fleet(2, exact_artifacts, [0, 0]) as fleet:
         for i in range(2):
             fleet.deploy(i, NEW, 2.0)
-        fleet.stop(1)
         with Traffic(fleet, RATE, timeout=0.1, seed=1) as traffic:
+            both = serve(traffic, [0.5, 0.5], 2.0, settle=0.1)
+            fleet.stop(1)
             served = serve(traffic, [0.5, 0.5], 2.0, settle=0.1)
-    # the offered rate is served (less what a load generator on a busy host falls behind):
-    # node 1's share, unanswered, goes to node 0
-    assert served[NEW].requests > 0.75 * RATE * 2.0
+    # the rate served with both nodes up is served (measured in the same run, as a loaded
+    # host falls behind either way): node 1's share, unanswered, goes to node 0
+    assert served[NEW].requests > 0.6 * both[NEW].requests  # more than node 0's own half
     assert served[NEW].failed == 0  # a node down for its own reasons is not the module's failure
 
 

@@ -13,7 +13,8 @@ import pytest
 import wasmtime
 
 from runtime import engine
-from runtime.catalog import Artifact, source
+from runtime.catalog import source
+from runtime.protocol import ProtocolError
 from runtime.worker import Slot, SwapError, Worker
 
 OLD, NEW = "image-processor-v1.1.0", "image-processor-v1.2.0"
@@ -21,18 +22,18 @@ LIMIT_MB = engine.MEMORY_LIMIT / 2**20
 BIG_BATCH = 50_000  # requests: a few tenths of a second of work
 
 
-def artifact(
-    folder: Path, module_id: str, variant: str, *, precompile: bool = True, fuel: int = engine.FUEL, **knobs: int
-) -> dict[str, Any]:
-    """An artifact as the fleet sends it to a worker (``Artifact.__dict__``)."""
+def pin(
+    worker: Worker, module_id: str, variant: str, *, precompile: bool = True, fuel: int = engine.FUEL, **knobs: int
+) -> str:
+    """Write a variant's artifact into the worker's folder and pin it as ``module_id``
+    (as the fleet's hello does); the module id."""
     data, kind = source(variant), "wasm"
     if precompile:
         data, kind = wasmtime.Module(engine.engine(), data).serialize(), "cwasm"
-    path = folder / f"{module_id}-{variant}-{len(list(folder.iterdir()))}.{kind}"
-    path.write_bytes(data)
-    return Artifact(
-        module_id, variant, str(path), hashlib.sha256(data).hexdigest(), kind, {"work_permille": 1000, **knobs}, fuel
-    ).__dict__
+    digest = hashlib.sha256(data).hexdigest()
+    (worker.folder / f"{digest}.{kind}").write_bytes(data)
+    worker.pinned[module_id] = {"sha256": digest, "kind": kind, "knobs": {"work_permille": 1000, **knobs}, "fuel": fuel}
+    return module_id
 
 
 def slot(variant: str, *, fuel: int = engine.FUEL, **knobs: int) -> Slot:
@@ -43,8 +44,8 @@ def slot(variant: str, *, fuel: int = engine.FUEL, **knobs: int) -> Slot:
 @pytest.fixture
 def worker(tmp_path: Path) -> Worker:
     """A worker running the previous module."""
-    w = Worker()
-    assert w.deploy(OLD, artifact(tmp_path, OLD, "v1.1.0"), 0) == "swapped"
+    w = Worker(tmp_path, {})
+    assert w.deploy(pin(w, OLD, "v1.1.0")) == "swapped"
     return w
 
 
@@ -52,81 +53,99 @@ def worker(tmp_path: Path) -> Worker:
 
 
 def test_hot_swap_to_v1_2_0_serves_it_and_its_health_check_answers_ok(worker, tmp_path):
-    assert worker.deploy(NEW, artifact(tmp_path, NEW, "v1.2.0"), 0) == "swapped"
+    assert worker.deploy(pin(worker, NEW, "v1.2.0")) == "swapped"
     assert worker.current is not None and worker.current.module_id == NEW
     assert worker.previous is not None and worker.previous.module_id == OLD
-    assert worker.control(("health", NEW, "health_check")) == ("answer", "OK")
-    assert worker.control(("health", OLD, "health_check")) == ("answer", f"not running {OLD}")
+    assert worker.control("health", {"module": NEW, "function": "health_check"}) == {"answer": "OK"}
+    assert worker.control("health", {"module": OLD, "function": "health_check"}) == {"answer": f"not running {OLD}"}
     module_id, ok, crashed, hung, busy_ms, memory_mb = worker.data(10)
     assert (module_id, ok, crashed, hung) == (NEW, 10, 0, 0)
     assert busy_ms > 0 and 0 < memory_mb <= LIMIT_MB
 
 
 def test_deploy_through_control_reports_status_how_and_seconds(worker, tmp_path):
-    status, how, seconds = worker.control(("deploy", NEW, artifact(tmp_path, NEW, "v1.2.0"), 0))
-    assert (status, how) == ("ok", "swapped") and 0 < seconds < 5
-    assert worker.control(("deploy", NEW, None, 0))[:2] == ("ok", "already running")
-    assert worker.control(("ping",))[0] == "pong"
-    assert worker.control(("reboot",))[0] == "error"
+    reply = worker.control("deploy", {"module": pin(worker, NEW, "v1.2.0")})
+    assert (reply["status"], reply["detail"]) == ("ok", "swapped") and 0 < reply["seconds"] < 5
+    assert worker.control("deploy", {"module": NEW})["detail"] == "already running"
+    assert worker.control("running", {}) == {"module": NEW}
+    with pytest.raises(ProtocolError, match="batch is not a control request"):
+        worker.control("batch", {"count": 1})
+
+
+def test_a_swap_ready_after_its_deadline_is_cancelled(worker):
+    with pytest.raises(SwapError, match="cancelled: the deadline passed"):
+        worker.deploy(pin(worker, NEW, "v1.2.0"), time.monotonic())
+    assert worker.running() == OLD
+    reply = worker.control("deploy", {"module": NEW}, time.monotonic())
+    assert reply["status"] == "failed" and worker.running() == OLD
+
+
+def test_a_module_outside_the_catalogue_is_refused(worker):
+    with pytest.raises(SwapError, match="not in the catalogue"):
+        worker.deploy("image-processor-v9")
+    assert worker.running() == OLD
 
 
 def test_a_module_whose_health_check_fails_is_loaded_and_its_check_answers_fail(worker, tmp_path):
     """healthCheckFailureRate means the same as in the simulator: the module loads and
     serves; the strategy's health check finds it failing."""
-    failing = artifact(tmp_path, NEW, "v1.2.0", hc_fail_ppm=1_000_000)
-    assert worker.deploy(NEW, failing, 0) == "swapped"
+    failing = pin(worker, NEW, "v1.2.0", hc_fail_ppm=1_000_000)
+    assert worker.deploy(failing) == "swapped"
     assert worker.data(5)[:2] == (NEW, 5)
-    assert worker.control(("health", NEW, "health_check")) == ("answer", "FAIL")
+    assert worker.control("health", {"module": NEW, "function": "health_check"}) == {"answer": "FAIL"}
 
 
 def test_health_check_failure_rate_afflicts_only_nodes_whose_key_is_below_it(tmp_path):
-    flaky = artifact(tmp_path, NEW, "v1.2.0", hc_fail_ppm=300_000)
-    afflicted, spared = Worker(), Worker()
-    assert afflicted.deploy(NEW, flaky, 299_999) == spared.deploy(NEW, flaky, 300_000) == "swapped"
-    assert afflicted.control(("health", NEW, "health_check")) == ("answer", "FAIL")
-    assert spared.control(("health", NEW, "health_check")) == ("answer", "OK")
+    afflicted, spared = Worker(tmp_path, {}, 299_999), Worker(tmp_path, {}, 300_000)
+    for w in (afflicted, spared):
+        pin(w, NEW, "v1.2.0", hc_fail_ppm=300_000)
+    assert afflicted.deploy(NEW) == spared.deploy(NEW) == "swapped"
+    ask = {"module": NEW, "function": "health_check"}
+    assert afflicted.control("health", ask) == {"answer": "FAIL"}
+    assert spared.control("health", ask) == {"answer": "OK"}
 
 
 def test_going_back_to_the_previous_module_is_a_pointer_switch(worker, tmp_path):
     old_slot = worker.current
-    worker.deploy(NEW, artifact(tmp_path, NEW, "v1.2.0"), 0)
+    worker.deploy(pin(worker, NEW, "v1.2.0"))
     new_slot = worker.current
     # no artifact needed: the previous instance is still there
-    assert worker.deploy(OLD, None, 0) == "switched back"
+    assert worker.deploy(OLD) == "switched back"
     assert worker.current is old_slot and worker.previous is new_slot
-    assert worker.deploy(NEW, None, 0) == "switched back"
+    assert worker.deploy(NEW) == "switched back"
     assert worker.current is new_slot
-    assert worker.deploy(NEW, None, 0) == "already running"
+    assert worker.deploy(NEW) == "already running"
 
 
 def test_unload_keeps_the_module_for_a_switch_back(worker):
     running = worker.current
-    assert worker.deploy(None, None, 0) == "unloaded"
+    assert worker.deploy(None) == "unloaded"
     assert worker.current is None
     assert worker.data(5) == (None, 0, 0, 0, 0.0, 0.0)
-    assert worker.control(("health", OLD, "health_check")) == ("answer", f"not running {OLD}")
-    assert worker.deploy(OLD, None, 0) == "switched back" and worker.current is running
+    assert worker.control("running", {}) == {"module": None}
+    assert worker.control("health", {"module": OLD, "function": "health_check"}) == {"answer": f"not running {OLD}"}
+    assert worker.deploy(OLD) == "switched back" and worker.current is running
 
 
 def test_unloading_an_unloaded_node_changes_nothing(worker):
     running = worker.current
-    worker.deploy(None, None, 0)
-    assert worker.deploy(None, None, 0) == "already running"
-    assert worker.deploy(OLD, None, 0) == "switched back" and worker.current is running
+    worker.deploy(None)
+    assert worker.deploy(None) == "already running"
+    assert worker.deploy(OLD) == "switched back" and worker.current is running
 
 
 def test_a_batch_in_flight_finishes_on_the_instance_it_started_on(worker, tmp_path):
     old_slot = worker.current
     results: list[tuple[Any, ...]] = []
-    new = artifact(tmp_path, NEW, "v1.2.0")
+    new = pin(worker, NEW, "v1.2.0")
     batch = threading.Thread(target=lambda: results.append(worker.data(BIG_BATCH)))
     batch.start()
     deadline = time.monotonic() + 5
     while worker.requests == 0 and time.monotonic() < deadline:  # set once the batch holds its slot
         time.sleep(0.0005)
-    assert worker.deploy(NEW, new, 0) == "swapped"
+    assert worker.deploy(new) == "swapped"
     swapped_in_flight = batch.is_alive()
-    batch.join(10)
+    batch.join(120)  # a few tenths of a second on an idle machine; much longer under load
     assert swapped_in_flight, "the batch ended before the swap: make it bigger"
     assert results and results[0][:4] == (OLD, BIG_BATCH, 0, 0)
     assert worker.data(3)[:2] == (NEW, 3)
@@ -140,29 +159,30 @@ def test_a_batch_in_flight_finishes_on_the_instance_it_started_on(worker, tmp_pa
 
 def test_missing_export_fails_to_load_with_a_clear_reason(worker, tmp_path):
     with pytest.raises(SwapError, match="missing export health_check"):
-        worker.deploy(NEW, artifact(tmp_path, NEW, "missing-export"), 0)
+        worker.deploy(pin(worker, NEW, "missing-export"))
     assert worker.current is not None and worker.current.module_id == OLD
 
 
 def test_invalid_bytes_fail_to_load_with_a_clear_reason(worker, tmp_path):
     with pytest.raises(SwapError, match=r"^invalid module: "):
-        worker.deploy(NEW, artifact(tmp_path, NEW, "invalid-bytes", precompile=False), 0)
+        worker.deploy(pin(worker, NEW, "invalid-bytes", precompile=False))
     assert worker.current is not None and worker.current.module_id == OLD
 
 
 def test_raw_webassembly_text_artifacts_load_too(worker, tmp_path):
-    assert worker.deploy(NEW, artifact(tmp_path, NEW, "v1.2.0", precompile=False), 0) == "swapped"
+    assert worker.deploy(pin(worker, NEW, "v1.2.0", precompile=False)) == "swapped"
 
 
 def test_artifact_whose_bytes_do_not_match_its_sha256_is_refused(worker, tmp_path):
-    good = artifact(tmp_path, NEW, "v1.2.0")
-    wrong = {**good, "sha256": hashlib.sha256(b"something else").hexdigest()}
-    with pytest.raises(SwapError, match="sha256 mismatch"):
-        worker.deploy(NEW, wrong, 0)
-    tampered = Path(good["path"])
+    pin(worker, NEW, "v1.2.0")
+    good = worker.pinned[NEW]
+    tampered = tmp_path / f"{good['sha256']}.{good['kind']}"
     tampered.write_bytes(tampered.read_bytes() + b"\0")
     with pytest.raises(SwapError, match="sha256 mismatch"):
-        worker.deploy(NEW, good, 0)
+        worker.deploy(NEW)
+    worker.pinned[NEW] = {**good, "sha256": hashlib.sha256(b"something else").hexdigest()}
+    with pytest.raises(SwapError, match="cannot read the artifact"):  # no file has that name
+        worker.deploy(NEW)
     assert worker.current is not None and worker.current.module_id == OLD
 
 
@@ -181,7 +201,7 @@ def test_infinite_loop_batch_hangs_out_of_fuel_without_a_crash():
 
 
 def test_infinite_loop_module_deployed_on_a_worker_hangs_its_batches(worker, tmp_path):
-    assert worker.deploy(NEW, artifact(tmp_path, NEW, "infinite-loop", fuel=100_000), 0) == "swapped"
+    assert worker.deploy(pin(worker, NEW, "infinite-loop", fuel=100_000)) == "swapped"
     assert worker.data(4)[:4] == (NEW, 0, 0, 1)
 
 
@@ -238,12 +258,12 @@ def test_error_knob_fails_about_that_share_of_requests(rate):
 
 
 def test_a_slow_node_adds_its_delay_to_each_request(worker):
-    assert worker.control(("slow", 10)) == ("ok",)
+    assert worker.control("slow", {"ms": 10}) == {}
     start = time.perf_counter()
     module_id, ok, _, _, busy_ms, _ = worker.data(3)
     assert (module_id, ok) == (OLD, 3)
     assert busy_ms >= 30 and time.perf_counter() - start >= 0.03
-    worker.control(("slow", 0))
+    worker.control("slow", {"ms": 0})
     assert worker.data(3)[4] < 30
 
 

@@ -17,6 +17,7 @@ from hotswap.core.effects import (
     HealthCheck,
     HealthPolicy,
     Milestone,
+    Observation,
     Observe,
     Outcome,
     Report,
@@ -24,58 +25,124 @@ from hotswap.core.effects import (
     VersionMetrics,
 )
 from hotswap.core.nodes import NodeSet
-from hotswap.core.rollout import Rollout
+from hotswap.core.rollout import Limits, Rollout
 
 Steps = Generator[Any, Any, Any]
 
 
 @dataclass(frozen=True)
 class Watch:
-    """What a watch saw: the trigger that fired (if any), the window's metrics per
-    version and, when regions were watched, the new module's traffic in each region and
-    the regions whose triggers fired (region -> trigger)."""
+    """What a watch saw: the trigger that fired (if any), the window's metrics, why the
+    analysis is held (too many inconclusive measurements), if it is, and for how long it
+    watched; ``failed`` names each judge whose trigger fired (judge -> trigger)."""
 
     fired: str | None
     metrics: dict[str, VersionMetrics] = field(default_factory=dict)
+    held: str | None = None
     failed: dict[str, str] = field(default_factory=dict)
-    regions: dict[str, VersionMetrics] = field(default_factory=dict)
     seconds: float = 0.0
 
 
-def watch(r: Rollout, seconds: float, regions: tuple[str, ...] = (), since: Watch | None = None) -> Steps:
+@dataclass
+class Tally:
+    """The measurements of an observed analysis so far (``autoRollback.test: observed``),
+    kept across the stages of a rollout as an analysis run keeps them."""
+
+    limits: Limits
+    failed: int = 0
+    errors_in_a_row: int = 0
+    inconclusive: int = 0
+
+    def add(self, kind: str, seen: str) -> tuple[str | None, str | None]:
+        """Count one measurement; returns (why to roll back, why to hold), either or none."""
+        lim = self.limits
+        self.errors_in_a_row = self.errors_in_a_row + 1 if kind == "Error" else 0
+        if kind == "Failed":
+            self.failed += 1
+            if lim.threshold is not None and self.failed >= lim.threshold:
+                return f"{seen}; {self.failed} failed checks reach threshold {lim.threshold}", None
+            if lim.threshold is None and self.failed > lim.failure_limit:
+                return f"{seen}; {self.failed} failed measurements > failureLimit {lim.failure_limit}", None
+        if kind == "Error" and self.errors_in_a_row > lim.consecutive_error_limit:
+            why = f"{seen}; {self.errors_in_a_row} consecutive errors > consecutiveErrorLimit"
+            return f"{why} {lim.consecutive_error_limit}", None
+        if kind == "Inconclusive":
+            self.inconclusive += 1
+            if self.inconclusive > lim.inconclusive_limit:
+                return None, f"{seen}; {self.inconclusive} inconclusive > inconclusiveLimit {lim.inconclusive_limit}"
+        return None, None
+
+
+@dataclass
+class Judge:
+    """Judges the new module's traffic in one ``region`` (None: all of it) by the
+    triggers: on its traffic so far, or with an observed analysis on each interval's,
+    counted in ``tally``."""
+
+    region: str | None = None
+    tally: Tally | None = None
+    seen: VersionMetrics | None = None
+
+    def add(self, r: Rollout, observation: Observation) -> tuple[str | None, str | None]:
+        """Judge one interval; returns (why to roll back, why to hold), either or none."""
+        if self.region is None:
+            m = observation.versions.get(r.module_id)
+        else:
+            m = observation.regions.get(self.region, {}).get(r.module_id)
+        if self.tally is not None:
+            if not r.triggers:
+                return None, None
+            kind, seen = judgements.measure(m, list(r.triggers), r.min_requests)
+            return self.tally.add(kind, seen)
+        if m is not None:
+            self.seen = judgements.merge(self.seen, m)
+        return judgements.fired(self.seen, list(r.triggers), r.min_requests), None
+
+
+def watch(
+    r: Rollout,
+    seconds: float,
+    tally: Tally | None = None,
+    *,
+    judges: dict[str, Judge] | None = None,
+    since: Watch | None = None,
+) -> Steps:
     """Let traffic run for ``seconds``; every interval, test the rollback triggers on
-    the new version's traffic so far (``since`` an earlier watch, when given), and stop at
-    the first that fires. With ``regions``, each region is judged on its own traffic."""
-    metrics = dict(since.metrics) if since else {}
-    own = {n: m for n, m in (since.regions if since else {}).items() if n in regions}
+    the new version's traffic so far (or, with an observed analysis, on that interval's
+    traffic, counted in ``tally``), and stop at the first that fires. ``judges`` (by
+    name) judge parts of the traffic, regions say, each on its own; the metrics carry on
+    from the watch ``since``, when given."""
+    metrics: dict[str, VersionMetrics] = dict(since.metrics) if since else {}
     elapsed = 0.0
+    if judges is None:
+        judges = {"": Judge(tally=tally if tally is not None or r.limits is None else Tally(r.limits))}
+    regional = any(j.region is not None for j in judges.values())
     while seconds - elapsed > 1e-9:
         step = min(r.watch_interval or seconds, seconds - elapsed)
         observation = yield Observe(step)
         elapsed += step
         for module_id, m in observation.versions.items():
             metrics[module_id] = judgements.merge(metrics.get(module_id), m)
-        for name in regions:
-            seen = observation.regions.get(name, {}).get(r.module_id)
-            if seen is not None:
-                own[name] = judgements.merge(own.get(name), seen)
-        if regions:
-            failed = {
-                n: why for n in regions if (why := judgements.fired(own.get(n), list(r.triggers), r.min_requests))
-            }
-        else:
-            why = judgements.fired(metrics.get(r.module_id), list(r.triggers), r.min_requests)
-            failed = {"": why} if why else {}
+        failed: dict[str, str] = {}
+        held = None
+        for name, judge in judges.items():
+            why, hold = judge.add(r, observation)
+            held = held or hold
+            if why:
+                failed[name] = why
+        if held:
+            yield Report(Milestone.DECISION, {"decision": "Paused", "reason": held, "afterSeconds": elapsed})
+            return Watch(None, metrics, held, seconds=elapsed)
         if failed:
             why = next(iter(failed.values()))
-            where = {"regions": list(failed)} if regions else {}
+            where = {"regions": list(failed)} if regional else {}
             yield Report(
                 Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **where, **_summary(metrics)}
             )
-            return Watch(why, metrics, failed, own, elapsed)
+            return Watch(why, metrics, failed=failed, seconds=elapsed)
     if metrics:
         yield Report(Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics)})
-    return Watch(None, metrics, {}, own, elapsed)
+    return Watch(None, metrics, seconds=elapsed)
 
 
 def _summary(metrics: dict[str, VersionMetrics]) -> dict[str, Any]:
@@ -99,15 +166,20 @@ def check(r: Rollout, nodes: NodeSet, policy: HealthPolicy | None) -> Steps:
     return verdict
 
 
-def roll_back(r: Rollout, reason: str, *, nodes: NodeSet | None = None, route: Route | None = None) -> Steps:
-    """Switch traffic back (``route``) and/or put ``nodes`` back on the previous module,
-    then verify the previous module's health on the nodes restored (the guide's step 4);
-    returns the ``RolledBack`` outcome."""
+def roll_back(
+    r: Rollout, reason: str, *, nodes: NodeSet | None = None, route: Route | None = None, then: Route | None = None
+) -> Steps:
+    """Switch traffic back (``route``) and/or put ``nodes`` back on the previous module
+    (and spread traffic as ``then`` says once they run it), then verify the previous
+    module's health on the nodes restored (the guide's step 4); returns the ``RolledBack``
+    outcome."""
     yield Report(Milestone.ROLLBACK_STARTED, {"reason": reason})
     if route is not None:
         yield route
     if nodes:
         yield Deploy(nodes, r.previous_id)
+    if then is not None:
+        yield then
     restored = nodes or (route.nodes if route is not None else None)
     if restored and r.health is not None:
         yield HealthCheck(restored, r.previous_id, r.health)

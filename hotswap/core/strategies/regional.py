@@ -14,12 +14,12 @@ region ends as ``PartialSuccess`` (or ``RolledBack`` when no region succeeded), 
 
 from __future__ import annotations
 
-from hotswap.core.config import GUIDE_REGION_ORDER
-from hotswap.core.effects import Outcome
+from hotswap.core.config import GUIDE_REGION_ORDER, Step
+from hotswap.core.effects import Outcome, Route
 from hotswap.core.nodes import Region, Topology
 from hotswap.core.rollout import Rollout
 from hotswap.core.strategies.common import Steps, missed, progress, roll_back, succeeded
-from hotswap.core.strategies.stages import Walk, evaluate, walk
+from hotswap.core.strategies.stages import Plan, Walk, evaluate, even, walk
 
 
 def region_order(r: Rollout) -> list[str]:
@@ -59,27 +59,34 @@ def regional(r: Rollout) -> Steps:
     for wave in plan:
         state = Walk({g.name: Topology((g,)) for g in wave})
 
-        def on_failure(name: str, why: str, state: Walk = state, wave: list[Region] = wave) -> Steps:
+        def on_failure(
+            name: str, why: str, then: Route | None, state: Walk = state, wave: list[Region] = wave
+        ) -> Steps:
             reason = f"{why} in region {name}"
             if not cfg.abort_on_region_failure:
-                yield from roll_back(r, reason, nodes=state.deployed[name])
+                yield from roll_back(r, reason, nodes=state.deployed[name], then=then)
                 failed.append(name)
                 return False
             names = [g.name for g in wave]
             if len(names) > 1:
                 reason += f"; its wave rolled back ({', '.join(names)})"
-            yield from roll_back(r, reason, nodes=state.nodes(names))
-            failed.extend(names)
             state.live.clear()
+            yield from roll_back(r, reason, nodes=state.nodes(names), then=even(r) if then is not None else None)
+            failed.extend(names)
             return True
 
         canary = cfg.canary_within_region
         if canary is None:
-            yield from walk(r, state, [100], cfg.inter_region_delay, policy, on_failure, where=lambda _: "")
+            plain = Plan([Step(nodes=100)], cfg.inter_region_delay)
+            yield from walk(r, state, plain, policy, on_failure, at=lambda *_: "")
         else:
-            yield from walk(r, state, canary.stages, canary.evaluation_period, policy, on_failure)
-            if state.live and not state.stopped:
+            yield from walk(r, state, Plan.of(canary), policy, on_failure)
+            if state.live and not state.stopped and not state.held:
                 state.stopped = yield from evaluate(r, state, cfg.inter_region_delay, policy, on_failure)
+                if state.held:
+                    state.held = f"Analysis inconclusive after the last stage ({state.held})"
+        if state.held:
+            return Outcome("Paused", f"{state.held} in {', '.join(state.live)}")
         if state.report is not None and len(state.live) == len(wave):
             left += missed(state.report)
         for name in state.live:

@@ -576,3 +576,28 @@ def test_a_good_recording_runs(tmp_path: Path):
     path = _make(tmp_path, "s.yaml", REPLAY_HEAD)
     _make(tmp_path, "day.csv", GOOD_ROWS)
     assert run_json(path)["outcome"] == "Succeeded"
+
+
+# --- python -m hotswap, shell completion ----------------------------------------------------
+
+
+def test_python_m_hotswap_is_the_same_command_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "hotswap", "validate", str(CANARY)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"ok  {CANARY}  (Canary, 65 nodes)")
+    usage = subprocess.run([sys.executable, "-m", "hotswap", "--help"], capture_output=True, text=True).stdout
+    assert usage.startswith("Usage: hotswap ")
+
+
+def test_shell_completion_completes_commands_and_options(monkeypatch):
+    monkeypatch.setenv("_HOTSWAP_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", "hotswap ru")
+    monkeypatch.setenv("COMP_CWORD", "1")
+    result = CliRunner().invoke(main, [], prog_name="hotswap")
+    assert result.stdout.split() == ["plain,run"]
+    monkeypatch.setenv("COMP_WORDS", "hotswap run --back")
+    monkeypatch.setenv("COMP_CWORD", "2")
+    assert CliRunner().invoke(main, [], prog_name="hotswap").stdout.split() == ["plain,--backend"]

@@ -16,6 +16,7 @@ def test_blast_radius_counts_node_seconds_on_the_new_module():
         "requests": 100,
         "failedRequests": 7,
         "nodeSeconds": 10 + 9 + 17 + 16,
+        "trafficPercent": 40.0,  # the peak share routed to it: 4 of 10 evenly loaded nodes
     }
     assert ledger.final_state() == {"newModuleNodes": 2, "previousModuleNodes": 8}
 
@@ -26,3 +27,16 @@ def test_capacity_tracks_idle_nodes_brought_into_use():
     ledger.switch(np.arange(10, 20), None, 5.0)
     assert ledger.capacity() == {"peakNodes": 20, "overheadPercent": 100.0}
     assert ledger.in_use == 10
+
+
+def test_traffic_share_follows_the_route_not_the_node_count():
+    from hotswap.core.effects import Route
+
+    ledger = Ledger(10, NodeSet.span(0, 10), "old", "new")
+    ledger.switch(np.arange(1), "new", 0.0)
+    assert ledger.blast_radius(1.0)["trafficPercent"] == 10.0
+    ledger.route(Route(((NodeSet.span(0, 1), 5.0), (NodeSet.span(1, 10), 95.0))))
+    ledger.route(Route(((NodeSet.span(0, 10), 1.0),)))
+    assert ledger.blast_radius(1.0)["trafficPercent"] == 10.0  # the peak: 5% split, then back to 10%
+    ledger.route(Route(((NodeSet.span(0, 1), 30.0), (NodeSet.span(1, 10), 70.0))))
+    assert abs(ledger.blast_radius(1.0)["trafficPercent"] - 30.0) < 1e-9

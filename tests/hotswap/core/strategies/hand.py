@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from hotswap.core.effects import (
+    Approval,
+    ApprovalReport,
     Deploy,
     DeployReport,
     Effect,
@@ -102,6 +106,7 @@ def drive(
         HealthCheck: health,
         Observe: observe,
         Route: lambda e: RouteReport(1.0),
+        Approval: lambda e: ApprovalReport(e.draw(np.random.default_rng(0))),
         Report: lambda e: None,
     }
     steps, effects = start(r), []

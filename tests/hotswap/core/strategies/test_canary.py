@@ -96,3 +96,142 @@ def test_health_checks_disabled_skip_the_gate():
 def test_custom_stages():
     effects, _ = drive(rollout("Canary", {"stages": [50, 100]}))
     assert [len(d.nodes) for d in of(effects, Deploy)] == [33, 65]
+
+
+def _observed(**limits):
+    return {"interval": "PT1M", "test": "observed", **limits}
+
+
+def _bad_from(first: int, **bad):
+    """Traffic that turns bad at the ``first``-th observation (1-based)."""
+    good, worse, seen = traffic(), traffic(**bad), [0]
+
+    def observe(effect):
+        seen[0] += 1
+        return (worse if seen[0] >= first else good)(effect)
+
+    return observe
+
+
+def test_a_traffic_stage_splits_the_load_balancer_then_spreads_it_again():
+    from hotswap.core.effects import Route
+
+    effects, outcome = drive(rollout("Canary", {"stages": [{"nodes": 10, "traffic": 5}, 100]}))
+    assert outcome.status == "Succeeded"
+    routes = of(effects, Route)
+    assert len(routes) == 2
+    (canary, w1), (rest, w2) = routes[0].pools
+    assert (len(canary), w1, len(rest), w2) == (8, 5, 57, 95)
+    assert routes[1].pools == ((of(effects, Deploy)[1].nodes, 1.0),)
+    progress = [r.detail for r in of(effects, Report) if r.milestone is Milestone.PROGRESS]
+    assert progress[0]["traffic"] == 5 and "traffic" not in progress[1]
+
+
+def test_plain_stages_never_touch_the_route():
+    from hotswap.core.effects import Route
+
+    effects, _ = drive(rollout("Canary"))
+    assert not of(effects, Route)
+
+
+def test_a_linear_rule_holds_each_stage_every():
+    effects, outcome = drive(rollout("Canary", {"stages": {"linear": 10, "every": "PT1M"}}, autoRollback=_observed()))
+    assert outcome.status == "Succeeded"
+    assert len(of(effects, Deploy)) == 10
+    assert sum(o.seconds for o in of(effects, Observe)) == 10 * 60
+
+
+def test_an_exponential_rule_is_capped_at_100():
+    effects, _ = drive(rollout("Canary", {"stages": {"exponential": 2, "start": 1, "every": "PT4M"}}))
+    progress = [r.progress for r in of(effects, Report) if r.milestone is Milestone.PROGRESS]
+    assert progress == [1, 2, 4, 8, 16, 32, 64, 100]
+
+
+def test_an_approval_stage_waits_its_delay_while_the_triggers_watch():
+    from hotswap.core.effects import Approval
+
+    cfg = {"stages": [10, {"approval": "PT30M"}, 100], "evaluationPeriod": "PT1M"}
+    effects, outcome = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}))
+    assert outcome.status == "Succeeded"
+    assert [a.delay for a in of(effects, Approval)] == [1800.0]
+    assert sum(o.seconds for o in of(effects, Observe)) == 60 + 1800 + 60
+    _, bad = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=_bad_from(5, error_rate=0.2))
+    assert bad.status == "RolledBack" and bad.reason.endswith("at stage 10% awaiting approval")
+
+
+def test_an_approval_delay_may_be_drawn_from_a_spread():
+    from hotswap.core.effects import Approval
+    from hotswap.core.fields import Spread
+
+    cfg = {"stages": [{"approval": {"median": "PT30M", "p99": "PT4H"}}, 100]}
+    effects, _ = drive(rollout("Canary", cfg))
+    (approval,) = of(effects, Approval)
+    assert approval.delay == Spread(median=1800, p99=14400)
+
+
+def test_the_bake_watches_after_the_last_stage():
+    cfg = {"stages": [50, 100], "evaluationPeriod": "PT1M", "bakeTime": "PT10M"}
+    effects, outcome = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}))
+    assert outcome.status == "Succeeded"
+    assert sum(o.seconds for o in of(effects, Observe)) == 60 + 60 + 600
+    _, bad = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=_bad_from(4, error_rate=0.2))
+    assert bad.status == "RolledBack" and bad.reason.endswith("during the bake")
+
+
+def test_triggers_watch_from_the_starting_stage_on():
+    cfg = {"stages": [10, 20, 100], "evaluationPeriod": "PT1M", "startingStage": 2}
+    effects, outcome = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=traffic(error_rate=0.2))
+    assert outcome.status == "RolledBack"
+    assert outcome.reason.endswith("at stage 20%")  # stage 1 was not watched
+    assert len(of(effects, Observe)) == 2
+
+
+def test_observed_analysis_rolls_back_when_failures_exceed_the_failure_limit():
+    cfg = {"stages": {"linear": 10, "every": "PT5M"}}
+    _, outcome = drive(rollout("Canary", cfg, autoRollback=_observed(failureLimit=2)), observe=_bad_from(3))
+    assert outcome.status == "Succeeded"  # traffic(): healthy; _bad_from with no bad args stays healthy
+    effects, outcome = drive(
+        rollout("Canary", cfg, autoRollback=_observed(failureLimit=2)), observe=_bad_from(3, error_rate=0.2)
+    )
+    assert outcome.status == "RolledBack"
+    assert "3 failed measurements > failureLimit 2" in outcome.reason
+    assert len(of(effects, Observe)) == 2 + 3  # two good intervals, then three failed ones
+
+
+def test_observed_analysis_judges_each_interval_alone():
+    # one bad interval after seven good ones: the merged window stays under 5%, the measurement fails
+    seen = [0]
+    good, worse = traffic(), traffic(error_rate=0.2)
+
+    def one_bad(effect):
+        seen[0] += 1
+        return (worse if seen[0] == 8 else good)(effect)
+
+    cfg = {"stages": [10, 100], "evaluationPeriod": "PT10M"}
+    _, outcome = drive(rollout("Canary", cfg, autoRollback=_observed(failureLimit=0)), observe=one_bad)
+    assert outcome.status == "RolledBack" and "1 failed measurements > failureLimit 0" in outcome.reason
+    seen[0] = 0
+    _, sequential = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=one_bad)
+    assert sequential.status == "Succeeded"
+
+
+def test_flagger_threshold_counts_failed_checks():
+    cfg = {"stages": {"linear": 10, "every": "PT1M"}}
+    effects, outcome = drive(
+        rollout("Canary", cfg, autoRollback=_observed(threshold=5)), observe=_bad_from(1, error_rate=0.2)
+    )
+    assert "5 failed checks reach threshold 5" in outcome.reason
+    assert len(of(effects, Observe)) == 5
+
+
+def test_measurement_errors_and_inconclusive_measurements():
+    def nothing(effect):
+        from hotswap.core.effects import Observation
+
+        return Observation(effect.seconds, {})
+
+    cfg = {"stages": {"linear": 10, "every": "PT1M"}}
+    _, outcome = drive(rollout("Canary", cfg, autoRollback=_observed(consecutiveErrorLimit=2)), observe=nothing)
+    assert outcome.status == "RolledBack" and "3 consecutive errors > consecutiveErrorLimit 2" in outcome.reason
+    _, held = drive(rollout("Canary", cfg, autoRollback=_observed(inconclusiveLimit=1)), observe=traffic(requests=50))
+    assert held.status == "Paused" and "2 inconclusive > inconclusiveLimit 1" in held.reason

@@ -1,0 +1,59 @@
+"""Semantic lint: configurations that are valid but will surprise, one line each.
+
+- analysis that starts after traffic has shifted (``startingStage`` > 1);
+- a hold or an approval wait with nothing watching the traffic;
+- traffic that never reaches half before the final jump to 100%;
+- stages finer than the fleet can realise (two stages on the same nodes);
+- a bake shorter than the interval the triggers are measured in.
+"""
+
+from __future__ import annotations
+
+from hotswap.core.config import CanaryConfig, stage_nodes
+from hotswap.scenario.model import Scenario
+
+JUMP = 50.0  # traffic below this share before the final stage: promotion is a leap
+
+
+def warnings(scenario: Scenario) -> list[str]:
+    """What in the scenario's deployment will surprise (Canary stages and their watch)."""
+    d = scenario.deployment
+    if not isinstance(d.strategy_config, CanaryConfig):
+        return []
+    cfg, ar = d.strategy_config, d.auto_rollback
+    watching = ar.enabled and bool(ar.triggers)
+    where = "deployment.strategyConfig"
+    out: list[str] = []
+    steps = cfg.plan()
+    if watching and cfg.starting_stage > 1:
+        out.append(
+            f"{where}.startingStage: the analysis starts at stage {cfg.starting_stage}: "
+            f"{cfg.starting_stage - 1} stage(s) shift traffic with nothing watching"
+        )
+    for i, step in enumerate(steps):  # stages before startingStage are in the warning above
+        hold = step.approval if step.approval is not None else cfg.evaluation_period if step.hold is None else step.hold
+        if hold and not watching and (step.approval is not None or step.nodes < 100):
+            what = "an approval wait" if step.approval is not None else f"stage {step.nodes:g}% holds"
+            out.append(f"{where}.stages[{i}]: {what} with nothing watching the traffic (no trigger armed)")
+    shares = [s for s in steps if s.approval is None]
+    before = [s.nodes if s.traffic is None else s.traffic for s in shares[:-1]]
+    if before and max(before) < JUMP:
+        out.append(
+            f"{where}.stages: traffic never exceeds {max(before):g}% before the final stage: "
+            f"promotion jumps from {max(before):g}% to 100% in one step"
+        )
+    regions = [r.nodes for r in scenario.fleet.regions if d.target_regions is None or r.name in d.target_regions]
+    counts = [sum(stage_nodes(n, s.nodes) for n in regions) for s in shares]
+    for k in range(1, len(shares)):
+        same_traffic = shares[k].traffic is None or shares[k].traffic == shares[k - 1].traffic
+        if counts[k] == counts[k - 1] and same_traffic:
+            out.append(
+                f"{where}.stages: {shares[k - 1].nodes:g}% and {shares[k].nodes:g}% both put the new module on "
+                f"{counts[k]} of {sum(regions)} nodes: finer than the fleet can realise"
+            )
+    if cfg.bake_time and watching and cfg.bake_time < ar.interval:
+        out.append(
+            f"{where}.bakeTime: {cfg.bake_time:g} s is shorter than the {ar.interval:g} s the triggers are "
+            "measured in: the bake ends before a full measurement"
+        )
+    return out

@@ -1,0 +1,85 @@
+"""The JSON Schema (draft 2020-12) of scenario files, generated from the models the
+loader validates with, so editors can complete and check what ``hotswap`` accepts.
+
+Descriptions are the fields' docstrings; defaults are the models' own. The ``expect``
+block, parsed by hand (scenario/expect.py), gets a schema built from the same names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import GenerateJsonSchema
+
+from hotswap.core.config import OUTCOMES
+from hotswap.core.figures import FIGURES
+from hotswap.scenario.expect import EXTRA_FIGURES, STATISTICS
+from hotswap.scenario.model import Scenario
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class _Generator(GenerateJsonSchema):
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False  # titles would be "Variantbpercentage": the descriptions say it better
+
+
+def _bound() -> dict[str, Any]:
+    number = {"type": "number"}
+    return {
+        "type": "object",
+        "description": "Bounds on a figure, in its unit: {max: x}, {min: x}, both, or {between: [a, b]}.",
+        "properties": {
+            "min": {**number, "description": "Lowest value allowed."},
+            "max": {**number, "description": "Highest value allowed."},
+            "between": {
+                "type": "array",
+                "items": number,
+                "minItems": 2,
+                "maxItems": 2,
+                "description": "Lowest and highest value allowed.",
+            },
+        },
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+
+
+def expect_schema() -> dict[str, Any]:
+    """The ``expect`` block: runs, backend, outcome(s), outcome shares and figure bounds."""
+    bound = {"$ref": "#/$defs/Bound"}
+    per_stat = {"type": "object", "properties": dict.fromkeys(STATISTICS, bound), "additionalProperties": False}
+    figure = {"anyOf": [bound, per_stat]}
+    outcome = {"enum": list(OUTCOMES)}
+    return {
+        "description": "What hotswap check demands of the runs (docs/ci.md).",
+        "type": "object",
+        "properties": {
+            "runs": {"type": "integer", "minimum": 1, "default": 1, "description": "Replications judged."},
+            "backend": {"enum": ["sim", "real"], "description": "Backend the check runs on; default sim."},
+            "outcome": {"anyOf": [outcome, {"type": "array", "items": outcome}], "description": "Every run ends so."},
+            "outcomeRate": {
+                "type": "object",
+                "properties": dict.fromkeys(OUTCOMES, bound),
+                "additionalProperties": False,
+                "description": "Share of runs (a fraction, 0-1) with each outcome.",
+            },
+            **{name: figure for name in (*FIGURES, *EXTRA_FIGURES)},
+        },
+        "additionalProperties": False,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """The scenario file's schema, ready to dump as JSON."""
+    schema = Scenario.model_json_schema(by_alias=True, mode="validation", schema_generator=_Generator)
+    for name in ("Expectation", "Expectations"):  # the parsed form's; the file's form replaces it
+        schema["$defs"].pop(name, None)
+    schema["$defs"]["Bound"] = _bound()
+    schema["properties"]["expect"] = {"anyOf": [expect_schema(), {"type": "null"}], "default": None}
+    return {
+        "$schema": DIALECT,
+        "title": "HotSwap scenario",
+        "description": "A fleet of edge nodes, how the modules behave on it, and one deployment (docs/scenario.md).",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }

@@ -1,0 +1,8 @@
+;; Asks for a table of 100 million entries at instantiation.
+(module
+  (memory (export "memory") 2)
+  (table 100000000 funcref)
+  (data (i32.const 16) "OK")
+  (func (export "health_check") (result i32 i32) (i32.const 16) (i32.const 2))
+  (func (export "process_batch") (param $count i32) (param $len i32) (param $first i32) (result i32)
+    (i32.const 0)))

@@ -1,0 +1,7 @@
+;; Lies about its batches: process_batch says -5 requests failed (fewer than none).
+(module
+  (memory (export "memory") 2)
+  (data (i32.const 16) "OK")
+  (func (export "health_check") (result i32 i32) (i32.const 16) (i32.const 2))
+  (func (export "process_batch") (param $count i32) (param $len i32) (param $first i32) (result i32)
+    (i32.const -5)))
