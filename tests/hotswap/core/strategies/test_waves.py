@@ -3,13 +3,28 @@ region walks its stages like Canary, and a failed region rolls back alone or wit
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from hotswap.core.config import RegionalConfig
-from hotswap.core.effects import Deploy, HealthCheck, Milestone, Observation, Observe, Report, VersionMetrics
+from hotswap.core.effects import (
+    Approval,
+    Deploy,
+    DeployReport,
+    HealthCheck,
+    Milestone,
+    Observation,
+    Observe,
+    Report,
+    Route,
+    VersionMetrics,
+)
 from hotswap.core.nodes import NodeSet
 from hotswap.core.rollout import Rollout
+from hotswap.core.strategies.stages import even
 from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, healthy, of, rollout
 
 WAVES = [["us-east"], ["us-west", "eu-central"], ["apac-east"]]
@@ -119,3 +134,90 @@ def test_waves_and_region_order_exclude_each_other():
         RegionalConfig.model_validate({"waves": [["a"], []]})
     with pytest.raises(ValidationError, match="the last stage must be 100"):
         RegionalConfig.model_validate({"canaryWithinRegion": {"stages": [20, 50]}})
+
+
+# --- canaryWithinRegion walks the same steps as Canary (one stage walk) ----------------
+
+
+def test_a_traffic_stage_splits_each_regions_own_requests_before_the_deploy():
+    stages = [{"nodes": 20, "traffic": 5}, 100]
+    r = rollout("Regional", {"waves": [["us-west", "eu-central"]], "canaryWithinRegion": {"stages": stages}})
+    effects, outcome = drive(r, observe=by_region(set()))
+    assert outcome.status == "Succeeded"
+    assert isinstance(effects[0], Route)  # the split comes before the new module is on any node
+    weights = effects[0].weights(r.fleet.size)
+    total = len(r.fleet.active)
+    for name in ("us-west", "eu-central"):
+        region = r.fleet.region(name).active
+        canary = region.head(math.ceil(len(region) * 0.2))
+        # each region keeps its own share of the fleet's requests, 5% of it to its canary
+        assert weights[region.indices()].sum() == pytest.approx(len(region) / total)
+        assert weights[canary.indices()].sum() == pytest.approx(0.05 * len(region) / total)
+    elsewhere = r.fleet.region("us-east").active
+    assert weights[elsewhere.indices()] == pytest.approx(np.full(len(elsewhere), 1 / total))
+    routes = of(effects, Route)
+    assert len(routes) == 2 and routes[1].weights(r.fleet.size) == pytest.approx(even(r).weights(r.fleet.size))
+
+
+def test_a_failed_region_under_a_split_rolls_back_and_its_route_keeps_the_others_split():
+    stages = [{"nodes": 20, "traffic": 5}, 100]
+    r = rollout("Regional", {"waves": [["us-west", "eu-central"]], "canaryWithinRegion": {"stages": stages}})
+    effects, outcome = drive(r, observe=by_region({"eu-central"}))
+    assert outcome.status == "PartialSuccess"
+    after = of(effects, Route)[1]  # once eu-central is back on the previous module
+    weights = after.weights(r.fleet.size)
+    west, central = r.fleet.region("us-west").active, r.fleet.region("eu-central").active
+    assert weights[west.head(3).indices()].sum() == pytest.approx(0.05 * len(west) / len(r.fleet.active))
+    assert weights[central.indices()] == pytest.approx(np.full(len(central), 1 / len(r.fleet.active)))
+
+
+def test_approvals_schedules_holds_and_the_bake_inside_each_region():
+    canary = {"stages": {"linear": 50, "every": "PT2M"}, "bakeTime": "PT3M"}
+    r = rollout("Regional", {"waves": [["us-east"]], "canaryWithinRegion": canary, "interRegionDelay": "PT1M"})
+    effects, outcome = drive(r)
+    assert outcome.status == "Succeeded"
+    assert sum(o.seconds for o in of(effects, Observe)) == 2 * 120 + 180 + 60
+    stages = [{"approval": "PT7M"}, {"nodes": 50, "hold": "PT1M"}, 100]
+    r = rollout("Regional", {"waves": [["us-east"]], "canaryWithinRegion": {"stages": stages}, "interRegionDelay": 60})
+    effects, outcome = drive(r)
+    assert len(of(effects, Approval)) == 1 and isinstance(effects[0], Approval)
+    assert sum(o.seconds for o in of(effects, Observe)) == 420 + 60 + 300 + 60
+
+
+def test_nodes_a_region_stage_missed_are_deployed_to_again_before_its_check():
+    r = rollout("Regional", {"waves": [["us-east", "us-west"]], "canaryWithinRegion": {"stages": [100]}})
+
+    def deploy(effect: Deploy) -> DeployReport:
+        n = len(effect.nodes)
+        first = len(of(seen, Deploy)) == 0
+        seen.append(effect)
+        return DeployReport(requested=n, updated=n - first, failed=0, unreachable=int(first), seconds=2.0)
+
+    seen: list[Deploy] = []
+    effects, outcome = drive(r, deploy=deploy, observe=by_region(set()))
+    both = active(r, "us-east", "us-west")
+    assert [d.nodes for d in of(effects, Deploy)] == [both, both]
+    assert outcome.status == "Succeeded" and "unreachable" not in outcome.reason
+
+
+def test_an_observed_analysis_counts_each_regions_measurements_across_its_stages():
+    canary = {"stages": [20, 50, 100], "evaluationPeriod": "PT1M"}
+    rollback = {"test": "observed", "interval": "PT30S", "failureLimit": 2}
+    r = rollout("Regional", {"waves": [["us-west", "eu-central"]], "canaryWithinRegion": canary}, autoRollback=rollback)
+    effects, outcome = drive(r, observe=by_region({"eu-central"}))
+    started = [p.detail["reason"] for p in of(effects, Report) if p.milestone is Milestone.ROLLBACK_STARTED]
+    # two failed measurements at 20% are within the limit; the third, at 50%, is not
+    assert len(started) == 1 and "at stage 50% in region eu-central" in started[0]
+    assert "3 failed measurements > failureLimit 2" in started[0]
+    assert outcome.reason.startswith(f"{NEW} runs in us-west; rolled back in eu-central")
+
+
+def test_inconclusive_measurements_in_a_region_pause_the_rollout():
+    rollback = {"test": "observed", "interval": "PT30S", "minRequests": 10_000}
+    canary = {"stages": [50, 100], "evaluationPeriod": "PT1M"}
+    r = rollout("Regional", {"waves": [["us-east"]], "canaryWithinRegion": canary}, autoRollback=rollback)
+    effects, outcome = drive(r, observe=by_region(set()))
+    assert outcome.status == "Paused"
+    assert not [d for d in of(effects, Deploy) if d.module_id == NEW and d.nodes == active(r, "us-east")]
+    assert outcome.reason.startswith("Analysis inconclusive at stage 50% (")
+    assert outcome.reason.endswith("in us-east")
