@@ -118,3 +118,28 @@ def test_a_percent_threshold_below_0_1_is_warned_about_in_one_line(tmp_path: Pat
     data["deployment"]["autoRollback"]["triggers"][0]["threshold"] = 5
     path.write_text(yaml.safe_dump(data))
     assert invoke("validate", path).stderr == ""
+
+
+def test_parity_and_measure_options_are_bounded_like_runs():
+    """Refused before any worker starts: exit 2, click's one usage error, nothing on stdout."""
+    refused = [
+        ("parity", CANARY, "--nodes", "0"),
+        ("parity", CANARY, "--nodes", "257"),
+        ("parity", CANARY, "--rate", "nan"),
+        ("parity", CANARY, "--rate", "inf"),
+        ("parity", CANARY, "--time-scale", "nan"),
+        ("parity", CANARY, "--seeds", "0"),
+        ("parity", CANARY, "--runs", "1e400"),
+        ("parity", CANARY, "--seed", "-1"),
+        ("measure", "--nodes", "0"),
+        ("measure", "--nodes", "257"),
+    ]
+    for args in refused:
+        result = invoke(*args)
+        assert result.exit_code == 2 and result.stdout == "", (args, result.output)
+        assert "Error: Invalid value" in result.stderr and "Traceback" not in result.stderr, args
+
+
+def test_parity_refuses_seeds_past_the_largest():
+    result = invoke("parity", CANARY, "--seed", str(2**63 - 1), "--runs", "3")
+    assert result.exit_code == 2 and result.stderr.startswith("hotswap: --runs 3 from seed") and result.stdout == ""
