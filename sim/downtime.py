@@ -47,13 +47,15 @@ class Downtime:
         if len(start):
             self._longest = max(self._longest, float(np.max(end - start)))
 
-    def _spanning(self, t0: float, t1: float) -> np.ndarray:
-        """Positions (in insertion order) of every interval that may overlap
-        ``[t0, t1]``: those starting from ``t0`` less the longest interval up to ``t1``."""
+    def _spanning(self, t0: float, t1: float, ordered: bool = True) -> np.ndarray:
+        """Positions of every interval that may overlap ``[t0, t1]``: those starting
+        from ``t0`` less the longest interval up to ``t1`` (in insertion order when
+        ``ordered``, as sums over them need)."""
         margin = self._longest * (1 + 1e-9) + 1e-9
-        lo = np.searchsorted(self._starts, t0 - margin, side="left")
-        hi = np.searchsorted(self._starts, t1, side="right")
-        return np.sort(self._by_start[lo:hi])
+        lo = self._starts.searchsorted(t0 - margin, side="left")
+        hi = self._starts.searchsorted(t1, side="right")
+        at = self._by_start[lo:hi]
+        return np.sort(at) if ordered else at
 
     def _extend(self, t: float) -> None:
         while self.horizon <= t:
@@ -65,11 +67,14 @@ class Downtime:
     def down(self, nodes: np.ndarray, t: float) -> np.ndarray:
         """Which of ``nodes`` are down at time ``t``."""
         self._extend(t)
-        at = self._spanning(t, t)
+        at = self._spanning(t, t, ordered=False)
         now = at[(self.start[at] <= t) & (self.end[at] > t)]
         if not len(now):
             return np.zeros(len(nodes), dtype=bool)
-        return np.isin(nodes, self.node[now], kind="sort")  # not a table as long as the fleet
+        down = np.sort(self.node[now])  # a few nodes: look each of ``nodes`` up among them
+        at_or_after = np.minimum(np.searchsorted(down, nodes), len(down) - 1)
+        hit: np.ndarray = down[at_or_after] == nodes
+        return hit
 
     def overlap(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Nodes down at some point in ``[t0, t1)``, and for how many seconds each."""

@@ -89,6 +89,7 @@ class Population:
         self.slow_node = np.concatenate([d.nodes for d in slow]) if slow else np.empty(0, dtype=np.int64)
         self.slow_span = np.array([(d.at, d.until, d.slow_ms) for d in slow for _ in d.nodes]).reshape(-1, 3)
         self.balancer = Balancer(Route(((topology.active, 1.0),)), ledger.version)
+        self._shapes: dict[int, tuple[float, float, float, float]] = {}  # by id: the profiles keep them alive
         running = topology.active.indices()
         self._land(running, PREVIOUS, np.zeros(len(running)))
 
@@ -223,7 +224,7 @@ class Population:
             share = served[code] / total if total > 0 else 0.0
             requests = int(self.rng.poisson(self.rate * dt * share))
             lost_share = min(1.0, crashed[code] / served[code]) if crashed[code] else 0.0
-            lost = int(self.rng.binomial(requests, lost_share))
+            lost = int(self.rng.binomial(requests, lost_share)) if lost_share else 0  # p = 0 draws nothing
             errors = int(self.rng.binomial(requests - lost, profile.error_rate))
             ok = requests - lost - errors
             mean, samples = self._latency(profile.latency_ms, ok, slowed[code] / served[code] if served[code] else 0.0)
@@ -354,8 +355,18 @@ class Population:
         limit theorem) plus what slow nodes add, and a sample of single-request latencies."""
         if not n:
             return 0.0, Samples()
-        mu, sigma = math.log(spread.median), spread.sigma
-        sd = math.sqrt((math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2) / n)
-        mean = spread.mean + sd * float(self.rng.standard_normal()) + extra_ms
+        mu, sigma, spread_mean, variance = self._shape(spread)
+        sd = math.sqrt(variance / n)
+        mean = spread_mean + sd * float(self.rng.standard_normal()) + extra_ms
         samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES)) + extra_ms
         return mean, Samples(samples)
+
+    def _shape(self, spread: Spread) -> tuple[float, float, float, float]:
+        """A latency spread's log-normal parameters, mean and variance (worked out once
+        per spread: every window of traffic needs them)."""
+        shape = self._shapes.get(id(spread))
+        if shape is None:
+            mu, sigma = math.log(spread.median), spread.sigma
+            shape = mu, sigma, spread.mean, (math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2)
+            self._shapes[id(spread)] = shape
+        return shape

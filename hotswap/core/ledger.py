@@ -19,6 +19,7 @@ NONE, PREVIOUS, CANDIDATE = 0, 1, 2
 class Ledger:
     def __init__(self, size: int, running: NodeSet, previous_id: str, candidate_id: str) -> None:
         self.ids = {None: NONE, previous_id: PREVIOUS, candidate_id: CANDIDATE}
+        self._module_ids = {v: k for k, v in reversed(self.ids.items())}  # the first name of each code
         self.version = np.zeros(size, dtype=np.int8)
         self.version[running.indices()] = PREVIOUS
         self.targets = len(running)
@@ -30,8 +31,11 @@ class Ledger:
         self.requests = np.zeros(3, dtype=np.int64)
         self.failed = np.zeros(3, dtype=np.int64)
         self.by_region: dict[str, list[int]] = {}  # the new module's [requests, failed] per region, when split
-        self.weight = np.zeros(size)  # each node's share of the requests, as routed
-        self.weight[running.indices()] = 1 / max(1, len(running))
+        # the route as pools of nodes with each node's share of the requests, and how
+        # many of each pool's nodes run the new module: the share routed to it costs
+        # the pools, not the fleet
+        self.pools: list[tuple[NodeSet, float]] = [(running, 1 / max(1, len(running)))]
+        self.on_candidate = np.zeros(1, dtype=np.int64)
         self.peak_traffic = 0.0
         self.timeline: list[dict[str, Any]] = []
         self.listener: Callable[[dict[str, Any]], None] | None = None  # e.g. a live progress display
@@ -43,7 +47,7 @@ class Ledger:
             raise ValueError(f"module {module_id!r} is neither the new nor the previous one") from None
 
     def module_id(self, code: int) -> str | None:
-        return next(k for k, v in self.ids.items() if v == code)
+        return self._module_ids[code]
 
     def switch(self, nodes: np.ndarray, module_id: str | None, at: np.ndarray | float) -> None:
         """``nodes`` run ``module_id`` from time ``at`` (one time, or one per node)."""
@@ -60,17 +64,26 @@ class Ledger:
         self.counts -= np.bincount(old, minlength=3)
         self.counts[code] += len(nodes)
         self.version[nodes] = code
-        self.track_traffic()
+        if code == CANDIDATE or np.any(old == CANDIDATE):
+            for p, (pool, _) in enumerate(self.pools):
+                inside = pool.holds(nodes)
+                gained = int(np.count_nonzero(inside)) if code == CANDIDATE else 0
+                self.on_candidate[p] += gained - int(np.count_nonzero(old[inside] == CANDIDATE))
+            self.track_traffic()
 
     def route(self, route: Route) -> None:
         """The load balancer now splits requests as ``route`` says."""
-        self.weight = route.weights(len(self.weight))
+        total = sum(w for _, w in route.pools)
+        self.pools = [(nodes, w / total / len(nodes)) for nodes, w in route.pools if len(nodes)]
+        self.on_candidate = np.array(
+            [np.count_nonzero(self.version[nodes.indices()] == CANDIDATE) for nodes, _ in self.pools], dtype=np.int64
+        )
         self.track_traffic()
 
     def track_traffic(self) -> None:
         """Note the share of requests routed to the new module now (its peak is kept)."""
-        share = float(self.weight[self.version == CANDIDATE].sum())
-        self.peak_traffic = max(self.peak_traffic, share)
+        share = sum(per_node * int(n) for (_, per_node), n in zip(self.pools, self.on_candidate, strict=True))
+        self.peak_traffic = max(self.peak_traffic, float(share))
 
     def serve(self, code: int, requests: int, failed: int, regions: dict[str, tuple[int, int]] | None = None) -> None:
         """Book traffic of a version; ``regions`` splits it per region (region ->

@@ -79,7 +79,7 @@ class NodeSet:
         if not self.ranges:
             return np.zeros(len(nodes), dtype=bool)
         starts, stops = self._bounds
-        at = np.searchsorted(starts, nodes, side="right") - 1
+        at = starts.searchsorted(nodes, side="right") - 1
         inside: np.ndarray = (at >= 0) & (nodes < stops[np.maximum(at, 0)])
         return inside
 

@@ -133,14 +133,19 @@ def record(
     return cast(RunRecord, _rounded(data))
 
 
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
 def _rounded(value: Any) -> Any:
     kind = type(value)
     if kind is float:
         return round(value, 6)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind in _PLAIN:
         return value
-    if kind is dict:
-        return {k: _rounded(v) for k, v in value.items()}
+    if kind is dict:  # the common cases inline: a timeline holds many thousands of entries
+        return {
+            k: round(v, 6) if type(v) is float else v if type(v) in _PLAIN else _rounded(v) for k, v in value.items()
+        }
     if isinstance(value, float | np.floating):
         return round(float(value), 6)
     if isinstance(value, np.integer):

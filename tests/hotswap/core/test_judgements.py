@@ -257,3 +257,26 @@ def test_unmeasurable_metric_is_inconclusive():
     result = judge(traffic(), traffic(), p99, minimum_sample_size=0, confidence=0.95)
     assert result.winner == "Inconclusive"
     assert result.reason == "no p99_latency_ms measured"
+
+
+def test_mann_whitney_agrees_with_scipy_with_and_without_ties():
+    from scipy import stats
+
+    from hotswap.core.judgements import mann_whitney
+
+    rng = np.random.default_rng(7)
+    for n1, n2, shift, rounded in [
+        (9, 9, 0.0, False),
+        (50, 70, 0.3, True),
+        (2000, 1500, 0.02, False),
+        (400, 400, 0, True),
+    ]:
+        x, y = rng.lognormal(3, 0.6, n1), rng.lognormal(3 + shift, 0.6, n2)
+        if rounded:  # many ties
+            x, y = np.round(x), np.round(y)
+        expected = float(stats.mannwhitneyu(x, y).pvalue)
+        assert abs(mann_whitney(x, y) - expected) <= 1e-12 * max(expected, 1e-300)
+    assert mann_whitney(np.ones(10), np.ones(12)) == 1.0  # all tied: no evidence
+    assert mann_whitney(np.arange(3.0), np.arange(3.0) + 10) == float(
+        stats.mannwhitneyu(np.arange(3.0), np.arange(3.0) + 10).pvalue
+    )
