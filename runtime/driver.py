@@ -5,7 +5,9 @@ timeouts) advance it by their scenario length while the wall clock sleeps them d
 ``time_scale`` (an observation window at least ``MIN_OBSERVE_WALL``, so that it holds
 traffic to judge); real work (hot swaps, health calls) advances it by its measured duration.
 Scaling shrinks the waits, never the work. Traffic runs all along; whatever it served
-between two effects is booked in the ledger after each.
+between two effects is booked in the ledger after each. With traffic over time
+(``fleet.traffic``) the router follows the curve on that clock (``Level``): each node's
+rate is its region's at the scenario time of the moment, in scaled time during a wait.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport
 from hotswap.core.ledger import Ledger
 from hotswap.core.record import RunRecord
 from hotswap.core.samples import Samples
-from hotswap.runs import loop
+from hotswap.core.traffic import Curve, Flat
+from hotswap.runs import loop, setup
 from hotswap.runs.fleet_plan import DEFAULT_NODES, plan
 from hotswap.runs.loop import Action, Schedule
 from hotswap.runs.setup import Disruption
@@ -39,6 +42,27 @@ DEPLOY_TIMEOUT = 2.0  # wall seconds one hot swap may take
 RESTART_WAIT = 5.0  # wall seconds to wait for a killed worker before giving up on it
 MIN_ATTEMPT_WALL = 0.25  # a health call's wall-clock timeout never drops below this
 MIN_OBSERVE_WALL = 0.1  # an observation window lasts at least this long, so it holds traffic to judge
+
+
+class Level:
+    """Each node's request rate at the scenario time ``clock`` gives, as a share of the
+    curve's peak (the router's full rate): its region's rate then (``region_of``: each
+    node's region index). Worked out once per scenario-second."""
+
+    def __init__(self, curve: Curve, region_of: np.ndarray, clock: Callable[[], float]) -> None:
+        self.curve, self.region_of, self.clock = curve, region_of, clock
+        self.regions = int(region_of.max()) + 1 if len(region_of) else 0
+        self._last: tuple[float, np.ndarray] = (-1.0, np.ones(len(region_of)))
+
+    def __call__(self) -> np.ndarray:
+        second = float(int(self.clock()))
+        at, levels = self._last
+        if second != at:
+            peak = self.curve.peak
+            by_region = np.array([self.curve.at(g, second) / peak if peak > 0 else 0.0 for g in range(self.regions)])
+            levels = by_region[self.region_of]
+            self._last = (second, levels)
+        return levels
 
 
 class RealDriver:
@@ -60,6 +84,7 @@ class RealDriver:
         self.regions = regions  # each node's region, when traffic is broken down per region
         self._by_region: dict[str, dict[str, VersionMetrics]] = {}
         self.now = 0.0
+        self._waiting: tuple[float, float, float, float] | None = None  # wall start, scenario start, pace, end
         self.pool = ThreadPoolExecutor(max_workers=len(fleet.nodes))
 
     def __enter__(self) -> RealDriver:
@@ -152,14 +177,25 @@ class RealDriver:
         """Let ``seconds`` of scenario time pass, in wall time divided by the scale,
         injecting the faults that fall due on the way."""
         end = self.now + seconds
-        wall_end = time.perf_counter() + max(seconds / self.time_scale, MIN_OBSERVE_WALL)
-        wall_per_second = (wall_end - time.perf_counter()) / seconds
+        start = time.perf_counter()
+        wall_end = start + max(seconds / self.time_scale, MIN_OBSERVE_WALL)
+        wall_per_second = (wall_end - start) / seconds
+        self._waiting = (start, self.now, 1 / wall_per_second, end)
         while (at := self.schedule.next_at()) is not None and at <= end:
             time.sleep(max(0.0, wall_end - (end - at) * wall_per_second - time.perf_counter()))
             self.now = max(self.now, at)
             self.schedule.fire_due(self.now)
         time.sleep(max(0.0, wall_end - time.perf_counter()))
-        self.now = end
+        self.now, self._waiting = end, None
+
+    def clock(self) -> float:
+        """The scenario time of this moment: during a wait it runs at the wait's pace,
+        otherwise it stands where the last effect left it."""
+        waiting = self._waiting
+        if waiting is None:
+            return self.now
+        wall, scenario, pace, end = waiting
+        return min(end, scenario + (time.perf_counter() - wall) * pace)
 
     def served(self) -> dict[str, VersionMetrics]:
         """The traffic served since the last call, per module."""
@@ -322,6 +358,10 @@ def run_fleet(
                 ) as driver,
             ):
                 traffic.route(Route(((layout.active, 1.0),)).weights(layout.size))
+                curve = setup.traffic(scaled)
+                if not isinstance(curve, Flat):
+                    sizes = [len(g.active) + len(g.idle) for g in layout.regions]
+                    traffic.level = Level(curve, np.repeat(np.arange(len(sizes)), sizes), driver.clock)
                 run.carry_out(driver, schedule)
             restarts = sum(n.restarts for n in fleet.nodes)
     seconds = run.execution.finished_at

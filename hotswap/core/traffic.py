@@ -3,8 +3,10 @@
 A curve answers, for region ``g`` (its index in the fleet) and a stretch ``[t0, t1)`` of
 rollout time, how many requests one node receives (``requests``, the rate's integral)
 and, when a recording says so, the previous module's error rate and median latency then
-(``previous``). Three curves: flat (``trafficPerNode``), a recording replayed step-wise,
-and a cosine day between a peak and a trough in each region's local time.
+(``previous``); ``at`` is the rate at one moment (the real fleet's router follows it) and
+``peak`` the highest rate anywhere, any time (its pace is set for it). Three curves: flat
+(``trafficPerNode``), a recording replayed step-wise, and a cosine day between a peak and
+a trough in each region's local time.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ class Flat:
     """The same rate everywhere, all the time."""
 
     rate: float
+
+    @property
+    def peak(self) -> float:
+        """The highest rate per node, anywhere, any time."""
+        return self.rate
 
     def at(self, region: int, t: float) -> float:
         return self.rate
@@ -74,6 +81,7 @@ class Replay:
     def __init__(self, recording: Recording, regions: list[str], start: float | None) -> None:
         self.start, self.wrap = start or 0.0, start is not None
         self.steps = [_steps(recording.rows, name) for name in regions]
+        self.peak = max(float(rates.max()) for _, rates, _, _ in self.steps)  # the highest rate recorded
 
     def at(self, region: int, t: float) -> float:
         times, rates = self.steps[region][:2]
