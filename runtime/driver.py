@@ -13,7 +13,6 @@ rate is its region's at the scenario time of the moment, in scaled time during a
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -296,24 +295,6 @@ def prepare(
     what the scaled-down run cannot represent, one line each."""
     check_files(scenario)
     return list(plan(scenario, nodes, time_scale, rate).warnings)
-
-
-def progress_printer(stream: Any = None) -> Callable[[dict[str, Any]], None]:
-    """A live line per timeline entry: wall time, scenario time, what happened (on
-    ``stream``, by default the standard error of the moment it is made)."""
-    stream = stream if stream is not None else sys.stderr
-    start = time.perf_counter()
-
-    def show(entry: dict[str, Any]) -> None:
-        detail = ", ".join(
-            f"{k}={v}" for k, v in entry.items() if k not in ("t", "event") and not isinstance(v, dict | list)
-        )
-        stream.write(
-            f"[wall {time.perf_counter() - start:6.2f}s | t {entry['t']:9.1f}s] {entry['event']} {detail}\n"[:200]
-        )
-        stream.flush()
-
-    return show
 
 
 def run_fleet(

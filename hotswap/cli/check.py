@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import fail, sweeps, warn
+from hotswap.cli.common import fail, format_option, sweeps, warn
 from hotswap.runs.backends import BACKENDS
 
 
@@ -28,6 +28,11 @@ from hotswap.runs.backends import BACKENDS
     show_default=True,
     help="How far a figure may grow beyond its baseline (a fraction), or an outcome's share move.",
 )
+@format_option(
+    "text",
+    "markdown",
+    help="markdown: a table of every expectation, for a pull request or $GITHUB_STEP_SUMMARY.",
+)
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @sweeps
 def check_(
@@ -36,6 +41,7 @@ def check_(
     junit_path: Path | None,
     update_baseline: bool,
     tolerance: float,
+    fmt: str,
     jobs: int | None,
 ) -> None:
     """Check the expectations of the scenario files in PATHS (files or folders, default
@@ -56,7 +62,8 @@ def check_(
     results = []
     for path, scenario, stored in prepared:
         checked = check.check(path, scenario, stored, backend=backend, tolerance=tolerance, jobs=jobs)
-        click.echo("\n".join(check.report_lines(checked)))
+        if fmt == "text":
+            click.echo("\n".join(check.report_lines(checked)))
         results.append(checked)
     try:
         if update_baseline:
@@ -67,5 +74,10 @@ def check_(
     except OutputError as exc:
         fail(str(exc))
     failed = sum(not c.passed for c in results)
-    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if fmt == "markdown":
+        from hotswap.cli import render
+
+        click.echo(render.markdown(render.check_blocks(results)))
+    else:
+        click.echo(f"{len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

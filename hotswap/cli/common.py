@@ -30,10 +30,10 @@ def fail(message: str) -> NoReturn:
 
 
 def warn(path: Path, scenario: Scenario) -> None:
-    """Likely unit mistakes in a valid scenario: one line each on stderr."""
-    from hotswap.scenario.hints import unit_warnings
+    """Likely mistakes in a valid scenario (units, replaced default triggers): one line each on stderr."""
+    from hotswap.scenario import hints
 
-    for w in unit_warnings(scenario):
+    for w in hints.warnings(scenario):
         click.echo(f"hotswap: warning: {path}: {w['field']}: {w['message']}", err=True)
 
 
@@ -144,21 +144,108 @@ def sweeps(command: Callable[..., Any]) -> Callable[..., Any]:
     )(wrapper)
 
 
-class Steps:
-    """A progress bar on stderr (rich): call it with each step's name as the step starts."""
+def format_option(*formats: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format`` (the parameter ``fmt``), the first of ``formats`` by default."""
+    return click.option("--format", "fmt", type=click.Choice(formats), default=formats[0], show_default=True, help=help)
 
-    def __init__(self, total: int, what: str) -> None:
-        from rich.console import Console
-        from rich.progress import Progress
 
-        self.what, self.started = what, False
-        self.bar = Progress(console=Console(stderr=True), transient=True)
-        self.task = self.bar.add_task(what, total=total)
-        self.bar.start()
+PLAIN_EVERY = 5.0  # seconds between plain progress lines (CI logs)
 
-    def __call__(self, name: str) -> None:
-        self.bar.update(self.task, advance=1 if self.started else 0, description=f"{self.what}: {name}")
-        self.started = True
 
-    def close(self) -> None:
-        self.bar.stop()
+def progress_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--progress/--no-progress`` for a command with long work (``Progress``)."""
+    return click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Progress on stderr: a bar on a terminal, otherwise a plain line every few seconds "
+        "[default: on a terminal, or when CI is set].",
+    )(command)
+
+
+class Progress:
+    """Long work's progress on stderr, the one helper every command uses: a rich bar when
+    stderr is a terminal; when it is not, plain lines (no escape codes) at most every
+    ``PLAIN_EVERY`` seconds, if ``shown`` (``--progress``) or the ``CI`` variable is set;
+    nothing with ``--no-progress``. ``total`` steps; ``step`` names the one that starts,
+    ``advance`` counts one done, ``note`` says where a step is (``done``: a fraction of it)."""
+
+    def __init__(self, what: str, total: int, shown: bool | None = None) -> None:
+        import time
+
+        self.what, self.total, self.done, self.name = what, max(total, 1), 0.0, ""
+        self.started = self.printed = time.monotonic()
+        terminal = sys.stderr.isatty()
+        self.bar: Any = None
+        self.plain = not terminal and (shown if shown is not None else bool(os.environ.get("CI")))
+        if terminal and shown is not False:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.task = self.bar.add_task(what, total=self.total)
+            self.bar.start()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(finished=exc[0] is None)
+
+    def step(self, name: str) -> None:
+        """The step ``name`` starts (the one before it, if any, is done)."""
+        if self.name:
+            self.done = float(int(self.done) + 1)
+        self.name = name
+        self._show()
+
+    __call__ = step  # reports take a ``progress(name)`` callable
+
+    def advance(self, name: str = "") -> None:
+        """One step is done (``name``: what comes next, if known)."""
+        self.done = float(int(self.done) + 1)
+        self.name = name or self.name
+        self._show()
+
+    def note(self, text: str, done: float | None = None) -> None:
+        """Where the current step is: ``text``, and ``done`` (0..1) of it when known."""
+        if done is not None:
+            self.done = int(self.done) + min(max(done, 0.0), 0.999)
+        self.name = text
+        self._show()
+
+    def _show(self) -> None:
+        import time
+
+        if self.bar is not None:
+            description = f"{self.what}: {self.name}" if self.name else self.what
+            self.bar.update(self.task, completed=self.done, description=description)
+        elif self.plain and time.monotonic() - self.printed >= PLAIN_EVERY:
+            self.printed = time.monotonic()
+            self._line(self.name)
+
+    def _line(self, text: str) -> None:
+        import time
+
+        from hotswap.core.figures import duration_text
+
+        count = f"{int(self.done):,}/{self.total:,}"
+        elapsed = duration_text(time.monotonic() - self.started)
+        click.echo(f"hotswap: {self.what}: {count} done, {elapsed}" + (f": {text}" if text else ""), err=True)
+
+    def close(self, finished: bool = True) -> None:
+        """Remove the bar; in plain lines, say how it ended."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+        elif self.plain:
+            if finished:
+                self.done = float(self.total)
+            self._line("finished" if finished else "stopped")
+            self.plain = False

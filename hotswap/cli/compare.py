@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Steps, fail, staged_folder, sweeps, warn
+from hotswap.cli.common import Progress, fail, format_option, progress_option, staged_folder, sweeps, warn
 
 
 @click.command()
@@ -28,7 +28,14 @@ from hotswap.cli.common import Steps, fail, staged_folder, sweeps, warn
     required=True,
     help="Folder for the data, plots and report.",
 )
+@format_option(
+    "text",
+    "markdown",
+    help="The summary table on stdout (the full report goes to --out): for the terminal, or Markdown "
+    "for a pull request or $GITHUB_STEP_SUMMARY.",
+)
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
+@progress_option
 @sweeps
 @click.option(
     "--start-times",
@@ -42,14 +49,18 @@ def compare(
     runs: int,
     seed: int | None,
     out: Path,
+    fmt: str,
     jobs: int | None,
+    progress: bool | None,
     start_times: str | None,
 ) -> None:
     """Compare strategies on one scenario's fleet, or several scenario files as written,
     over many runs: deploy time, rollback time and blast radius, with plots and data."""
+    from hotswap.cli import render
     from hotswap.core.config import STRATEGIES
     from hotswap.reports import compare as comparing
     from hotswap.reports import comparison_report
+    from hotswap.reports.document import Heading, Para
     from hotswap.scenario import ScenarioError, load
 
     try:
@@ -65,7 +76,7 @@ def compare(
         fail(problem)
     per_case = f"{runs} runs per case (seeds {first}..{first + runs - 1})"
     if start_times is not None:
-        _by_start_time(loaded, start_times, runs=runs, seed=first, out=out, jobs=jobs)
+        _by_start_time(loaded, start_times, runs=runs, seed=first, out=out, jobs=jobs, progress=progress)
         return
     if len(loaded) == 1:
         names = list(STRATEGIES) if strategies == "all" else [s.strip() for s in strategies.split(",")]
@@ -89,17 +100,26 @@ def compare(
             + "; ".join(f"{c.label} ({c.strategy} on {comparing.fleet_text(c.scenario)})" for c in items)
             + "."
         )
-    step = Steps(len(items), "compare")
-    try:
-        frame, examples = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=step)
-    finally:
-        step.close()
-    with staged_folder(out) as folder:
-        written = comparison_report.write(folder, title, intro, frame, comparing.summary(frame), examples, series)
-    click.echo(f"wrote {len(written)} files to {out}/ ({', '.join(p.name for p in written[:4])}, ...)")
+    with Progress("compare", len(items) + 1, progress) as shown:
+        frame, examples = comparing.measure(items, runs=runs, seed=first, jobs=jobs, progress=shown)
+        shown.step("plots and report")
+        summary = comparing.summary(frame)
+        with staged_folder(out) as folder:
+            written = comparison_report.write(folder, title, intro, frame, summary, examples, series)
+    files = f"{len(written)} files in {out}/ ({', '.join(p.name for p in written[:4])}, ...)"
+    if fmt == "markdown":
+        note = f"p50 [p5 to p95] of {per_case}; the report, plots and data: {files}"
+        table = comparison_report.table(summary, detail="spread")
+        click.echo(render.markdown([Heading(3, title), table, Para(note)]))
+    else:
+        table = comparison_report.table(summary, detail="p50", figures=comparison_report.BRIEF)
+        click.echo(render.terminal([Heading(3, title), Para(f"medians of {per_case}"), table]))
+        click.echo(f"wrote {files.replace(' in ', ' to ', 1)}")
 
 
-def _by_start_time(loaded: list[Any], spec: str, *, runs: int, seed: int, out: Path, jobs: int | None) -> None:
+def _by_start_time(
+    loaded: list[Any], spec: str, *, runs: int, seed: int, out: Path, jobs: int | None, progress: bool | None
+) -> None:
     from hotswap.reports import compare as comparing
     from hotswap.reports import start_times
 
@@ -111,11 +131,8 @@ def _by_start_time(loaded: list[Any], spec: str, *, runs: int, seed: int, out: P
         fail(f"--start-times: {exc}")
     scenario = loaded[0]
     items = start_times.cases(scenario, starts)
-    step = Steps(len(items), "compare")
-    try:
-        frame, records = start_times.measure(items, runs=runs, seed=seed, jobs=jobs, progress=step)
-    finally:
-        step.close()
+    with Progress("compare", len(items), progress) as shown:
+        frame, records = start_times.measure(items, runs=runs, seed=seed, jobs=jobs, progress=shown)
     title = f"When to start {scenario.name}"
     intro = (
         f"{runs} runs per start time (seeds {seed}..{seed + runs - 1}) of the scenario's own "

@@ -8,6 +8,7 @@ command runs (or its help is shown), so start-up stays fast.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
@@ -21,11 +22,53 @@ COMMANDS = {
     "parity": "hotswap.cli.parity:parity",
     "schema": "hotswap.cli.schema:schema",
     "import": "hotswap.cli.import_:import_",
+    "calibrate": "hotswap.cli.calibrate:calibrate",
 }
 
 
+class UsageLine(click.ClickException):
+    """A usage error (unknown option, missing argument, bad value) as one line naming the
+    option, exit 2: click's own takes three lines and a blank one."""
+
+    exit_code = 2
+
+    def __init__(self, error: click.UsageError, words: list[str]) -> None:
+        path = error.ctx.command_path.split()[1:] if error.ctx is not None else words
+        where = " ".join(["hotswap", *path])
+        message = " ".join(error.format_message().split()).rstrip(".")
+        super().__init__(f"hotswap: {''.join(p + ': ' for p in path)}{message} (see {where} --help)")
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
 class LazyGroup(click.Group):
-    """A group whose commands are imported by name when first needed."""
+    """A group whose commands are imported by name when first needed; usage errors are
+    one line."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise UsageLine(exc, []) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        words = self._commands(ctx, [*ctx._protected_args, *ctx.args])
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise UsageLine(exc, words) from None
+
+    def _commands(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """The (sub)command names at the start of ``args``: where a usage error without
+        a context happened."""
+        names: list[str] = []
+        command: click.Command | None = self
+        for word in args:
+            if not isinstance(command, click.Group) or (command := command.get_command(ctx, word)) is None:
+                break
+            names.append(word)
+        return names
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Steps, fail, sweeps
+from hotswap.cli.common import Progress, fail, progress_option, sweeps
 
 
 @click.group()
@@ -32,8 +32,9 @@ def report() -> None:
     help="Add a column measured on the real fleet of wasmtime workers (wall-clock, not reproducible).",
 )
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
+@progress_option
 @sweeps
-def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None) -> None:
+def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None, progress: bool | None) -> None:
     """Check the guide's strategy table and comparison matrix: writes
     OUT/strategy-table.md, OUT/strategy-table.html and plots."""
     from hotswap.core.config import STRATEGIES
@@ -43,10 +44,7 @@ def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | Non
         fail(problem)
 
     steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(STRATEGIES)
-    step = Steps(steps + (5 if real else 0), "strategy table")
-    try:
-        measured = strategy_table.measure_real(step) if real else None
-        written = strategy_table.build(out, runs=runs, seed=seed, jobs=jobs, real=measured, progress=step)
-    finally:
-        step.close()
+    with Progress("strategy table", steps + (5 if real else 0), progress) as shown:
+        measured = strategy_table.measure_real(shown) if real else None
+        written = strategy_table.build(out, runs=runs, seed=seed, jobs=jobs, real=measured, progress=shown)
     click.echo(f"wrote {written[0]} and {written[1]} (plots in {out}/strategy-table/)")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import fail, stop_on_signals, sweeps, warn, write
+from hotswap.cli.common import Progress, fail, format_option, progress_option, stop_on_signals, sweeps, warn, write
 from hotswap.core import limits
 from hotswap.runs.backends import BACKENDS
 
@@ -40,7 +40,12 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
 @click.option("--backend", type=click.Choice(sorted(BACKENDS)), default="sim", show_default=True)
 @click.option("--seed", type=bounded.SEED, help="Seed of the first run [default: the scenario's].")
 @click.option("--runs", type=bounded.RUNS, default=1, show_default=True, help="Seeded replications: seed, seed+1, ...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option(
+    "text",
+    "json",
+    "markdown",
+    help="text: tables for the terminal; json: the records, exact; markdown: for a pull request or a CI job summary.",
+)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @click.option(
@@ -64,11 +69,7 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
     type=click.Path(dir_okay=False, exists=True),
     help="Simulator: a timing profile (hotswap measure) replacing its drawn timings.",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Real fleet: live progress on stderr [default: when stderr is a terminal].",
-)
+@progress_option
 @sweeps
 @stop_on_signals()
 def run(
@@ -102,8 +103,6 @@ def run(
         for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate, "profile": profile}.items()
         if v is not None
     }
-    if backend == "sim" and progress:
-        fail("--progress applies to --backend real only")
     if backend == "real" and profile is not None:
         fail("--profile applies to --backend sim only (the real fleet measures its timings)")
     first = loaded.seed if seed is None else seed
@@ -115,25 +114,52 @@ def run(
         fail(f"{scenario}: {exc}")
     for warning in warnings:
         click.echo(f"hotswap: warning: {scenario}: {warning}", err=True)
-    if backend == "real" and (sys.stderr.isatty() if progress is None else progress):
-        options["progress"] = runner.progress_printer(backend)
-    try:
-        records = runner.stream(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options)
-        if backend != "sim" or runs == 1:
-            records = iter(list(records))  # the real fleet can fail: nothing is written until it is done
-    except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
-        click.echo(f"hotswap: real fleet failed: {exc}", err=True)
-        sys.exit(1)
-    if runs == 1:
-        data = next(records)
-        write(out, json_text(data) if fmt == "json" else render.run_text(data))
-    elif fmt == "json":
-        write(out, _json_pieces(records, Summarizer()))
-    else:
-        summary = Summarizer()
-        for record in records:
-            summary.add(record)
-        write(out, render.summary_text(loaded.name, summary.result()))
+    with Progress("run", runs, progress) as shown:
+        if backend == "real":
+            options["progress"] = _timeline_notes(shown, first)
+        try:
+            records = _counted(
+                runner.stream(loaded, backend_name=backend, seed=first, runs=runs, jobs=jobs, options=options), shown
+            )
+            if backend != "sim" or runs == 1:
+                records = iter(list(records))  # the real fleet can fail: nothing is written until it is done
+        except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
+            click.echo(f"hotswap: real fleet failed: {exc}", err=True)
+            sys.exit(1)
+        warned = render.Warnings()
+        records = map(warned.add, records)
+        if runs == 1:
+            data = next(records)
+            write(out, json_text(data) if fmt == "json" else render.render(render.run_blocks(data), fmt))
+        elif fmt == "json":
+            write(out, _json_pieces(records, Summarizer()))
+        else:
+            summary = Summarizer()
+            for record in records:
+                summary.add(record)
+            write(out, render.render(render.summary_blocks(loaded.name, summary.result()), fmt))
+    for line in warned.lines():
+        click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
+
+
+def _counted(records: Iterator[RunRecord], shown: Progress) -> Iterator[RunRecord]:
+    """The records, each counted as done as it arrives."""
+    for record in records:
+        shown.advance(f"seed {record['seed']} {record['outcome']}")
+        yield record
+
+
+def _timeline_notes(shown: Progress, first: int) -> Callable[[dict[str, Any]], None]:
+    """The real fleet's timeline entries as progress: seed, scenario time, what happened."""
+    from hotswap.core.figures import duration_text
+
+    def note(entry: dict[str, Any]) -> None:
+        percent = entry.get("progress")
+        seed = first + int(shown.done)
+        done = percent / 100 if isinstance(percent, int | float) else None
+        shown.note(f"seed {seed}, scenario time {duration_text(entry['t'])}: {entry['event']}", done)
+
+    return note
 
 
 def _json_pieces(records: Iterator[RunRecord], summary: Summarizer) -> Iterator[str]:

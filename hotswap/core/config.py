@@ -49,7 +49,9 @@ class HealthCheckSettings(Model):
 
 class Trigger(Model):
     """Roll back when ``metric`` of the new version crosses ``threshold`` during a window.
-    Rates (error_rate, crash_rate) are in percent."""
+    Rates (error_rate, crash_rate) are in percent. With ``baseline: previous`` the
+    threshold is the allowed increase in percent over the previous module's metric in
+    the same window (100: fires when the new module is worse than double)."""
 
     metric: Metric
     """Measured on the new module: error_rate and crash_rate in percent, latencies in ms, memory in MB."""
@@ -59,6 +61,16 @@ class Trigger(Model):
     """Informational only; not read."""
     comparison: Literal["greater_than", "less_than"] = "greater_than"
     """Fire when the metric is above (greater_than) or below (less_than) the threshold."""
+    baseline: Literal["previous"] | None = None
+    """previous: compare with the previous module's traffic in the same window; threshold is then
+    the allowed increase in percent (100: fires when the new module is worse than double). Needs
+    greater_than. Works with both tests."""
+
+    @model_validator(mode="after")
+    def _relative_increase(self) -> Trigger:
+        if self.baseline is not None and self.comparison != "greater_than":
+            raise ValueError("a trigger with a baseline fires on an increase: comparison must be greater_than")
+        return self
 
 
 def _guide_triggers() -> list[Trigger]:
@@ -74,13 +86,21 @@ class AutoRollback(Model):
     the window holds ``minRequests`` requests (Kayenta: at least 50 data points), and a
     request's outcome reaches them ``metricsDelay`` after it was served.
 
-    ``test`` says how: ``sequential`` judges everything seen since the window began at
-    each interval; ``observed`` takes one measurement per interval on that interval's
-    traffic alone, as Argo Rollouts and Flagger do, and counts them: the rollout is
-    rolled back when failed measurements exceed ``failureLimit`` (or reach Flagger's
-    ``threshold`` when given), or consecutive measurement errors (no data) exceed
-    ``consecutiveErrorLimit``; it pauses when inconclusive ones (fewer than
-    ``minRequests``) exceed ``inconclusiveLimit``. The defaults are Argo's.
+    ``test`` says how (two modes):
+
+    - ``sequential`` (the default): an anytime-valid test (mixture SPRT, confidence
+      sequence; core/sequential.py) on everything seen since the wait began, valid
+      however often it looks; a trigger fires when the data show at ``confidence`` that
+      the metric is past its threshold (with ``baseline: previous``, past the allowed
+      increase over the previous module in the same window). Crash rate and memory are
+      states of a few nodes: judged on the node counts as observed.
+    - ``observed``: one measurement per interval on that interval's traffic alone, its
+      observed value against the threshold, as Argo Rollouts and Flagger do, counted:
+      the rollout is rolled back when failed measurements exceed ``failureLimit`` (or
+      reach Flagger's ``threshold`` when given), or consecutive measurement errors (no
+      data) exceed ``consecutiveErrorLimit``; it pauses when inconclusive ones (fewer
+      than ``minRequests``) exceed ``inconclusiveLimit``. The defaults are Argo's: the
+      first failed interval rolls back, the guide's literal rule.
     """
 
     enabled: bool = True
@@ -92,8 +112,13 @@ class AutoRollback(Model):
     triggers: list[Trigger] = Field(default_factory=_guide_triggers, max_length=limits.TRIGGERS)
     """Roll back when one fires. A list replaces the defaults (error_rate > 5%, crash_rate > 1%, latency > 100 ms)."""
     test: Literal["sequential", "observed"] = "sequential"
-    """sequential: judge all traffic since the wait began; observed: one measurement per
-    interval on that interval's traffic (Argo Rollouts, Flagger)."""
+    """sequential (default): an anytime-valid test on all traffic since the wait began fires when the
+    data show at `confidence` that a metric is past its threshold; observed: one measurement per
+    interval on that interval's traffic, its observed value against the threshold, counted with
+    failureLimit (Argo Rollouts, Flagger; with the defaults the first failed interval rolls back)."""
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    """sequential: how sure (a fraction) the test must be that a metric is past its threshold before it
+    fires; a healthy module at its threshold is rolled back at most 1 - confidence of the time."""
     failure_limit: Count = 0
     """observed: roll back when failed measurements exceed this (Argo's failureLimit)."""
     consecutive_error_limit: Count = 4
@@ -367,3 +392,6 @@ class ABTestingConfig(Model):
     """Requests each variant needs before a winner can be declared."""
     confidence: float = Field(default=0.95, gt=0, lt=1)
     """Confidence level (a fraction, e.g. 0.95) of the significance test."""
+    early_stopping: bool = False
+    """true: judge the experiment every autoRollback.interval by an always-valid test and stop as soon
+    as a winner is shown at `confidence`; false: one look, at the end."""

@@ -16,6 +16,7 @@ from hotswap.core.execution import Execution
 from hotswap.core.figures import FIGURES, Statistics, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
+from hotswap.core.stages import warnings as stage_warnings
 from hotswap.core.strategies.regional import waves
 
 
@@ -57,6 +58,13 @@ class Capacity(TypedDict):
     overheadPercent: float
 
 
+class Warning(TypedDict):
+    """What a reader should know before trusting a record: a code and one line."""
+
+    code: str
+    message: str
+
+
 class RunRecord(TypedDict):
     """One run's result: the JSON contract shared by every backend (camelCase keys)."""
 
@@ -77,6 +85,7 @@ class RunRecord(TypedDict):
     finalState: FinalState
     capacity: Capacity
     real: NotRequired[dict[str, Any]]  # the real fleet's own figures
+    warnings: list[Warning]
     timeline: list[dict[str, Any]]
 
 
@@ -128,9 +137,25 @@ def record(
         "finalState": ledger.final_state(),
         "capacity": ledger.capacity(),
         **(extra or {}),
+        "warnings": warnings(rollout, ledger.timeline),
         "timeline": sorted(ledger.timeline, key=lambda e: e["t"]),  # stable: ties keep their order
     }
     return cast(RunRecord, _rounded(data))
+
+
+def warnings(rollout: Rollout, timeline: list[dict[str, Any]]) -> list[Warning]:
+    """What a reader of the record should know before trusting it: ``stage-collapse``
+    (stages that expose other shares than they say) and ``low-power`` (a wait whose
+    traffic could not have shown a module just past a trigger). Each is
+    ``{"code": ..., "message": ...}``; other parts of hotswap may add codes."""
+    regions = [len(r.active) for r in rollout.fleet.regions]
+    staged = stage_warnings(regions, rollout.config.plan()) if rollout.strategy == "Canary" else []
+    out = [Warning(code=w["code"], message=w["message"]) for w in staged]
+    for entry in timeline:
+        if "lowPower" in entry:
+            where = f"stage {entry['stage']:g}%" if "stage" in entry else f"the wait ending at {entry['t']:g} s"
+            out.append(Warning(code="low-power", message=f"{where}: {entry['lowPower']}"))
+    return out
 
 
 _PLAIN = frozenset((str, int, bool, type(None)))

@@ -39,7 +39,8 @@ class Rollout:
     triggers: tuple[Trigger, ...]
     watch_interval: float | None
     min_requests: int = 0
-    limits: Limits | None = None  # an observed analysis; None: the triggers judge the whole window
+    limits: Limits | None = None  # test: observed, counted so; None: the sequential test (test: sequential)
+    confidence: float = 0.95  # the sequential test's
     metrics_delay: float = 0.0
 
     @property

@@ -151,7 +151,8 @@ def representative(deploy_times: list[float]) -> int:
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per case: runs, outcome shares, and p5/p50/p95, mean and 95% CI of each figure."""
+    """Per case: runs, outcome shares, and p5/p50/p95, mean and the 95% CI of the mean
+    (``.ci95Low`` and ``.ci95High``) of each figure, all as numbers."""
     out = []
     for (label, strategy, condition), group in frame.groupby(["label", "strategy", "condition"], sort=False):
         row: dict[str, Any] = {"label": label, "strategy": strategy, "condition": condition, "runs": len(group)}
@@ -161,7 +162,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             stats = describe([float(v) for v in group[name].dropna()])
             for key in ("mean", "p5", "p50", "p95"):
                 row[f"{name}.{key}"] = stats.get(key)
-            if stats["n"]:
-                row[f"{name}.ci95"] = f"[{stats['ci95'][0]:.4g}, {stats['ci95'][1]:.4g}]"
+            low, high = stats["ci95"] if stats["n"] else (None, None)
+            row[f"{name}.ci95Low"], row[f"{name}.ci95High"] = low, high  # numbers, not text
         out.append(row)
     return pd.DataFrame(out)

@@ -7,45 +7,56 @@ from typing import Any
 
 import pandas as pd
 
+from hotswap.core.figures import number_text, value_text
 from hotswap.core.record import RunRecord
 from hotswap.files import write_text
 from hotswap.reports import document, plots
 from hotswap.reports.document import Heading, Image, Para, Table
 
-FIGURE_LABELS = {
-    "deployTimeSeconds": "deploy s",
-    "rollbackTimeSeconds": "rollback s",
-    "blastRadius.nodesPercent": "nodes %",
-    "blastRadius.requests": "requests",
-    "blastRadius.failedRequests": "failed",
-    "blastRadius.nodeSeconds": "node-s",
+SHOWN = (
+    "deployTimeSeconds",
+    "rollbackTimeSeconds",
+    "blastRadius.nodesPercent",
+    "blastRadius.requests",
+    "blastRadius.failedRequests",
+    "blastRadius.nodeSeconds",
+)
+HEADERS = {
+    "deployTimeSeconds": "deploy time",
+    "rollbackTimeSeconds": "rollback time",
+    "blastRadius.nodesPercent": "nodes exposed %",
+    "blastRadius.requests": "requests to new",
+    "blastRadius.failedRequests": "failed requests",
+    "blastRadius.nodeSeconds": "node-seconds",
 }
 
 
-def number(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "-"
-    value = float(value)
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+STATISTICS = ("p5", "p50", "p95", "mean", "ci95Low", "ci95High")
+BRIEF = ("deployTimeSeconds", "rollbackTimeSeconds", "blastRadius.nodesPercent", "blastRadius.failedRequests")
 
 
-def table(summary: pd.DataFrame) -> Table:
-    """p50 [p5-p95] of each figure, per case, with its 95% CI of the mean."""
-    headers = ["case", "runs", "outcomes", *FIGURE_LABELS.values(), "overhead %"]
+def table(summary: pd.DataFrame, detail: str = "full", figures: tuple[str, ...] = SHOWN) -> Table:
+    """Per case, each of ``figures`` (durations humanised): its p50 (``detail`` ``p50``),
+    p50 [p5 to p95] (``spread``), or that with the mean and the 95% CI of the mean (``full``)."""
+    headers = ["case", "runs", "outcomes", *(HEADERS[f] + (" p50" if detail == "p50" else "") for f in figures)]
+    headers.append("capacity overhead %")
     rows = []
     for _, row in summary.iterrows():
         cells = [row["label"], str(row["runs"]), row["outcomes"]]
-        for name in FIGURE_LABELS:
-            if row.get(f"{name}.p50") is None or pd.isna(row.get(f"{name}.p50")):
-                cells.append("-")
-                continue
-            cells.append(
-                f"{number(row[f'{name}.p50'])} [{number(row[f'{name}.p5'])}-{number(row[f'{name}.p95'])}]"
-                f" mean {number(row[f'{name}.mean'])} CI {row.get(f'{name}.ci95', '-')}"
-            )
-        cells.append(number(row.get("capacity.overheadPercent.mean")))
+        for name in figures:
+            text = {key: value_text(name, _number(row.get(f"{name}.{key}"))) for key in STATISTICS}
+            cell = text["p50"] if detail == "p50" else f"{text['p50']} [{text['p5']} to {text['p95']}]"
+            if detail == "full":
+                cell += f" mean {text['mean']} CI {text['ci95Low']} to {text['ci95High']}"
+            cells.append("-" if text["p50"] == "-" else cell)
+        cells.append(number_text(_number(row.get("capacity.overheadPercent.mean"))))
         rows.append(cells)
     return Table(headers, rows)
+
+
+def _number(value: Any) -> float | None:
+    """A summary cell as a number; None where it is empty (NaN in pandas)."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def parquet_available() -> bool:
@@ -109,7 +120,7 @@ def write(
         Heading(1, title),
         Para(intro),
         Para(
-            "Each cell: p50 [p5-p95], the mean and the 95% confidence interval of the mean. "
+            "Each cell: p50 [p5 to p95], the mean and the 95% confidence interval of the mean. "
             "Data: `runs.csv`" + (" / `runs.parquet`" if parquet_available() else "") + " (one row a run), "
             "`summary.csv`."
         ),

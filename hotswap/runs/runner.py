@@ -38,11 +38,6 @@ def prepare(scenario: Scenario, backend_name: str, options: dict[str, Any]) -> l
     return list(_attribute(backend_name, "prepare")(scenario, **options) or [])
 
 
-def progress_printer(backend_name: str) -> Callable[[dict[str, Any]], None]:
-    """A backend's live display of timeline entries on the standard error."""
-    return _attribute(backend_name, "progress_printer")()  # type: ignore[no-any-return]
-
-
 Job = tuple[Scenario, str, int, dict[str, Any], bool]  # scenario, backend, seed, options, keep timeline
 
 

@@ -55,6 +55,7 @@ def rollout(scenario: Scenario) -> Rollout:
         limits=Limits(ar.failure_limit, ar.consecutive_error_limit, ar.inconclusive_limit, ar.threshold)
         if ar.test == "observed"
         else None,
+        confidence=ar.confidence,
     )
 
 

@@ -3,10 +3,16 @@ was probably not meant runs as written, with one line on stderr."""
 
 from __future__ import annotations
 
+from hotswap.core.config import AutoRollback
 from hotswap.scenario.model import Scenario
 
 PERCENT_METRICS = ("error_rate", "crash_rate")
 SMALLEST_LIKELY_PERCENT = 0.1
+
+
+def warnings(scenario: Scenario) -> list[dict[str, str]]:
+    """Every hint about ``scenario``: unit mix-ups, then replaced default triggers."""
+    return unit_warnings(scenario) + trigger_warnings(scenario)
 
 
 def unit_warnings(scenario: Scenario) -> list[dict[str, str]]:
@@ -24,3 +30,23 @@ def unit_warnings(scenario: Scenario) -> list[dict[str, str]]:
                 }
             )
     return out
+
+
+def trigger_warnings(scenario: Scenario) -> list[dict[str, str]]:
+    """A ``triggers`` list that leaves out some of the default triggers, which it replaces
+    (not adds to); as ``{"code": "triggers", "field": ..., "message": ...}``."""
+    rollback = scenario.deployment.auto_rollback
+    if "triggers" not in rollback.model_fields_set or not rollback.enabled:
+        return []
+    kept = {(t.metric, t.comparison) for t in rollback.triggers}
+    dropped = [t for t in AutoRollback().triggers if (t.metric, t.comparison) not in kept]
+    if not dropped:
+        return []
+    names = ", ".join(f"{t.metric} > {t.threshold:g}{'%' if t.unit == 'percent' else ''}" for t in dropped)
+    return [
+        {
+            "code": "triggers",
+            "field": "deployment.autoRollback.triggers",
+            "message": f"this list replaces the default triggers: {names} no longer watched; list them to keep them",
+        }
+    ]

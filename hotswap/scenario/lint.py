@@ -3,13 +3,15 @@
 - analysis that starts after traffic has shifted (``startingStage`` > 1);
 - a hold or an approval wait with nothing watching the traffic;
 - traffic that never reaches half before the final jump to 100%;
-- stages finer than the fleet can realise (two stages on the same nodes);
+- stages finer than the fleet can realise (two stages on the same nodes, or far more
+  nodes than a stage asks for: core/stages.py, also in every run's record);
 - a bake shorter than the interval the triggers are measured in.
 """
 
 from __future__ import annotations
 
-from hotswap.core.config import CanaryConfig, stage_nodes
+from hotswap.core.config import CanaryConfig
+from hotswap.core.stages import warnings as stage_warnings
 from hotswap.scenario.model import Scenario
 
 JUMP = 50.0  # traffic below this share before the final stage: promotion is a leap
@@ -43,14 +45,7 @@ def warnings(scenario: Scenario) -> list[str]:
             f"promotion jumps from {max(before):g}% to 100% in one step"
         )
     regions = [r.nodes for r in scenario.fleet.regions if d.target_regions is None or r.name in d.target_regions]
-    counts = [sum(stage_nodes(n, s.nodes) for n in regions) for s in shares]
-    for k in range(1, len(shares)):
-        same_traffic = shares[k].traffic is None or shares[k].traffic == shares[k - 1].traffic
-        if counts[k] == counts[k - 1] and same_traffic:
-            out.append(
-                f"{where}.stages: {shares[k - 1].nodes:g}% and {shares[k].nodes:g}% both put the new module on "
-                f"{counts[k]} of {sum(regions)} nodes: finer than the fleet can realise"
-            )
+    out += [f"{where}.stages: {w['code']}: {w['message']}" for w in stage_warnings(regions, steps)]
     if cfg.bake_time and watching and cfg.bake_time < ar.interval:
         out.append(
             f"{where}.bakeTime: {cfg.bake_time:g} s is shorter than the {ar.interval:g} s the triggers are "

@@ -3,7 +3,9 @@ then promote B, roll it back, or hold the split when the experiment is inconclus
 
 Unlike the guide, "Inconclusive" is its own answer (the rollout pauses with the split in
 place), too few samples is inconclusive, the metric in ``winnerCriteria`` is the one
-compared, and a win needs statistical significance as well as the threshold.
+compared, and a win needs statistical significance as well as the threshold. With
+``earlyStopping: true`` the experiment ends as soon as an always-valid test shows a
+winner (``judgements.Experiment``); without it the winner is judged once, at the end.
 """
 
 from __future__ import annotations
@@ -31,19 +33,35 @@ def ab_testing(r: Rollout) -> Steps:
         return (yield from roll_back(r, f"Health checks failed on variant B ({verdict.reason})", nodes=b_nodes))
     pb = cfg.variant_b_percentage
     yield Route(((a_nodes, 100 - pb), (b_nodes, pb)))
-    seen = yield from watch(r, cfg.experiment_duration)
+    experiment = (
+        judgements.Experiment(
+            cfg.winner_criteria,
+            a_id=r.previous_id,
+            b_id=r.module_id,
+            minimum_sample_size=cfg.minimum_sample_size,
+            confidence=cfg.confidence,
+        )
+        if cfg.early_stopping
+        else None
+    )
+    seen = yield from watch(r, cfg.experiment_duration, experiment=experiment)
     if seen.fired:
         return (
             yield from roll_back(r, f"Rollback trigger fired on variant B ({seen.fired})", route=restore, nodes=b_nodes)
         )
-    empty = VersionMetrics(nodes=0, requests=0, failed_requests=0)
-    result = judgements.judge(
-        seen.metrics.get(r.previous_id, empty),
-        seen.metrics.get(r.module_id, empty),
-        cfg.winner_criteria,
-        minimum_sample_size=cfg.minimum_sample_size,
-        confidence=cfg.confidence,
-    )
+    if experiment is not None:  # looked at all along: only the always-valid test may decide
+        result = seen.decided or judgements.Judgement(
+            "Inconclusive", f"no winner shown at confidence {cfg.confidence:g} in {cfg.experiment_duration:g} s"
+        )
+    else:  # one look, at the end
+        empty = VersionMetrics(nodes=0, requests=0, failed_requests=0)
+        result = judgements.judge(
+            seen.metrics.get(r.previous_id, empty),
+            seen.metrics.get(r.module_id, empty),
+            cfg.winner_criteria,
+            minimum_sample_size=cfg.minimum_sample_size,
+            confidence=cfg.confidence,
+        )
     yield Report(Milestone.DECISION, {"winner": result.winner, "reason": result.reason})
     if result.winner == "B":
         second = yield Deploy(a_nodes, r.module_id)

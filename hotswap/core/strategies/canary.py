@@ -5,7 +5,9 @@ already on the module cost nothing and nodes missed earlier (down, unreachable) 
 another chance (and nodes a stage's deploy could not reach are deployed to again before
 its health check, so a node back from an outage is checked afresh). Unlike the guide,
 traffic triggers are watched during the evaluation period, and with ``autoPromote: false``
-the rollout stops before its final 100% stage as ``Paused``.
+the rollout stops before its final 100% stage as ``Paused``. A stage's progress is the
+share of nodes it really exposes (``stage`` keeps the percent requested: on a small
+fleet the two differ).
 
 Beyond the guide: a stage may send the new module a share of the requests other than
 its share of nodes (``{nodes, traffic}``: a route splits the load balancer), hold for
@@ -42,7 +44,11 @@ def canary(r: Rollout) -> Steps:
         return True
         yield  # a generator: the rollback follows the walk
 
-    state = yield from walk(r, Walk({FLEET: r.fleet}), steps, policy, stop, progress=_progress)
+    def exposed(step: Step, nodes: NodeSet) -> Report:  # the share of nodes really exposed
+        extra = {} if step.traffic is None or step.traffic == step.nodes else {"traffic": step.traffic}
+        return progress(100 * len(nodes) / len(r.fleet.active), stage=step.nodes, nodes=len(nodes), **extra)
+
+    state = yield from walk(r, Walk({FLEET: r.fleet}), steps, policy, stop, progress=exposed)
     if state.stopped:
         why, then = failures[0]
         return (yield from roll_back(r, why, nodes=state.deployed[FLEET], then=then))
@@ -62,8 +68,3 @@ def _promotion(steps: list[Step]) -> int | None:
     shares = [i for i, s in enumerate(steps) if s.approval is None]
     full = next(i for i in shares if steps[i].nodes == 100)
     return full if full != shares[0] else None
-
-
-def _progress(step: Step, nodes: NodeSet) -> Report:
-    extra = {} if step.traffic is None or step.traffic == step.nodes else {"traffic": step.traffic}
-    return progress(step.nodes, stage=step.nodes, nodes=len(nodes), **extra)

@@ -33,12 +33,14 @@ Steps = Generator[Any, Any, Any]
 @dataclass(frozen=True)
 class Watch:
     """What a watch saw: the trigger that fired (if any), the window's metrics, why the
-    analysis is held (too many inconclusive measurements), if it is, and for how long it
-    watched; ``failed`` names each judge whose trigger fired (judge -> trigger)."""
+    analysis is held (too many inconclusive measurements), if it is, an experiment's
+    decision, and for how long it watched; ``failed`` names each judge whose trigger
+    fired (judge -> trigger)."""
 
     fired: str | None
     metrics: dict[str, VersionMetrics] = field(default_factory=dict)
     held: str | None = None
+    decided: judgements.Judgement | None = None
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -73,50 +75,67 @@ class Tally:
         return None, None
 
 
+def monitor(r: Rollout) -> judgements.Monitor:
+    """The sequential test of one wait on ``r``'s triggers."""
+    return judgements.Monitor(
+        list(r.triggers),
+        new_id=r.module_id,
+        previous_id=r.previous_id,
+        confidence=r.confidence,
+        min_requests=r.min_requests,
+    )
+
+
 @dataclass
 class Judge:
     """Judges the new module's traffic in one ``region`` (None: all of it) by the
-    triggers: on its traffic so far, or with an observed analysis on each interval's,
-    counted in ``tally``."""
+    triggers: the sequential test on its traffic since the wait began (``monitor``), or,
+    with an observed analysis, one measurement of each interval's, counted in ``tally``."""
 
+    monitor: judgements.Monitor
     region: str | None = None
     tally: Tally | None = None
-    seen: VersionMetrics | None = None
 
     def add(self, r: Rollout, observation: Observation) -> tuple[str | None, str | None]:
         """Judge one interval; returns (why to roll back, why to hold), either or none."""
-        if self.region is None:
-            m = observation.versions.get(r.module_id)
-        else:
-            m = observation.regions.get(self.region, {}).get(r.module_id)
-        if self.tally is not None:
-            if not r.triggers:
-                return None, None
-            kind, seen = judgements.measure(m, list(r.triggers), r.min_requests)
-            return self.tally.add(kind, seen)
-        if m is not None:
-            self.seen = judgements.merge(self.seen, m)
-        return judgements.fired(self.seen, list(r.triggers), r.min_requests), None
+        versions = observation.versions if self.region is None else observation.regions.get(self.region, {})
+        if self.tally is None:
+            return self.monitor.see(versions), None
+        self.monitor.merge(versions)
+        if not r.triggers:
+            return None, None
+        now, before = versions.get(r.module_id), versions.get(r.previous_id)
+        kind, seen = judgements.measure(now, list(r.triggers), r.min_requests, before)
+        return self.tally.add(kind, seen)
+
+    def low_power(self) -> str | None:
+        """Why the sequential test could not have shown a module just past a trigger."""
+        return self.monitor.low_power() if self.tally is None else None
 
 
 def watch(
     r: Rollout,
     seconds: float,
     tally: Tally | None = None,
+    experiment: judgements.Experiment | None = None,
     *,
     judges: dict[str, Judge] | None = None,
     since: Watch | None = None,
 ) -> Steps:
-    """Let traffic run for ``seconds``; every interval, test the rollback triggers on
-    the new version's traffic so far (or, with an observed analysis, on that interval's
-    traffic, counted in ``tally``), and stop at the first that fires. ``judges`` (by
-    name) judge parts of the traffic, regions say, each on its own; the metrics carry on
-    from the watch ``since``, when given."""
-    metrics: dict[str, VersionMetrics] = dict(since.metrics) if since else {}
-    elapsed = 0.0
+    """Let traffic run for ``seconds``; every interval, test the rollback triggers and
+    stop at the first that fires. ``autoRollback.test: sequential`` (no ``r.limits``):
+    the anytime-valid test on the new version's traffic since the wait began;
+    ``observed``: one measurement of that interval's traffic, counted in ``tally``. An
+    ``experiment`` (A/B with early stopping) also ends the wait once decided. ``judges``
+    (by name) judge parts of the traffic, regions say, each on its own; the metrics carry
+    on from the watch ``since``, when given."""
     if judges is None:
-        judges = {"": Judge(tally=tally if tally is not None or r.limits is None else Tally(r.limits))}
+        if r.limits is not None and tally is None:
+            tally = Tally(r.limits)
+        judges = {"": Judge(monitor(r), None, tally)}
+    metrics: dict[str, VersionMetrics] = dict(since.metrics) if since else {}
     regional = any(j.region is not None for j in judges.values())
+    elapsed = 0.0
     while seconds - elapsed > 1e-9:
         step = min(r.watch_interval or seconds, seconds - elapsed)
         observation = yield Observe(step)
@@ -140,8 +159,15 @@ def watch(
                 Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **where, **_summary(metrics)}
             )
             return Watch(why, metrics, failed=failed, seconds=elapsed)
+        decided = experiment.see(observation.versions) if experiment is not None else None
+        if decided is not None:
+            yield Report(Milestone.EVALUATED, {"seconds": elapsed, "stoppedEarly": True, **_summary(metrics)})
+            return Watch(None, metrics, decided=decided, seconds=elapsed)
     if metrics:
-        yield Report(Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics)})
+        weak = next((w for j in judges.values() if (w := j.low_power())), None)
+        yield Report(
+            Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics), **({"lowPower": weak} if weak else {})}
+        )
     return Watch(None, metrics, seconds=elapsed)
 
 

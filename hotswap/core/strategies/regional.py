@@ -9,14 +9,15 @@ region. A region of a multi-region wave is judged on its own traffic. A failed r
 rolled back; with ``abortOnRegionFailure`` its whole wave is rolled back and no later
 wave starts, otherwise the rest go on. Unlike the guide, a rollout with a rolled-back
 region ends as ``PartialSuccess`` (or ``RolledBack`` when no region succeeded), never
-``Success``.
+``Success``. Progress is the share of the target nodes really exposed: after each region
+done, and after each canary stage inside a wave but its last.
 """
 
 from __future__ import annotations
 
 from hotswap.core.config import GUIDE_REGION_ORDER, Step
-from hotswap.core.effects import Outcome, Route
-from hotswap.core.nodes import Region, Topology
+from hotswap.core.effects import Outcome, Report, Route
+from hotswap.core.nodes import NodeSet, Region, Topology
 from hotswap.core.rollout import Rollout
 from hotswap.core.strategies.common import Steps, missed, progress, roll_back, succeeded
 from hotswap.core.strategies.stages import Plan, Walk, evaluate, even, walk
@@ -53,7 +54,17 @@ def regional(r: Rollout) -> Steps:
     if not plan:
         return Outcome("Failed", "No region in the region order has target nodes")
     regions = [g for wave in plan for g in wave]
+    targets = sum(len(g.active) for g in regions)
     done: list[str] = []
+    exposed = 0  # nodes of the regions done
+
+    def stage(step: Step, nodes: NodeSet) -> Report | None:
+        """A canary stage passed in the regions of a wave: the share of the target nodes
+        really exposed (the wave's last stage is counted once its delay has passed)."""
+        if step.nodes >= 100:
+            return None
+        return progress(100 * (exposed + len(nodes)) / targets, stage=step.nodes, nodes=exposed + len(nodes))
+
     failed: list[str] = []
     left = 0
     for wave in plan:
@@ -80,7 +91,7 @@ def regional(r: Rollout) -> Steps:
             plain = Plan([Step(nodes=100)], cfg.inter_region_delay)
             yield from walk(r, state, plain, policy, on_failure, at=lambda *_: "")
         else:
-            yield from walk(r, state, Plan.of(canary), policy, on_failure)
+            yield from walk(r, state, Plan.of(canary), policy, on_failure, progress=stage)
             if state.live and not state.stopped and not state.held:
                 state.stopped = yield from evaluate(r, state, cfg.inter_region_delay, policy, on_failure)
                 if state.held:
@@ -91,7 +102,8 @@ def regional(r: Rollout) -> Steps:
             left += missed(state.report)
         for name in state.live:
             done.append(name)
-            yield progress(100 * len(done) / len(regions), region=name)
+            exposed += len(state.deployed[name])
+            yield progress(100 * exposed / targets, region=name)
         if state.stopped:
             break
     outside = [g.name for g in r.fleet.regions if g.active and g not in regions]

@@ -25,7 +25,7 @@ from hotswap.core.config import Stages, Step
 from hotswap.core.effects import Approval, Deploy, DeployReport, HealthPolicy, Report, Route
 from hotswap.core.nodes import NodeSet, Topology
 from hotswap.core.rollout import Rollout
-from hotswap.core.strategies.common import Judge, Steps, Tally, Watch, check, watch
+from hotswap.core.strategies.common import Judge, Steps, Tally, Watch, check, monitor, watch
 
 # a failed group: (group name, why, the route once its nodes are back) -> generator that
 # rolls back as the strategy sees fit, returning True to stop the walk
@@ -86,11 +86,13 @@ def walk(
     on_failure: OnFailure,
     *,
     at: Callable[[Step | None, float], str] = where,
-    progress: Callable[[Step, NodeSet], Report] | None = None,
+    progress: Callable[[Step, NodeSet], Report | None] | None = None,
 ) -> Steps:
     """Walk ``plan`` over the live groups of ``state``: each step deploys to every live
     group at once (or waits for an approval), then watches and health-checks them.
-    Returns ``state``, updated; a held analysis leaves its reason in ``state.held``."""
+    Returns ``state``, updated; a held analysis leaves its reason in ``state.held``.
+    ``progress`` gives the report of a stage passed (given the live groups' nodes on the
+    new module), if any."""
     if r.limits is not None:
         for name in state.live:
             state.tallies.setdefault(name, Tally(r.limits))
@@ -125,8 +127,9 @@ def walk(
             return state
         if step.approval is None:
             state.reached = step.nodes
-            if progress is not None:
-                yield progress(step, state.nodes())
+            shown = progress(step, state.nodes()) if progress is not None else None
+            if shown is not None:
+                yield shown
     if plan.bake > 0:
         place = at(None, state.reached)
         if (yield from evaluate(r, state, plan.bake, None, on_failure, place)):
@@ -150,7 +153,7 @@ def evaluate(
     check (nodes already on the module cost nothing), so that a node back from an outage
     is checked afresh, never counted against the module for having been down."""
     several = len(state.live) > 1
-    judges = {name: Judge(name if several else None, state.tallies.get(name)) for name in state.live}
+    judges = {name: Judge(monitor(r), name if several else None, state.tallies.get(name)) for name in state.live}
     seen: Watch | None = None
     left = seconds
     while left > 1e-9 and state.live:

@@ -38,8 +38,14 @@ def test_run_prints_a_text_report():
     assert result.stderr == ""
     text = result.stdout
     assert text.startswith("canary: Canary image-processor-v1.1.0 -> image-processor-v1.2.0 on 65 nodes (sim, seed 1)")
-    for label in ("outcome   Succeeded", "deploy ", "rollback  -", "blast ", "capacity "):
-        assert label in text
+    rows = {line.split("  ")[0].strip(): line.split("  ")[-1].strip() for line in text.splitlines()[2:]}
+    assert rows["outcome"].startswith("Succeeded: ")
+    seconds = run_json(CANARY)["deployTimeSeconds"]
+    assert 1200 < seconds < 1500 and rows["deploy time"] == f"{seconds / 60:.1f} min"  # humanised; JSON exact
+    assert rows["rollback time"] == "-"
+    assert rows["blast radius"] == "65 nodes (100% of the fleet)"
+    assert rows["capacity"] == "peak 65 nodes (+0%)"
+    assert text.endswith("(+0%)\n")
 
 
 def test_run_json_has_the_contract_keys():
@@ -154,6 +160,24 @@ def test_bad_options_are_usage_errors(args: list[Any]):
     result = invoke("run", CANARY, *args)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["run", CANARY, "--bogus"], "hotswap: run: No such option '--bogus'"),
+        (["run"], "hotswap: run: Missing argument 'SCENARIO' (see hotswap run --help)"),
+        (["run", CANARY, "--runs", "0"], "hotswap: run: Invalid value for '--runs': 0 is not in the range"),
+        (["compare", CANARY], "hotswap: compare: Missing option '--out' (see hotswap compare --help)"),
+        (["report", "strategy-table", "--runs"], "hotswap: report: strategy-table: Option '--runs' requires"),
+        (["nope"], "hotswap: No such command 'nope' (see hotswap --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_option(args: list[Any], line: str):
+    result = CliRunner().invoke(main, [str(a) for a in args], prog_name="hotswap")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(line), result.stderr
 
 
 # --- hotswap validate ------------------------------------------------------------------
@@ -601,3 +625,41 @@ def test_shell_completion_completes_commands_and_options(monkeypatch):
     monkeypatch.setenv("COMP_WORDS", "hotswap run --back")
     monkeypatch.setenv("COMP_CWORD", "2")
     assert CliRunner().invoke(main, [], prog_name="hotswap").stdout.split() == ["plain,--backend"]
+
+
+# --- --format markdown ------------------------------------------------------------------
+
+
+def test_run_markdown_is_a_table_for_a_pull_request():
+    result = invoke("run", CANARY_BAD, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "### canary-bad-module: Canary image-processor-v1.1.0 -> image-processor-v1.2.0 on 65 nodes (sim, seed 7)"
+    )
+    assert lines[2:4] == ["|  |  |", "|---|---|"]
+    record = run_json(CANARY_BAD)
+    assert f"| outcome | RolledBack: {record['reason']} |" in lines
+    assert f"| rollback time | {record['rollbackTimeSeconds']:.2g} s |" in lines
+
+
+def test_runs_markdown_summarises_each_figure_with_humanised_durations():
+    result = invoke("run", CANARY, "--runs", 3, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["### canary: 3 runs, seeds 1..3", "", "Outcomes: Succeeded 3 (100%)"]
+    assert "| figure | n | mean | p5 | p50 | p95 | 95% CI of the mean |" in lines
+    deploy = next(line for line in lines if line.startswith("| deploy time |"))
+    assert deploy.count(" min") == 6  # mean, p5, p50, p95 and the interval's ends
+    assert "| rollback time | 0 | - | - | - | - | - |" in lines
+
+
+def test_runs_text_is_a_table_whose_columns_do_not_run_together():
+    text = invoke("run", CANARY, "--runs", 3).stdout
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("figure"))
+    assert [c.strip() for c in header.split("  ") if c.strip()] == [
+        "figure", "n", "mean", "p5", "p50", "p95", "95% CI of the mean"
+    ]  # fmt: skip
+    node_seconds = next(line for line in text.splitlines() if "node-seconds on the new module" in line)
+    cells = [c for c in node_seconds.split("  ") if c.strip()]
+    assert len(cells) == 7  # name, n, mean, p5, p50, p95, interval: each apart from the next

@@ -3,7 +3,7 @@ import pytest
 
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
-from hotswap.core.judgements import SAMPLE_CAP, Judgement, fired, gate, judge, merge, metric
+from hotswap.core.judgements import SAMPLE_CAP, Judgement, fired, gate, judge, measure, merge, metric
 
 
 def health(healthy: int, unhealthy: int = 0, unreachable: int = 0) -> HealthReport:
@@ -134,6 +134,21 @@ def test_first_firing_trigger_is_reported_and_unmeasurable_ones_skipped():
     assert fired(traffic(crashed=1, failed=900), triggers) == "crash_rate 10 > 1"
     assert fired(None, triggers) is None
     assert fired(traffic(failed=900), []) is None
+
+
+def test_observed_baseline_trigger_compares_the_same_interval_of_the_previous_module():
+    """``test: observed`` with ``baseline: previous``: the interval's new rate against the
+    previous module's in that interval times the allowed increase; no previous traffic in
+    the interval (a canary's 100% stage): not judged, never an error."""
+    relative = [Trigger(metric="error_rate", threshold=100, baseline="previous")]
+    before = traffic(failed=10)  # 0.1%
+    assert measure(traffic(failed=21), relative, 100, before) == (
+        "Failed",
+        "error_rate 0.21 vs previous 0.1 (allowed +100%)",
+    )
+    assert measure(traffic(failed=20), relative, 100, before)[0] == "Successful"  # exactly double
+    assert measure(traffic(failed=900), relative, 100, None)[0] == "Successful"
+    assert measure(None, relative, 100, before)[0] == "Error"
 
 
 # merge

@@ -673,3 +673,23 @@ def test_the_bundled_scenarios_hold():
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == f"{len(with_expect)} passed, 0 failed"
     assert len(with_expect) >= 12
+
+
+def test_markdown_is_one_table_of_every_expectation_for_a_job_summary(tmp_path):
+    good = write_scenario(tmp_path, "good", {"outcome": "Succeeded"})
+    bad = write_scenario(tmp_path, "bad", {"outcomeRate": {"RolledBack": {"max": 0.5}}}, failure_rate=0.3)
+    result = invoke("check", good, bad, "--format", "markdown")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:4] == [
+        "### hotswap check: 1 passed, 1 failed",
+        "",
+        "| result | scenario | runs | expectation | measured | expected | breaking seeds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    assert lines[4].startswith(f"| pass | `{good}` | {RUNS} | outcome | Succeeded | Succeeded |")
+    failed = next(line for line in lines if line.startswith("| **FAIL** "))
+    seed = re.search(r"replay: `hotswap run \S+ --seed (\d+)`", failed)
+    assert f"| **FAIL** | `{bad}` | {RUNS} | outcomeRate.RolledBack |" in failed and seed
+    assert run_records(bad, "--seed", seed[1])["outcome"] == "RolledBack"
+    assert len(lines) == 6 and "PASS  " not in result.stdout  # the table only, no text lines

@@ -44,7 +44,7 @@ def test_traffic_that_never_reaches_half_before_promotion():
 
 def test_stages_finer_than_the_fleet():
     (w,) = lint({"stages": [1, 2, 50, 100]})
-    assert "1% and 2% both put the new module on 4 of 65 nodes" in w
+    assert "stage-collapse: stages 1%, 2% expose the same 4 of 65 nodes (6.2%)" in w
 
 
 def test_a_bake_shorter_than_the_interval():
@@ -57,4 +57,5 @@ def test_validate_prints_warnings_and_still_passes(tmp_path: Path):
     path.write_text("deployment: {moduleId: m, strategy: Canary, strategyConfig: {stages: [1, 2, 50, 100]}}\n")
     out = CliRunner().invoke(main, ["validate", str(path)])
     assert out.exit_code == 0
-    assert out.stderr.startswith(f"hotswap: warning: {path}: deployment.strategyConfig.stages: 1% and 2%")
+    where = "deployment.strategyConfig.stages"
+    assert out.stderr.startswith(f"hotswap: warning: {path}: {where}: stage-collapse: stages 1%, 2%")

@@ -151,7 +151,7 @@ def test_trigger_during_the_experiment_rolls_b_back_without_a_decision():
     r = rollout("ABTesting", SHORT)
     effects, outcome = drive(r, observe=traffic(error_rate=0.12, latency_new=15, latency_old=25))
     assert outcome.status == "RolledBack"
-    assert outcome.reason == "Rollback trigger fired on variant B (error_rate 12 > 5)"
+    assert outcome.reason == "Rollback trigger fired on variant B (error_rate 12 > 5, shown at confidence 0.95)"
     assert len(of(effects, Observe)) == 1
     assert not [p for p in of(effects, Report) if p.milestone is Milestone.DECISION]
     b = r.fleet.share(20)

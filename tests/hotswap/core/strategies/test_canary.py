@@ -10,7 +10,10 @@ def test_healthy_module_goes_through_every_stage():
     assert outcome.reason == f"All 65 nodes run {NEW}"
     # the guide's stages, ceil per region: 2+2+2+2, 5+4+5+3, 10+8+9+6, 65
     assert [len(d.nodes) for d in of(effects, Deploy)] == [8, 17, 33, 65]
-    assert [r.progress for r in of(effects, Report) if r.milestone is Milestone.PROGRESS] == [10, 25, 50, 100]
+    # progress is the share of nodes exposed; the stage keeps the percent requested
+    progress = [r for r in of(effects, Report) if r.milestone is Milestone.PROGRESS]
+    assert [r.progress for r in progress] == [100 * 8 / 65, 100 * 17 / 65, 100 * 33 / 65, 100]
+    assert [r.detail["stage"] for r in progress] == [10, 25, 50, 100]
     # stages are nested: every stage contains the one before
     stages = [d.nodes for d in of(effects, Deploy)]
     assert all(not (a - b) for a, b in itertools.pairwise(stages))
@@ -143,7 +146,7 @@ def test_a_linear_rule_holds_each_stage_every():
 
 def test_an_exponential_rule_is_capped_at_100():
     effects, _ = drive(rollout("Canary", {"stages": {"exponential": 2, "start": 1, "every": "PT4M"}}))
-    progress = [r.progress for r in of(effects, Report) if r.milestone is Milestone.PROGRESS]
+    progress = [r.detail["stage"] for r in of(effects, Report) if r.milestone is Milestone.PROGRESS]
     assert progress == [1, 2, 4, 8, 16, 32, 64, 100]
 
 

@@ -133,7 +133,7 @@ def test_first_batch_failing_without_pause_rolls_back_just_that_batch():
 def test_trigger_during_batch_delay_rolls_back_even_with_pause_on_failure():
     effects, outcome = drive(rollout("Rolling", {"batchSize": 20}), observe=traffic(error_rate=0.12))
     assert outcome.status == "RolledBack"
-    assert outcome.reason == "Rollback trigger fired after batch 1 (error_rate 12 > 5)"
+    assert outcome.reason == "Rollback trigger fired after batch 1 (error_rate 12 > 5, shown at confidence 0.95)"
     deploys = of(effects, Deploy)
     assert [d.module_id for d in deploys] == [NEW, OLD]
     assert deploys[1].nodes == deploys[0].nodes

@@ -1,0 +1,60 @@
+"""A run says what a reader should know before trusting it: stages that collapse onto the
+same nodes, and waits too short to have shown a bad module (issue 10)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from hotswap.cli.main import main
+
+SCENARIO = """
+name: fine-stages
+seed: 1
+fleet:
+  regions:
+    - {name: us-east, nodes: 20}
+    - {name: us-west, nodes: 15}
+    - {name: eu-central, nodes: 18}
+    - {name: apac-east, nodes: 12}
+  trafficPerNode: 0.5
+deployment:
+  moduleId: m-v2
+  strategy: Canary
+  strategyConfig: {stages: [1, 2, 5, 10, 25, 50, 100], evaluationPeriod: PT2M}
+"""
+COLLAPSE = (
+    "stages 1%, 2%, 5% expose the same 4 of 65 nodes (6.2%); stages 1%, 2% expose more than twice the share "
+    "requested (4 of 65 nodes for 1%, 4 of 65 nodes for 2%)"
+)
+
+
+def test_collapsing_stages_and_low_power_are_in_the_record_and_on_stderr(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO)
+    result = CliRunner().invoke(main, ["run", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    codes = [w["code"] for w in record["warnings"]]
+    assert record["warnings"][0] == {"code": "stage-collapse", "message": COLLAPSE}
+    assert "low-power" in codes  # 4 nodes at 0.5 requests/s for two minutes: 240 requests
+    low = next(w["message"] for w in record["warnings"] if w["code"] == "low-power")
+    assert "could not have shown error_rate 7.5% (1.5 times its threshold)" in low
+    stderr = result.stderr.splitlines()
+    assert f"hotswap: warning: {path}: stage-collapse: {COLLAPSE}" in stderr
+    assert any(line.startswith(f"hotswap: warning: {path}: low-power: ") for line in stderr)
+    # progress is the share of nodes exposed; the stage keeps the percent asked for
+    shown = [(e["stage"], e["progress"]) for e in record["timeline"] if e["event"] == "Progress"]
+    assert shown[:3] == [(1, 6.153846), (2, 6.153846), (5, 6.153846)] and shown[-1] == (100, 100)
+
+
+def test_many_runs_name_each_warning_once_with_its_count(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO)
+    result = CliRunner().invoke(main, ["run", str(path), "--runs", "3"])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith(f"hotswap: warning: {path}: ")]
+    assert [line.split(": ")[3] for line in warned] == ["stage-collapse", "low-power"]
+    assert warned[1].endswith("(in 3 of 3 runs)")
