@@ -86,10 +86,12 @@ def _replace(shown: Path | str, path: Path, data: Iterable[bytes], mode: int | N
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # a failed write, a failed run making the data, a signal: no trace left
         if created:
             tmp.unlink(missing_ok=True)
-        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
+        raise
 
 
 def json_text(data: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Progress, fail, progress_option, staged_folder, stop_on_signals, sweeps, write
+from hotswap.cli.common import Progress, fail, progress_option, staged_folder, sweeps, write
 
 MOST_SETTINGS = 64  # a grid file's settings: each costs seven cells of --runs runs
 
@@ -30,7 +30,6 @@ MOST_SETTINGS = 64  # a grid file's settings: each costs seven cells of --runs r
 @click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @progress_option
 @sweeps
-@stop_on_signals()
 def calibrate(
     scenario: Path,
     runs: int,

@@ -1,8 +1,9 @@
 """The ``hotswap`` command line: validates input, calls the library, prints results.
 
 Exit status: 0 done, 1 a check failed, 2 unusable input (one line naming the file and
-field, no traceback). Each command lives in its own module, imported only when that
-command runs (or its help is shown), so start-up stays fast.
+field, no traceback), 130 or 143 stopped by SIGINT or SIGTERM. Each command lives in its
+own module, imported only when that command runs (or its help is shown), so start-up
+stays fast.
 """
 
 from __future__ import annotations
@@ -53,9 +54,14 @@ class LazyGroup(click.Group):
             raise UsageLine(exc, []) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; every command stops on SIGINT or SIGTERM (what it started is
+        torn down, one line says so, exit 130 or 143)."""
+        from hotswap.cli.common import stop_on_signals
+
         words = self._commands(ctx, [*ctx._protected_args, *ctx.args])
         try:
-            return super().invoke(ctx)
+            with stop_on_signals():
+                return super().invoke(ctx)
         except click.UsageError as exc:
             raise UsageLine(exc, words) from None
 

@@ -10,13 +10,12 @@ from pathlib import Path
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import stop_on_signals, write
+from hotswap.cli.common import write
 
 
 @click.command()
 @click.option("--nodes", type=bounded.NODES, default=16, show_default=True, help="Workers.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="The profile file [stdout].")
-@stop_on_signals()
 def measure(nodes: int, out: Path | None) -> None:
     """Measure hot swaps, health checks, rollbacks, restarts, request latency and the
     router's request rate on NODES local workers; write them as a timing profile

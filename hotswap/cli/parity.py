@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import fail, staged_folder, stop_on_signals, write
+from hotswap.cli.common import fail, staged_folder, write
 from hotswap.cli.run import TimeScale
 
 
@@ -23,7 +23,6 @@ from hotswap.cli.run import TimeScale
 @click.option("--seed", type=bounded.SEED, help="The first seed [default: the scenario's].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="A folder for the plots and the JSON.")
-@stop_on_signals()
 def parity(
     scenario: Path,
     nodes: int,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import Progress, fail, format_option, progress_option, stop_on_signals, sweeps, warn, write
+from hotswap.cli.common import Progress, fail, format_option, progress_option, sweeps, warn, write
 from hotswap.core import limits
 from hotswap.runs.backends import BACKENDS
 
@@ -71,7 +71,6 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
 )
 @progress_option
 @sweeps
-@stop_on_signals()
 def run(
     scenario: Path,
     backend: str,

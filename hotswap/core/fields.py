@@ -17,14 +17,17 @@ from hotswap.core import limits
 
 class Model(BaseModel):
     """Scenario sections: camelCase keys, unknown keys rejected, immutable; strict types
-    (``true`` is not a number, ``"5"`` is not a number), finite numbers, bounded strings."""
+    (``true`` is not a number, ``"5"`` is not a number), finite numbers, bounded strings.
+
+    A field's docstring is its description in ``hotswap schema``, read there
+    (scenario/schema.py) rather than at every start."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=False,
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,  # a field's docstring is its description in `hotswap schema`
+        defer_build=True,  # each model is built when first used, not at import
         strict=True,
         allow_inf_nan=False,
         str_max_length=limits.TEXT,

@@ -144,7 +144,8 @@ class Monitor:
     ) -> None:
         self.triggers, self.new_id, self.previous_id = triggers, new_id, previous_id
         self.alpha, self.min_requests = 1 - confidence, min_requests
-        self.metrics: dict[str, VersionMetrics] = {}
+        self.seen = Seen()
+        self.metrics = self.seen.metrics
         self.ratios = {
             i: sequential.RatioEvidence(1 + t.threshold / 100)
             for i, t in enumerate(triggers)
@@ -153,8 +154,7 @@ class Monitor:
 
     def merge(self, versions: dict[str, VersionMetrics]) -> None:
         """Add one window (metrics per module id) to what was seen, judging nothing."""
-        for module_id, m in versions.items():
-            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
+        self.seen.add(versions)
 
     def see(self, versions: dict[str, VersionMetrics]) -> str | None:
         """Take one window (metrics per module id); the first trigger that fires, or None."""
@@ -209,7 +209,7 @@ class Monitor:
             shown = ratio.evidence() >= math.log(1 / alpha)
             return None if shown else f"error_rate {100 * rate:.3g}% (1.5 times the allowed increase)"
         if t.metric == "avg_latency_ms":
-            se2 = _variance(m) / m.requests if m.requests else math.inf
+            se2 = self.seen.variance(self.new_id) / m.requests if m.requests else math.inf
             base = r0 * prev.latency_mean_ms if prev is not None else t.threshold
             effect = max(0.1 * base, 1.0)
             shown = sequential.normal_exceeds(0.2 * base, math.sqrt(se2), alpha, sequential.rho_for(effect, alpha))
@@ -248,7 +248,9 @@ class Monitor:
                 scale = t.threshold
             if d <= 0:  # not even observed past the threshold: nothing is shown (and no variance to estimate)
                 return False
-            se2 = _variance(m) / m.requests + (r0**2 * _variance(prev) / prev.requests if prev is not None else 0.0)
+            se2 = self.seen.variance(self.new_id) / m.requests
+            if prev is not None:
+                se2 += r0**2 * self.seen.variance(self.previous_id) / prev.requests
             effect = max(0.1 * scale, 1.0)  # the boundary is tightest for a 10% shift (at least 1 ms)
             return sequential.normal_exceeds(d, math.sqrt(se2), alpha, sequential.rho_for(effect, alpha))
         # p95/p99: the share of requests slower than the threshold, against 5% (1%)
@@ -263,9 +265,26 @@ class Monitor:
         return sequential.bernoulli_below(slow, len(samples), tail, alpha)
 
 
-def _variance(m: VersionMetrics) -> float:
-    """Per-request latency variance, estimated from the samples (0 with fewer than 2)."""
-    return float(np.var(m.latency_samples.values, ddof=1)) if len(m.latency_samples) > 1 else 0.0
+class Seen:
+    """Windows of traffic folded together per module id (``metrics``), with each module's
+    latency moments over every sample seen, so a variance costs nothing per look."""
+
+    def __init__(self) -> None:
+        self.metrics: dict[str, VersionMetrics] = {}
+        self.moments: dict[str, tuple[int, float, float]] = {}  # samples, their sum, sum of squares
+
+    def add(self, versions: dict[str, VersionMetrics]) -> None:
+        for module_id, m in versions.items():
+            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
+            if m.latency_samples:
+                x = m.latency_samples.values
+                n, total, squares = self.moments.get(module_id, (0, 0.0, 0.0))
+                self.moments[module_id] = (n + len(x), total + float(x.sum()), squares + float(x @ x))
+
+    def variance(self, module_id: str) -> float:
+        """Per-request latency variance of ``module_id``, from its samples (0 with fewer than 2)."""
+        n, total, squares = self.moments.get(module_id, (0, 0.0, 0.0))
+        return max(0.0, (squares - total * total / n) / (n - 1)) if n > 1 else 0.0
 
 
 def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
@@ -344,7 +363,8 @@ class Experiment:
     ) -> None:
         self.criteria, self.a_id, self.b_id = criteria, a_id, b_id
         self.minimum, self.alpha = minimum_sample_size, (1 - confidence) / 2
-        self.metrics: dict[str, VersionMetrics] = {}
+        self.seen = Seen()
+        self.metrics = self.seen.metrics
         theta = criteria.threshold / 100
         # lower is better: B wins when A > B / (1 - theta), A wins when B > A (1 + theta)
         b_wins = 1 / (1 - theta) if theta < 1 else math.inf
@@ -361,8 +381,7 @@ class Experiment:
             for side, (hi, lo) in worse.items():
                 if math.isfinite(self.ratios[side].r0):
                     self.ratios[side].add(hi.failed_requests, hi.requests, lo.failed_requests, lo.requests)
-        for module_id, m in versions.items():
-            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
+        self.seen.add(versions)
         a, b = self.metrics.get(self.a_id), self.metrics.get(self.b_id)
         if a is None or b is None or min(a.requests, b.requests) < self.minimum:
             return None
@@ -385,11 +404,13 @@ class Experiment:
             return False
         if self.criteria.comparison == "higher_is_better":  # B wins where, lower being better, A would
             side = "A" if side == "B" else "B"
-        va, sa, vb, sb = a.latency_mean_ms, _variance(a) / a.requests, b.latency_mean_ms, _variance(b) / b.requests
-        if side == "B":  # B below A by theta: A (1 - theta) - B > 0
-            d, se2 = (1 - theta) * va - vb, (1 - theta) ** 2 * sa + sb
-        else:  # B above A by theta: B - A (1 + theta) > 0
-            d, se2 = vb - (1 + theta) * va, sb + (1 + theta) ** 2 * sa
+        va, vb = a.latency_mean_ms, b.latency_mean_ms
+        # B below A by theta: A (1 - theta) - B > 0; B above A by theta: B - A (1 + theta) > 0
+        weight = 1 - theta if side == "B" else 1 + theta
+        d = weight * va - vb if side == "B" else vb - weight * va
+        if d <= 0:  # not even observed: nothing is shown (and no variance to estimate)
+            return False
+        se2 = weight**2 * self.seen.variance(self.a_id) / a.requests + self.seen.variance(self.b_id) / b.requests
         effect = max(0.1 * va, 1.0)
         return sequential.normal_exceeds(d, math.sqrt(se2), self.alpha, sequential.rho_for(effect, self.alpha))
 

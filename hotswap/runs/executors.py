@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -58,17 +59,38 @@ class _Local:
         from concurrent.futures import ProcessPoolExecutor
 
         chunks = max(1, len(items) // (4 * workers))
-        if not self.keep:
-            with ProcessPoolExecutor(workers) as pool:
-                yield from pool.map(fn, items, chunksize=chunks)
-            return
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(self.jobs or os.cpu_count() or 1)
-        yield from self.pool.map(fn, items, chunksize=chunks)
+        if self.keep and self.pool is None:
+            self.pool = ProcessPoolExecutor(self.jobs or os.cpu_count() or 1, initializer=_quiet_worker)
+        pool = self.pool if self.keep else ProcessPoolExecutor(workers, initializer=_quiet_worker)
+        assert pool is not None
+        finished = False
+        try:
+            yield from pool.map(fn, items, chunksize=chunks)
+            finished = True
+        finally:
+            if not finished:  # stopped (a signal) or failed: no worker outlives the sweep
+                _stop(pool)
+                self.pool = None
+            elif not self.keep:
+                pool.shutdown()
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+
+
+def _quiet_worker() -> None:
+    """A pool worker leaves signals to the command: Ctrl-C (sent to the whole process
+    group) is ignored, SIGTERM (the command stopping it) ends it at once, silently."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers instead of waiting for the runs they hold."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # 3.14: pool.terminate_workers()
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Dask:

@@ -7,11 +7,16 @@ block, parsed by hand (scenario/expect.py), gets a schema built from the same na
 
 from __future__ import annotations
 
+import ast
+import inspect
+import itertools
+import textwrap
 from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
 from hotswap.core.config import OUTCOMES
+from hotswap.core.fields import Model
 from hotswap.core.figures import FIGURES
 from hotswap.scenario.expect import EXTRA_FIGURES, STATISTICS
 from hotswap.scenario.model import Scenario
@@ -22,6 +27,46 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 class _Generator(GenerateJsonSchema):
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False  # titles would be "Variantbpercentage": the descriptions say it better
+
+
+def _docstrings(model: type[Model]) -> dict[str, str]:
+    """A model's field docstrings (the string right after a field), its bases' included."""
+    docs: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not issubclass(cls, Model) or cls is Model:
+            continue
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+        assert isinstance(body, ast.ClassDef)
+        for field, after in itertools.pairwise(body.body):
+            if (
+                isinstance(field, ast.AnnAssign)
+                and isinstance(field.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[field.target.id] = inspect.cleandoc(after.value.value)
+    return docs
+
+
+def _models(root: type[Model]) -> dict[str, type[Model]]:
+    """Every model class below ``Model`` by name, as ``$defs`` names them."""
+    found, todo = {root.__name__: root}, list(Model.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.setdefault(cls.__name__, cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _describe(section: dict[str, Any], model: type[Model]) -> None:
+    """Give each property of ``section`` its field's docstring as description (over the
+    description of the field's type, e.g. a duration's)."""
+    properties, docs = section.get("properties", {}), _docstrings(model)
+    for name, field in model.model_fields.items():
+        prop = properties.get(field.alias or name)
+        if prop is not None and field.description is None and name in docs:
+            prop["description"] = docs[name]
 
 
 def _bound() -> dict[str, Any]:
@@ -73,6 +118,11 @@ def expect_schema() -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     """The scenario file's schema, ready to dump as JSON."""
     schema = Scenario.model_json_schema(by_alias=True, mode="validation", schema_generator=_Generator)
+    models = _models(Scenario)
+    _describe(schema, Scenario)
+    for name, section in schema["$defs"].items():
+        if name in models:
+            _describe(section, models[name])
     for name in ("Expectation", "Expectations"):  # the parsed form's; the file's form replaces it
         schema["$defs"].pop(name, None)
     schema["$defs"]["Bound"] = _bound()

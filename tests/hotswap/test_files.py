@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hotswap.files import OutputError, json_text, write_text
+from hotswap.files import OutputError, json_text, write_pieces, write_text
 
 
 @pytest.fixture
@@ -76,6 +76,21 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temp(tmp_path: Path, mo
         write_text(target, "new" * 1000)
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+@pytest.mark.parametrize("error", [RuntimeError("a run failed"), KeyboardInterrupt()])
+def test_output_stopped_while_it_is_made_leaves_the_old_file_whole_and_no_temp(tmp_path: Path, error: BaseException):
+    target = tmp_path / "runs.json"
+    target.write_text("old")
+
+    def pieces():
+        yield b"[{"
+        raise error
+
+    with pytest.raises(type(error)):
+        write_pieces(target, pieces())
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.json"]
 
 
 @pytest.mark.parametrize("make", ["folder", "under-a-file"])

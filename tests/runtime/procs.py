@@ -52,3 +52,18 @@ def pid_of(node: str) -> int:
     found = [pid for pid, name in worker_processes().items() if name.endswith("/" + node)]
     assert len(found) == 1, f"expected one worker {node}, found {found}"
     return found[0]
+
+
+def processes_under(folder: Path) -> dict[int, list[str]]:
+    """Live processes (workers, guards) whose arguments name a path under ``folder``."""
+    out = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0") if a]
+        except OSError:
+            continue
+        if any(a.startswith(str(folder)) for a in args) and alive(int(entry.name)):
+            out[int(entry.name)] = args
+    return out

@@ -1,6 +1,6 @@
-"""Lifetimes: ``hotswap run --backend real`` killed (SIGKILL), stopped (SIGTERM) or
-interrupted (SIGINT) mid-run while an outage holds workers stopped leaves no worker, no
-guard and no folder behind; a new run removes what dead runs left."""
+"""Lifetimes: ``hotswap run --backend real`` (and ``hotswap check`` on the real fleet)
+killed (SIGKILL), stopped (SIGTERM) or interrupted (SIGINT) mid-run while an outage holds
+workers stopped leaves no worker, no guard and no folder behind; a new run removes what dead runs left."""
 
 from __future__ import annotations
 
@@ -16,24 +16,9 @@ import yaml
 
 from runtime import rundir
 from tests.runtime.conftest import SCENARIOS
-from tests.runtime.procs import PROC, alive
+from tests.runtime.procs import PROC, processes_under
 
 GONE_WITHIN = 5.0  # wall seconds
-
-
-def processes_under(folder: Path) -> dict[int, list[str]]:
-    """Live processes (workers, guards) whose arguments name a path under ``folder``."""
-    out = {}
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0") if a]
-        except OSError:
-            continue
-        if any(a.startswith(str(folder)) for a in args) and alive(int(entry.name)):
-            out[int(entry.name)] = args
-    return out
 
 
 def stopped_workers(folder: Path) -> list[int]:
@@ -59,12 +44,14 @@ def outage_scenario(tmp_path: Path) -> Path:
     return path
 
 
-def start_run(scenario: Path, temp: Path) -> subprocess.Popen[str]:
-    """A real run in its own process, its temp folder ``temp``, slow enough to be caught mid-run."""
+def start_run(scenario: Path, temp: Path, command: str = "run") -> subprocess.Popen[str]:
+    """A real run in its own process, its temp folder ``temp``, slow enough to be caught
+    mid-run: ``hotswap run`` on 8 workers, or ``hotswap check`` of the scenario's expectations."""
     env = {**os.environ, "TMPDIR": str(temp)}
-    command = [str(Path(sys.executable).parent / "hotswap"), "run", str(scenario), "--backend", "real"]
+    hotswap = [str(Path(sys.executable).parent / "hotswap"), command, str(scenario), "--backend", "real"]
+    options = ["--nodes", "8", "--time-scale", "30", "--rate", "200"] if command == "run" else []
     return subprocess.Popen(
-        [*command, "--nodes", "8", "--time-scale", "30", "--rate", "200"],
+        [*hotswap, *options],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -95,9 +82,21 @@ def wait_empty(temp: Path) -> tuple[dict[int, list[str]], list[str]]:
     ("sig", "code"), [(signal.SIGKILL, -9), (signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["KILL", "TERM", "INT"]
 )
 def test_an_orchestrator_stopped_mid_run_during_an_outage_leaves_nothing(outage_scenario, tmp_path, sig, code):
+    stopped_leaves_nothing(outage_scenario, tmp_path, sig, code, "run")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["TERM", "INT"])
+def test_a_check_on_the_real_fleet_stopped_mid_run_leaves_nothing(outage_scenario, tmp_path, sig, code):
+    data = yaml.safe_load(outage_scenario.read_text())
+    data["expect"] = {"backend": "real", "outcome": "Succeeded"}
+    outage_scenario.write_text(yaml.safe_dump(data))
+    stopped_leaves_nothing(outage_scenario, tmp_path, sig, code, "check")
+
+
+def stopped_leaves_nothing(scenario: Path, tmp_path: Path, sig: signal.Signals, code: int, command: str) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
-    run = start_run(outage_scenario, temp)
+    run = start_run(scenario, temp, command)
     try:
         wait_for_outage(run, temp)
         run.send_signal(sig)
