@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from hotswap.core.record import RunRecord, Summarizer
 
 
+SAID_AT_LOAD = ("triggers",)  # record warnings already on stderr when the scenario was loaded
+
+
 class TimeScale(click.ParamType):  # type: ignore[type-arg]
     """A number of at least 1, or ``auto`` (None)."""
 
@@ -138,7 +141,8 @@ def run(
                 summary.add(record)
             write(out, render.render(render.summary_blocks(loaded.name, summary.result()), fmt))
     for line in warned.lines():
-        click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
+        if line.split(":")[0] not in SAID_AT_LOAD:
+            click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
 
 
 def _counted(records: Iterator[RunRecord], shown: Progress) -> Iterator[RunRecord]:

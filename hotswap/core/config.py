@@ -137,6 +137,18 @@ class AutoRollback(Model):
             raise ValueError(f"interval must be at least {limits.MIN_TRIGGER_INTERVAL:g} s")
         return value
 
+    def replaced_triggers(self) -> str | None:
+        """When a ``triggers`` list leaves out default triggers (it replaces them, it does
+        not add to them): one line naming those no longer watched; otherwise None."""
+        if "triggers" not in self.model_fields_set or not self.enabled:
+            return None
+        kept = {(t.metric, t.comparison) for t in self.triggers}
+        dropped = [t for t in _guide_triggers() if (t.metric, t.comparison) not in kept]
+        if not dropped:
+            return None
+        names = ", ".join(f"{t.metric} > {t.threshold:g}{'%' if t.unit == 'percent' else ''}" for t in dropped)
+        return f"this list replaces the default triggers: {names} no longer watched; list them to keep them"
+
 
 def stage_nodes(active: int, percent: float) -> int:
     """The nodes a stage of ``percent`` takes of a region's ``active`` nodes: the ceiling

@@ -35,19 +35,22 @@ STATISTICS = ("p5", "p50", "p95", "mean", "ci95Low", "ci95High")
 BRIEF = ("deployTimeSeconds", "rollbackTimeSeconds", "blastRadius.nodesPercent", "blastRadius.failedRequests")
 
 
-def table(summary: pd.DataFrame, detail: str = "full", figures: tuple[str, ...] = SHOWN) -> Table:
+def table(summary: pd.DataFrame, detail: str = "spread", figures: tuple[str, ...] = SHOWN) -> Table:
     """Per case, each of ``figures`` (durations humanised): its p50 (``detail`` ``p50``),
-    p50 [p5 to p95] (``spread``), or that with the mean and the 95% CI of the mean (``full``)."""
-    headers = ["case", "runs", "outcomes", *(HEADERS[f] + (" p50" if detail == "p50" else "") for f in figures)]
+    p50 [p5 to p95] (``spread``), or its mean (95% CI of the mean) (``mean``)."""
+    suffix = {"p50": " p50", "mean": " mean"}.get(detail, "")
+    headers = ["case", "runs", "outcomes", *(HEADERS[f] + suffix for f in figures)]
     headers.append("capacity overhead %")
     rows = []
     for _, row in summary.iterrows():
         cells = [row["label"], str(row["runs"]), row["outcomes"]]
         for name in figures:
             text = {key: value_text(name, _number(row.get(f"{name}.{key}"))) for key in STATISTICS}
-            cell = text["p50"] if detail == "p50" else f"{text['p50']} [{text['p5']} to {text['p95']}]"
-            if detail == "full":
-                cell += f" mean {text['mean']} CI {text['ci95Low']} to {text['ci95High']}"
+            cell = {
+                "p50": text["p50"],
+                "spread": f"{text['p50']} [{text['p5']} to {text['p95']}]",
+                "mean": f"{text['mean']} ({text['ci95Low']} to {text['ci95High']})",
+            }[detail]
             cells.append("-" if text["p50"] == "-" else cell)
         cells.append(number_text(_number(row.get("capacity.overheadPercent.mean"))))
         rows.append(cells)
@@ -120,11 +123,13 @@ def write(
         Heading(1, title),
         Para(intro),
         Para(
-            "Each cell: p50 [p5 to p95], the mean and the 95% confidence interval of the mean. "
-            "Data: `runs.csv`" + (" / `runs.parquet`" if parquet_available() else "") + " (one row a run), "
-            "`summary.csv`."
+            "Each cell: p50 [p5 to p95]. Data: `runs.csv`"
+            + (" / `runs.parquet`" if parquet_available() else "")
+            + " (one row a run, exact figures), `summary.csv` (per case, numbers only)."
         ),
         table(summary),
+        Para("Means, with the 95% confidence interval of the mean in brackets:"),
+        table(summary, "mean", BRIEF),
         *[Image(p, c) for p, c in pictures],
     ]
     write_text(folder / "report.md", document.markdown(blocks, folder))

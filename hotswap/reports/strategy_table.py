@@ -15,15 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-from hotswap.core.config import STRATEGIES
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from hotswap.core.config import STRATEGIES
 from hotswap.files import write_text
 from hotswap.reports import compare, document, gates, guide, plots, verdicts
 from hotswap.reports.document import Heading, Image, Para, Table
@@ -333,18 +328,7 @@ def contradictions(runs: int, seed: int, frame: pd.DataFrame, jobs: int | None) 
 def gate_blocks(table: pd.DataFrame, folder: Path) -> list[document.Block]:
     """The gates-at-scale finding: a table and a plot."""
     path = folder / "gates-at-scale.png"
-    with plt.rc_context(plots.STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
-        for ax, (gate_name, group) in zip(axes, table.groupby("gate", sort=False), strict=True):
-            for strategy, g in group.groupby("strategy", sort=False):
-                ax.plot(g["nodes"], 100 * g["falseAlarmRate"], "o-", label=f"{strategy} false alarm")
-                ax.plot(g["nodes"], 100 * g["missedBadRate"], "x--", label=f"{strategy} missed bad")
-            ax.set_xscale("log")
-            ax.set_xlabel("nodes")
-            ax.set_title(str(gate_name), fontsize=9)
-        axes[0].set_ylabel("% of runs")
-        axes[1].legend(fontsize=6, ncol=2)
-        plots._save(fig, path)
+    plots.gates(table, path)
     rows: list[list[str]] = []
     for (row_strategy, row_gate), g in table.groupby(["strategy", "gate"], sort=False):
         rows.append(

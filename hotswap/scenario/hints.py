@@ -3,7 +3,6 @@ was probably not meant runs as written, with one line on stderr."""
 
 from __future__ import annotations
 
-from hotswap.core.config import AutoRollback
 from hotswap.scenario.model import Scenario
 
 PERCENT_METRICS = ("error_rate", "crash_rate")
@@ -35,18 +34,5 @@ def unit_warnings(scenario: Scenario) -> list[dict[str, str]]:
 def trigger_warnings(scenario: Scenario) -> list[dict[str, str]]:
     """A ``triggers`` list that leaves out some of the default triggers, which it replaces
     (not adds to); as ``{"code": "triggers", "field": ..., "message": ...}``."""
-    rollback = scenario.deployment.auto_rollback
-    if "triggers" not in rollback.model_fields_set or not rollback.enabled:
-        return []
-    kept = {(t.metric, t.comparison) for t in rollback.triggers}
-    dropped = [t for t in AutoRollback().triggers if (t.metric, t.comparison) not in kept]
-    if not dropped:
-        return []
-    names = ", ".join(f"{t.metric} > {t.threshold:g}{'%' if t.unit == 'percent' else ''}" for t in dropped)
-    return [
-        {
-            "code": "triggers",
-            "field": "deployment.autoRollback.triggers",
-            "message": f"this list replaces the default triggers: {names} no longer watched; list them to keep them",
-        }
-    ]
+    message = scenario.deployment.auto_rollback.replaced_triggers()
+    return [{"code": "triggers", "field": "deployment.autoRollback.triggers", "message": message}] if message else []

@@ -58,3 +58,25 @@ def test_run_warns_in_one_line_on_stderr_and_runs_as_written(tmp_path: Path):
         "error_rate > 5%, crash_rate > 1% no longer watched; list them to keep them\n"
     )
     assert " outcome " in result.stdout and " Succeeded: " in result.stdout
+
+
+def test_the_record_lists_the_replaced_triggers_in_its_warnings(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "previousModuleId: image-processor-v1.1.0\n"
+        "deployment:\n  moduleId: image-processor-v1.2.0\n  strategy: Rolling\n"
+        "  autoRollback: {triggers: [{metric: error_rate, threshold: 2}]}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["run", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert [w for w in json.loads(result.stdout)["warnings"] if w["code"] == "triggers"] == [
+        {
+            "code": "triggers",
+            "message": "deployment.autoRollback.triggers: this list replaces the default triggers: crash_rate > 1%, "
+            "avg_latency_ms > 100 no longer watched; list them to keep them",
+        }
+    ]
+    assert result.stderr.count("deployment.autoRollback.triggers: this list") == 1  # said once, at load
