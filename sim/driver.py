@@ -14,6 +14,7 @@ import numpy as np
 import simpy
 
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
+from hotswap.core.fields import Spread
 from hotswap.core.record import RunRecord
 from hotswap.runs import fleet_plan, loop, setup
 from hotswap.scenario import Scenario
@@ -78,7 +79,7 @@ def simulate(
     """Run the scenario's deployment once on the simulated fleet; its result record.
     With ``nodes`` (or ``time_scale``, ``rate``) it is the twin of the real run with the
     same options; ``profile`` (a timing profile file) replaces the drawn timings."""
-    scenario = played(scenario, nodes, time_scale, rate, profile)
+    scenario, batch_seconds = played(scenario, nodes, time_scale, rate, profile)
     rng = np.random.default_rng(seed)
     run = loop.begin(scenario, rng)
     downtime = Downtime(scenario.fleet.node_failures, run.layout.size, run.disruptions, rng)
@@ -91,6 +92,7 @@ def simulate(
         run.disruptions,
         curve=setup.traffic(scenario),
         by_region=run.rollout.by_region,
+        batch_seconds=batch_seconds,
     )
     driver = SimDriver(simpy.Environment(), population, scenario.fleet.route_update_seconds)
     run.carry_out(driver, loop.Schedule(run.marks()))
@@ -99,17 +101,21 @@ def simulate(
 
 def played(
     scenario: Scenario, nodes: int | None, time_scale: float | None, rate: float | None, profile: str | None
-) -> Scenario:
+) -> tuple[Scenario, Spread | None]:
     """The scenario as the simulator plays it: itself, with a profile's timings, or the
-    twin of a real run (the default profile's timings unless one is given)."""
+    twin of a real run (the default profile's timings unless one is given); and, for a
+    profile of one host (``hotswap measure``), what a batch of calls costs there."""
     twin_mode = nodes is not None or time_scale is not None or rate is not None
-    if not twin_mode and profile is None:
-        return scenario
-    timings = fleet_plan.load_profile(Path(profile) if profile else None)
+    chosen = Path(profile) if profile else fleet_plan.scenario_profile(scenario)
+    if not twin_mode and chosen is None:
+        return scenario, None
+    timings = fleet_plan.load_profile(chosen)
+    batch = fleet_plan.batch_seconds(timings)
     if not twin_mode:
-        return scenario.model_copy(update={"fleet": scenario.fleet.model_copy(update=fleet_plan.timings(timings))})
+        fleet = scenario.fleet.model_copy(update=fleet_plan.timings(timings))
+        return scenario.model_copy(update={"fleet": fleet}), batch
     planned = fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings)
-    return fleet_plan.twin(planned, timings)
+    return fleet_plan.twin(planned, timings), batch
 
 
 def prepare(
@@ -123,13 +129,14 @@ def prepare(
 ) -> list[str]:
     """Refuse a profile or fleet size the twin cannot take (``ValueError``); what a
     twin's scaled-down run cannot represent and which scenario timings a profile
-    replaces, one line each."""
+    (``--profile``, else the scenario's ``fleet.profile``) replaces, one line each."""
     warnings: list[str] = []
+    chosen = Path(profile) if profile else fleet_plan.scenario_profile(scenario)
     if nodes is not None or time_scale is not None or rate is not None:
-        timings = fleet_plan.load_profile(Path(profile) if profile else None)
+        timings = fleet_plan.load_profile(chosen)
         warnings += fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings).warnings
-    elif profile is not None:
-        fleet_plan.load_profile(Path(profile))
+    elif chosen is not None:
+        fleet_plan.load_profile(chosen)
     else:
         return warnings
     if replaced := fleet_plan.overridden(scenario):

@@ -66,10 +66,14 @@ class Population:
         rng: np.random.Generator,
         disruptions: Sequence[Disruption] = (),
         *,
+        batch_seconds: Spread | None = None,
         curve: Curve | None = None,
         by_region: bool = False,
     ) -> None:
         self.fleet, self.ledger, self.downtime, self.rng = scenario.fleet, ledger, downtime, rng
+        # the twin of the local real fleet, one host: the calls of a deploy or health
+        # check share one draw, and each batch costs ``batch_seconds`` more
+        self.batch_seconds = batch_seconds
         size = topology.size
         self.curve = curve or Flat(self.fleet.traffic_per_node)
         self.by_region = by_region
@@ -103,24 +107,25 @@ class Population:
         todo = idx[~down]
         todo = todo[self.ledger.version[todo] != code]
         if code == CANDIDATE:
-            seconds = self._spread(self.fleet.deploy_seconds, len(todo))
+            seconds = self._calls(self.fleet.deploy_seconds, len(todo))
         else:
             fast = self.holds_previous[todo] | (code == NONE)
             seconds = np.where(
                 fast,
-                self._spread(self.fleet.swap_seconds, len(todo)),
-                self._spread(self.fleet.deploy_seconds, len(todo)),
+                self._calls(self.fleet.swap_seconds, len(todo)),
+                self._calls(self.fleet.deploy_seconds, len(todo)),
             )
         rate = self.profiles[code].deploy_failure_rate if code != NONE else 0.0
         failed = self.rng.random(len(todo)) < rate if rate else np.zeros(len(todo), dtype=bool)
+        extra = self._batch(len(todo))
         report = DeployReport(
             requested=len(idx),
             updated=int(len(todo) - failed.sum()),
             failed=int(failed.sum()),
             unreachable=int(down.sum()),
-            seconds=self._waves(seconds),
+            seconds=self._waves(seconds) + extra,
         )
-        return report, PendingDeploy(todo[~failed], now + seconds[~failed], module_id)
+        return report, PendingDeploy(todo[~failed], now + extra + seconds[~failed], module_id)
 
     def apply(self, pending: PendingDeploy) -> None:
         code = self.ledger.code(pending.module_id)
@@ -153,21 +158,38 @@ class Population:
     def _spread(self, spread: Spread, n: int) -> np.ndarray:
         return self.rng.lognormal(math.log(spread.median), spread.sigma, n)
 
+    def _calls(self, spread: Spread, n: int) -> np.ndarray:
+        """The seconds of ``n`` calls sent at once: a draw each, or on one host (the
+        twin of the local real fleet, whose profile timed whole batches) one draw for
+        all, the host's load of the moment."""
+        if self.batch_seconds is not None and n:
+            return np.full(n, self._spread(spread, 1)[0])
+        return self._spread(spread, n)
+
+    def _batch(self, n: int) -> float:
+        """What a batch of ``n`` calls costs on one host besides its calls (0 elsewhere)."""
+        return float(self._spread(self.batch_seconds, 1)[0]) if self.batch_seconds is not None and n else 0.0
+
     def _waves(self, seconds: np.ndarray) -> float:
-        if not len(seconds):
-            return 0.0
+        return float(self._queued(seconds).max()) if len(seconds) else 0.0
+
+    def _queued(self, seconds: np.ndarray) -> np.ndarray:
+        """When each of these calls (``seconds`` each) is done, sent ``deployConcurrency``
+        at a time in waves: a wave starts when the one before has finished."""
         width = self.fleet.deploy_concurrency
         if width is None or len(seconds) <= width:
-            return float(seconds.max())
+            return seconds
         padded = np.zeros(math.ceil(len(seconds) / width) * width)
         padded[: len(seconds)] = seconds
-        return float(padded.reshape(-1, width).max(axis=1).sum())
+        ends: np.ndarray = padded.reshape(-1, width).max(axis=1).cumsum()
+        return np.asarray(ends[np.arange(len(seconds)) // width])
 
     # --- health checks -----------------------------------------------------------
     def health_check(self, nodes: NodeSet, module_id: str, policy: HealthPolicy, now: float) -> HealthReport:
         """Nodes that are down do not answer (each attempt costs a timeout); the module
         fails on nodes where its check fails, its load failed or its worker crashed;
-        elsewhere an attempt fails only at the fleet's flake rate."""
+        elsewhere an attempt fails only at the fleet's flake rate. Calls go out
+        ``deployConcurrency`` at a time, as deploys do."""
         idx = nodes.indices()
         down = self.downtime.down(idx, now)
         at_fault = (
@@ -181,7 +203,8 @@ class Population:
             answers = np.where(down[open_], health.NO_ANSWER, np.where(at_fault[open_], health.FAIL, health.PASS))
             if flake:
                 answers[(answers == health.PASS) & (self.rng.random(len(open_)) < flake)] = health.FAIL
-            call = self._spread(self.fleet.health_check_seconds, len(open_)) if self.fleet.health_check_seconds else 0.0
+            spread = self.fleet.health_check_seconds
+            call = self._queued(self._calls(spread, len(open_))) + self._batch(len(open_)) if spread else 0.0
             return answers, np.where(down[open_], policy.attempt_timeout, call)
 
         return health.check(len(idx), policy, attempt)

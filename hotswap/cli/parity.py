@@ -21,6 +21,11 @@ from hotswap.cli.run import TimeScale
 @click.option("--time-scale", type=TimeScale(), help="As for hotswap run [auto].")
 @click.option("--rate", type=bounded.RATE, help="As for hotswap run [the profile's requestsPerSecond].")
 @click.option("--seed", type=bounded.SEED, help="The first seed [default: the scenario's].")
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A timing profile (hotswap measure) for the twin; its requestsPerSecond paces both [the shipped one].",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="A folder for the plots and the JSON.")
 def parity(
@@ -31,6 +36,7 @@ def parity(
     time_scale: float | None,
     rate: float | None,
     seed: int | None,
+    profile: str | None,
     fmt: str,
     out: Path | None,
 ) -> None:
@@ -38,7 +44,7 @@ def parity(
     say whether outcomes, deploy and rollback times and blast radius agree (exit 1 if not)."""
     from hotswap.files import json_text
     from hotswap.reports import parity as report
-    from hotswap.runs import runner
+    from hotswap.runs import fleet_plan, runner
     from hotswap.scenario import ScenarioError, load
 
     try:
@@ -52,8 +58,10 @@ def parity(
         k: v for k, v in {"nodes": nodes, "time_scale": time_scale, "rate": rate}.items() if v is not None
     }
     try:
+        if profile is not None:  # the real fleet is paced by the profile's router rate too
+            options.setdefault("rate", float(fleet_plan.load_profile(Path(profile))["requestsPerSecond"]))
         warnings = runner.prepare(loaded, "real", options)
-        runner.prepare(loaded, "sim", options)
+        runner.prepare(loaded, "sim", {**options, "profile": profile})
     except ValueError as exc:
         fail(f"{scenario}: {exc}")
     for warning in warnings:
@@ -63,7 +71,8 @@ def parity(
     except RuntimeError as exc:
         click.echo(f"hotswap: real fleet failed: {exc}", err=True)
         sys.exit(1)
-    twin = runner.replicate(loaded, backend_name="sim", seed=first, runs=runs, options=options)
+    twin_options = {**options, "profile": profile} if profile is not None else options
+    twin = runner.replicate(loaded, backend_name="sim", seed=first, runs=runs, options=twin_options)
     verdict = report.compare(real, twin)
     verdict["warnings"] = warnings
     body = json_text(verdict) if fmt == "json" else report.text(loaded.name, verdict, warnings)

@@ -54,7 +54,8 @@ class Warnings:
     message and in how many runs it came; a stage-collapse message, the same in every
     run, once each)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shown: tuple[str, ...] = ()) -> None:
+        self.shown = shown  # codes already said before the runs (the scenario's hints)
         self.runs = 0
         self.first: dict[str, str] = {}
         self.count: dict[str, int] = {}
@@ -73,6 +74,8 @@ class Warnings:
     def lines(self) -> list[str]:
         out = []
         for code, message in self.first.items():
+            if code in self.shown:
+                continue
             if code == "stage-collapse":
                 out += [f"{code}: {m}" for m in self.collapse]
             else:

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from hotswap.core.record import RunRecord, Summarizer
 
 
-SAID_AT_LOAD = ("triggers",)  # record warnings already on stderr when the scenario was loaded
-
-
 class TimeScale(click.ParamType):  # type: ignore[type-arg]
     """A number of at least 1, or ``auto`` (None)."""
 
@@ -128,7 +125,9 @@ def run(
         except RuntimeError as exc:  # the real fleet itself failed: not the input's fault
             click.echo(f"hotswap: real fleet failed: {exc}", err=True)
             sys.exit(1)
-        warned = render.Warnings()
+        from hotswap.scenario import hints
+
+        warned = render.Warnings(shown=hints.CODES)  # the scenario's hints: said when it was loaded
         records = map(warned.add, records)
         if runs == 1:
             data = next(records)
@@ -141,8 +140,7 @@ def run(
                 summary.add(record)
             write(out, render.render(render.summary_blocks(loaded.name, summary.result()), fmt))
     for line in warned.lines():
-        if line.split(":")[0] not in SAID_AT_LOAD:
-            click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
+        click.echo(f"hotswap: warning: {scenario}: {line}", err=True)
 
 
 def _counted(records: Iterator[RunRecord], shown: Progress) -> Iterator[RunRecord]:

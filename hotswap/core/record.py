@@ -146,14 +146,11 @@ def record(
 def warnings(rollout: Rollout, timeline: list[dict[str, Any]]) -> list[Warning]:
     """What a reader of the record should know before trusting it: ``stage-collapse``
     (stages that expose other shares than they say), ``low-power`` (a wait whose
-    traffic could not have shown a module just past a trigger) and ``triggers`` (a
-    triggers list that dropped default triggers). Each is
+    traffic could not have shown a module just past a trigger). Each is
     ``{"code": ..., "message": ...}``; other parts of hotswap may add codes."""
     regions = [len(r.active) for r in rollout.fleet.regions]
     staged = stage_warnings(regions, rollout.config.plan()) if rollout.strategy == "Canary" else []
     out = [Warning(code=w["code"], message=w["message"]) for w in staged]
-    if rollout.replaced_triggers:
-        out.append(Warning(code="triggers", message=f"deployment.autoRollback.triggers: {rollout.replaced_triggers}"))
     for entry in timeline:
         if "lowPower" in entry:
             where = f"stage {entry['stage']:g}%" if "stage" in entry else f"the wait ending at {entry['t']:g} s"

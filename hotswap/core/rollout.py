@@ -41,7 +41,6 @@ class Rollout:
     min_requests: int = 0
     limits: Limits | None = None  # test: observed, counted so; None: the sequential test (test: sequential)
     confidence: float = 0.95  # the sequential test's
-    replaced_triggers: str | None = None  # default triggers a triggers list dropped (a record warning)
     metrics_delay: float = 0.0
 
     @property

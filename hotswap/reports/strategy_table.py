@@ -20,7 +20,7 @@ import pandas as pd
 
 from hotswap.core.config import STRATEGIES
 from hotswap.files import write_text
-from hotswap.reports import compare, document, gates, guide, plots, verdicts
+from hotswap.reports import compare, document, gates, guide, parity, plots, verdicts
 from hotswap.reports.document import Heading, Image, Para, Table
 from hotswap.runs import runner
 from hotswap.scenario import Scenario
@@ -108,10 +108,7 @@ def duration_table(
         claim = guide.span(guide.TABLE[s][column_of_table])
         at = [f"{condition} {n}" for n in sizes]
         v = verdicts.duration(claim, median(frame, s, at[0], column), median(frame, s, at[1], column), sizes)
-        measured_real = []
-        if real:
-            value = real[s][real_key]
-            measured_real = [verdicts.seconds(value) if value is not None else "-"]
+        measured_real = [against_twin(real[s][real_key])] if real else []
         rows.append(
             [
                 s,
@@ -127,11 +124,22 @@ def duration_table(
         "guide",
         f"measured, {sizes[0]} nodes",
         f"measured, {sizes[1]:,} nodes",
-        *(["real fleet (16 workers)"] if real else []),
+        *(["real fleet (16 workers) against its twin"] if real else []),
         "verdict",
         "why",
     ]
     return [Heading(2, title), Para(intro), Table(head, rows)]
+
+
+def against_twin(figure: dict[str, Any]) -> str:
+    """A parity figure (``reports.parity``) as a cell: the real median, the twin's
+    p5-p95, and whether they agree."""
+    if not figure["real"]:
+        return "-"
+    twin = figure["twin"]
+    span = f"twin {verdicts.seconds(twin['p5'])}-{verdicts.seconds(twin['p95'])}" if twin else "twin: none"
+    median = verdicts.seconds(float(np.median(figure["real"])))
+    return f"{median} ({span}, {'agrees' if figure['agree'] else 'differs'})"
 
 
 def claims(frame: pd.DataFrame, real: dict[str, dict[str, Any]] | None, sizes: tuple[int, int]) -> list[document.Block]:
@@ -430,13 +438,21 @@ def build(
     return [folder / "strategy-table.md", folder / "strategy-table.html", *pictures]
 
 
-def measure_real(progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
-    """One run per strategy on the real fleet: deploy time (healthy), rollback time (bad)."""
+def measure_real(
+    progress: Callable[[str], None] | None = None, seeds: int = 3, runs: int = 200
+) -> dict[str, dict[str, Any]]:
+    """Per strategy, the parity comparison (``reports.parity``) of ``seeds`` real runs on
+    16 workers with ``runs`` of their simulated twin: deploy time with the healthy
+    module, rollback time with the bad one."""
     out = {}
     for s in STRATEGIES:
         if progress is not None:
-            progress(f"{s} on the real fleet")
-        healthy = runner.replicate(scenario(s, 1, HEALTHY), backend_name="real", seed=1)[0]
-        bad = runner.replicate(scenario(s, 1, BAD), backend_name="real", seed=1)[0]
-        out[s] = {"deploy": healthy["deployTimeSeconds"], "rollback": bad["rollbackTimeSeconds"]}
+            progress(f"{s} on the real fleet and its twin")
+        row = {}
+        for key, module, name in (("deploy", HEALTHY, "deployTimeSeconds"), ("rollback", BAD, "rollbackTimeSeconds")):
+            case = scenario(s, 1, module)
+            real = runner.replicate(case, backend_name="real", seed=1, runs=seeds)
+            twin = runner.replicate(case, backend_name="sim", seed=1, runs=runs, options={"nodes": 16})
+            row[key] = next(f for f in parity.compare(real, twin)["figures"] if f["figure"] == name)
+        out[s] = row
     return out

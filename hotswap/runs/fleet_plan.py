@@ -17,6 +17,8 @@ from hotswap.runs import setup
 from hotswap.runs.pace import Pace, pace
 from hotswap.runs.scale import scale
 from hotswap.scenario import Scenario
+from hotswap.scenario.fleet import ModuleProfile
+from hotswap.scenario.profile import ProfileError, read_profile
 
 DEFAULT_NODES = 16
 DEFAULT_PROFILE = Path(__file__).parent / "profiles" / "default.yaml"
@@ -24,26 +26,23 @@ TIMINGS = {
     "deploy_seconds": "deploySeconds",
     "swap_seconds": "swapSeconds",
     "route_update_seconds": "routeUpdateSeconds",
+    "deploy_concurrency": "deployConcurrency",
 }
 
 
 def load_profile(path: Path | None = None) -> dict[str, Any]:
-    """A timing profile file (``ValueError`` naming the file when it is not one)."""
-    import yaml
-
+    """A timing profile file, the shipped one by default (``ValueError`` naming the
+    file and field when it is not one)."""
     path = path or DEFAULT_PROFILE
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: not a readable timing profile: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("requestsPerSecond"), int | float):
-        raise ValueError(f"{path}: requestsPerSecond: a number is required")
-    for key in ("swapMs", "rollbackMs"):
-        try:
-            Spread.model_validate(data.get(key))
-        except ValueError:
-            raise ValueError(f"{path}: {key}: {{median, p99}} in milliseconds is required") from None
-    return data
+        return read_profile(path)
+    except ProfileError as exc:
+        raise ValueError(f"{path}: {exc.line()}") from None
+
+
+def scenario_profile(scenario: Scenario) -> Path | None:
+    """The profile the scenario names (``fleet.profile``, made absolute by the loader)."""
+    return Path(scenario.fleet.profile) if scenario.fleet.profile else None
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,9 @@ def plan(
     profile's ``requestsPerSecond``) make of ``scenario`` (``ValueError`` when it cannot)."""
     scaled = scale(scenario, nodes)
     workers = sum(r.nodes for r in scaled.fleet.regions)
-    capacity = rate if rate is not None else float((profile or load_profile())["requestsPerSecond"])
+    if rate is None:
+        rate = float((profile or load_profile(scenario_profile(scenario)))["requestsPerSecond"])
+    capacity = rate
     p = pace(setup.traffic(scaled).peak * workers, capacity, time_scale)
     warnings = [w for w in (p.warning(), *_squeezed(scenario, scaled), _unplayed(scaled)) if w]
     return FleetPlan(scaled, p, tuple(warnings))
@@ -107,7 +108,8 @@ def twin(fleet_plan: FleetPlan, profile: dict[str, Any]) -> Scenario:
         update={
             "fleet": scaled.fleet.model_copy(
                 update={"traffic_per_node": fleet_plan.pace.delivered / workers, **timings(profile)}
-            )
+            ),
+            "modules": latencies(scaled, profile),
         }
     )
     recording, p = scaled.recording, fleet_plan.pace
@@ -118,10 +120,30 @@ def twin(fleet_plan: FleetPlan, profile: dict[str, Any]) -> Scenario:
     return played.with_recording(Recording(recording.file, rows))
 
 
+def latencies(scenario: Scenario, profile: dict[str, Any]) -> dict[str, ModuleProfile]:
+    """The two modules' fault profiles with the real fleet's request latency: the
+    profile's (measured at the base work, the least of its modules) scaled by each
+    module's stated median over the least stated, as the real fleet scales their work
+    (``runtime.catalog``). Unchanged without a measured latency."""
+    measured = profile.get("latencyMs") or {}
+    if not measured:
+        return dict(scenario.modules)
+    base = min(measured.values(), key=lambda s: s["median"])
+    ids = (scenario.previous, scenario.deployment.module_id)
+    least = min(scenario.profile(m).latency_ms.median for m in ids)
+    out = dict(scenario.modules)
+    for m in ids:
+        ratio = scenario.profile(m).latency_ms.median / least
+        spread = Spread(median=base["median"] * ratio, p99=base["p99"] * ratio)
+        out[m] = scenario.profile(m).model_copy(update={"latency_ms": spread})
+    return out
+
+
 def timings(profile: dict[str, Any]) -> dict[str, Any]:
     """The fleet fields a profile replaces: a deploy is a hot swap, a swap back to the
     module a worker holds is a rollback per node, a route update is the router's
-    (measured in microseconds: none), a restart is a worker's."""
+    (measured in microseconds: none), a restart is a worker's; on one host (a profile
+    with ``batchMs``) a batch's calls take turns, one at a time."""
 
     def seconds(key: str) -> Spread:
         return Spread(median=profile[key]["median"] / 1000, p99=profile[key]["p99"] / 1000)
@@ -135,14 +157,18 @@ def timings(profile: dict[str, Any]) -> dict[str, Any]:
         out["health_check_seconds"] = seconds("healthCheckMs")
     if "workerRestartMs" in profile:
         out["restart_seconds"] = profile["workerRestartMs"]["median"] / 1000
+    if "batchMs" in profile:  # one host: the calls of a batch take turns
+        out["deploy_concurrency"] = 1
     return out
+
+
+def batch_seconds(profile: dict[str, Any]) -> Spread | None:
+    """What a batch of calls costs besides its calls on a profile of one host (threads
+    waking on a busy machine: ``batchMs``), or None for a profile of separate nodes."""
+    ms = profile.get("batchMs")
+    return None if ms is None else Spread(median=ms["median"] / 1000, p99=ms["p99"] / 1000)
 
 
 def overridden(scenario: Scenario) -> list[str]:
     """The timing fields the scenario sets that a profile replaces (camelCase)."""
-    names = {
-        "deploy_seconds": "deploySeconds",
-        "swap_seconds": "swapSeconds",
-        "route_update_seconds": "routeUpdateSeconds",
-    }
-    return [names[f] for f in TIMINGS if f in scenario.fleet.model_fields_set]
+    return [name for f, name in TIMINGS.items() if f in scenario.fleet.model_fields_set]

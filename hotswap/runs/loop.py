@@ -34,11 +34,11 @@ from hotswap.core.effects import (
 from hotswap.core.execution import Execution
 from hotswap.core.ledger import Ledger
 from hotswap.core.nodes import Topology
-from hotswap.core.record import RunRecord, record
+from hotswap.core.record import RunRecord, Warning, record
 from hotswap.core.rollout import Rollout
 from hotswap.runs import setup
 from hotswap.runs.setup import Disruption
-from hotswap.scenario import Scenario
+from hotswap.scenario import Scenario, hints
 
 Action = tuple[float, Callable[[], None]]  # something to do at a scenario time
 
@@ -117,7 +117,9 @@ class Run:
             effect = execution.advance(effect, result, started, driver.now)
 
     def record(self, backend: str, seed: int, extra: dict[str, Any] | None = None) -> RunRecord:
-        return record(
+        """The run's record; its warnings begin with the scenario's likely mistakes (a
+        percent threshold written as a fraction, default triggers replaced)."""
+        done = record(
             self.scenario.name,
             self.rollout,
             backend=backend,
@@ -126,6 +128,9 @@ class Run:
             ledger=self.ledger,
             extra=extra,
         )
+        said = [Warning(code=h["code"], message=f"{h['field']}: {h['message']}") for h in hints.warnings(self.scenario)]
+        done["warnings"] = [*said, *done["warnings"]]
+        return done
 
 
 def begin(scenario: Scenario, rng: np.random.Generator) -> Run:

@@ -86,10 +86,10 @@ def replicate(scenario: Scenario, **arguments: Any) -> list[RunRecord]:
     return list(stream(scenario, **arguments))
 
 
-def measure(nodes: int) -> dict[str, Any]:
-    """A timing profile of the local real fleet (``runtime.measure``), for the guide's
-    two modules on ``nodes`` workers."""
-    scenario = Scenario.model_validate(
+def measure(nodes: int, scenario: Scenario | None = None) -> dict[str, Any]:
+    """A timing profile of the local real fleet (``runtime.measure``), for the two
+    modules of ``scenario`` (default: the guide's) on ``nodes`` workers."""
+    scenario = scenario or Scenario.model_validate(
         {
             "previousModuleId": "image-processor-v1.1.0",
             "deployment": {"moduleId": "image-processor-v1.2.0", "strategy": "Canary"},

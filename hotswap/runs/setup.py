@@ -56,7 +56,6 @@ def rollout(scenario: Scenario) -> Rollout:
         if ar.test == "observed"
         else None,
         confidence=ar.confidence,
-        replaced_triggers=ar.replaced_triggers(),
     )
 
 

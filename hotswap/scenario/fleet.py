@@ -120,7 +120,7 @@ class Fleet(Model):
     swap_seconds: SecondsSpread = Spread(median=0.05, p99=0.5)
     """Time to swap a node back to a module it still holds (seconds; median and p99)."""
     deploy_concurrency: Annotated[int, Field(strict=True, ge=1, le=limits.TOTAL_NODES)] | None = None
-    """Nodes loading at once; null: unlimited."""
+    """Nodes loading (or answering a health call) at once; null: unlimited."""
     route_update_seconds: Seconds = 5.0
     """Time for a load-balancer weight update (seconds)."""
     health_check_seconds: Spread | None = None
@@ -135,6 +135,9 @@ class Fleet(Model):
     """Faults injected into a few nodes: kill, stop, slow."""
     restart_seconds: Seconds = 0.1
     """How long a killed worker is down before it runs again (seconds)."""
+    profile: str | None = Field(default=None, min_length=1, max_length=4096)
+    """A timing profile (hotswap measure) the simulator plays instead of its timing draws:
+    a path relative to the scenario file."""
 
     @model_validator(mode="after")
     def _rate_once(self) -> Fleet:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hotswap.scenario.model import Scenario
 
+CODES = ("unit", "triggers")  # the warnings' codes, in records as in these lists
 PERCENT_METRICS = ("error_rate", "crash_rate")
 SMALLEST_LIKELY_PERCENT = 0.1
 

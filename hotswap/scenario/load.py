@@ -17,6 +17,7 @@ from hotswap.core.config import STRATEGIES
 from hotswap.scenario import expect, replay
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.model import Scenario
+from hotswap.scenario.profile import ProfileError, read_profile
 from hotswap.scenario.read import ReadError, read
 
 BARE_KEYS = {"strategy", "moduleId", "strategyConfig", "deploymentId"}
@@ -59,7 +60,7 @@ def from_data(path: Path | str, data: Any) -> Scenario:
         scenario = scenario.model_copy(update={"expect": parsed})
         if scenario.seed + parsed.runs - 1 > limits.SEED:
             raise ScenarioError(path, "expect.runs", f"seeds from {scenario.seed} would pass {limits.SEED}")
-    return _read_recording(path, _resolve_modules(path, scenario))
+    return _read_recording(path, _resolve_profile(path, _resolve_modules(path, scenario)))
 
 
 def _read(path: Path) -> Any:
@@ -129,6 +130,20 @@ def _read_recording(path: Path, scenario: Scenario) -> Scenario:
     except ValueError as exc:
         raise ScenarioError(path, "fleet.traffic.replay", str(exc)) from None
     return scenario.with_recording(recording)
+
+
+def _resolve_profile(path: Path, scenario: Scenario) -> Scenario:
+    """A timing profile is named relative to the scenario file: make it absolute, and
+    read and check it now (bounded, as the scenario), so a bad one stops here."""
+    name = scenario.fleet.profile
+    if name is None:
+        return scenario
+    found = (path.parent / name).resolve()
+    try:
+        read_profile(found)
+    except ProfileError as exc:
+        raise ScenarioError(path, "fleet.profile", f"{name}: {exc.line()}") from None
+    return scenario.model_copy(update={"fleet": scenario.fleet.model_copy(update={"profile": str(found)})})
 
 
 WAITS = {

@@ -143,3 +143,12 @@ def test_parity_and_measure_options_are_bounded_like_runs():
 def test_parity_refuses_seeds_past_the_largest():
     result = invoke("parity", CANARY, "--seed", str(2**63 - 1), "--runs", "3")
     assert result.exit_code == 2 and result.stderr.startswith("hotswap: --runs 3 from seed") and result.stdout == ""
+
+
+def test_measure_refuses_a_scenario_it_cannot_load_in_one_line(tmp_path):
+    result = invoke("measure", "--scenario", tmp_path / "nope.yaml")
+    assert (
+        result.exit_code == 2
+        and result.stdout == ""
+        and result.stderr == f"hotswap: {tmp_path / 'nope.yaml'}: no such file\n"
+    )

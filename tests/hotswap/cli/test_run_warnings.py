@@ -58,3 +58,21 @@ def test_many_runs_name_each_warning_once_with_its_count(tmp_path: Path):
     warned = [line for line in result.stderr.splitlines() if line.startswith(f"hotswap: warning: {path}: ")]
     assert [line.split(": ")[3] for line in warned] == ["stage-collapse", "low-power"]
     assert warned[1].endswith("(in 3 of 3 runs)")
+
+
+def test_a_likely_unit_mistake_is_in_the_record_and_said_once(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        SCENARIO.replace("stages: [1, 2, 5, 10, 25, 50, 100]", "stages: [10, 100]")
+        + "  autoRollback:\n    triggers: [{metric: error_rate, threshold: 0.05, unit: percent}]\n"
+    )
+    result = CliRunner().invoke(main, ["run", str(path), "--format", "json", "--runs", "3"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    field = "deployment.autoRollback.triggers[0].threshold"
+    for record in records["runs"]:
+        unit = [w for w in record["warnings"] if w["code"] == "unit"]
+        assert len(unit) == 1 and unit[0]["message"].startswith(f"{field}: error_rate thresholds are in percent")
+        assert any(w["code"] == "triggers" for w in record["warnings"])  # crash_rate and latency dropped
+    said = [line for line in result.stderr.splitlines() if "error_rate thresholds are in percent" in line]
+    assert len(said) == 1, result.stderr

@@ -41,3 +41,13 @@ def test_a_real_outcome_the_twin_rarely_gives_differs():
     verdict = compare([record("RolledBack", 33.0, 1.2), record("Paused", 33.0)], rare)
     assert not verdict["outcomes"]["agree"]  # Paused in 0.5% of the twin's runs
     assert not compare([record("Succeeded", 1200.0, exposed=100.0)] * 3, TWIN)["outcomes"]["agree"]
+
+
+def test_the_strategy_tables_real_column_is_the_parity_comparison():
+    from hotswap.reports.strategy_table import against_twin
+
+    verdict = compare([record("RolledBack", 33.0, 1.2), record("RolledBack", 35.0, 1.4)], TWIN)
+    deploy, rollback, _ = verdict["figures"]
+    assert against_twin(deploy) == "34 s (twin 30 s-39 s, agrees)"
+    assert against_twin({**rollback, "agree": False}).endswith(", differs)")
+    assert against_twin({"figure": "rollbackTimeSeconds", "real": [], "twin": None, "agree": True}) == "-"

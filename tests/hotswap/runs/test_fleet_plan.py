@@ -85,3 +85,42 @@ def test_a_curve_is_paced_for_its_peak_and_the_twin_replays_what_the_router_deli
     day = fleet_plan.plan(diurnal, 16, 300.0, None, PROFILE)
     assert day.pace.wanted == 16 * diurnal.fleet.traffic_per_node
     assert fleet_plan.twin(day, PROFILE).fleet.traffic_per_node * 16 == pytest.approx(1000.0 / 300)
+
+
+def test_a_profile_of_one_host_makes_a_batch_cost_its_overhead_plus_its_calls_in_turn(tmp_path: Path):
+    """Spreads with p99 = median draw exactly the median: a deploy of k nodes takes
+    batchMs + k * swapMs, a health round batchMs + k * healthCheckMs."""
+    from sim.driver import simulate
+
+    exact = {"median": 10.0, "p99": 10.0}
+    profile = tmp_path / "host.yaml"
+    profile.write_text(
+        "requestsPerSecond: 1000\nbatchMs: {median: 500, p99: 500}\n"
+        f"swapMs: {exact}\nrollbackMs: {exact}\nhealthCheckMs: {exact}\n".replace("'", "")
+    )
+    scenario = load(SCENARIOS / "blue-green-bad-module.yaml")
+    record = simulate(scenario, 1, nodes=16, time_scale=300.0, profile=str(profile))
+    deploys = [e for e in record["timeline"] if e["event"] == "Deploy" and e["module"] == scenario.deployment.module_id]
+    checks = [e for e in record["timeline"] if e["event"] == "HealthCheck"]
+    assert deploys and checks
+    for entry in deploys + checks:
+        assert entry["seconds"] == pytest.approx(0.5 + entry["nodes"] * 0.01)
+    assert fleet_plan.batch_seconds({"requestsPerSecond": 1}) is None  # separate nodes: no host
+
+
+def test_a_profile_with_a_broken_batch_timing_is_refused_naming_it(tmp_path: Path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("requestsPerSecond: 10\nswapMs: {median: 1, p99: 2}\nrollbackMs: {median: 1, p99: 2}\nbatchMs: 3\n")
+    with pytest.raises(ValueError, match=r"p\.yaml: batchMs"):
+        fleet_plan.load_profile(bad)
+
+
+def test_the_twin_plays_the_measured_request_latency_scaled_as_the_real_fleet_scales_work():
+    scenario = load(SCENARIOS / "canary-bad-module.yaml")  # v1.2.0 states 15 ms, v1.1.0 the default 25
+    measured = {**PROFILE, "latencyMs": {"x": {"median": 0.4, "p99": 0.8}, "y": {"median": 0.3, "p99": 0.6}}}
+    twin = fleet_plan.twin(fleet_plan.plan(scenario, 16, 300.0, None, measured), measured)
+    assert twin.profile("image-processor-v1.2.0").latency_ms.median == pytest.approx(0.3)
+    assert twin.profile("image-processor-v1.1.0").latency_ms.p99 == pytest.approx(0.6 * 25 / 15)
+    assert twin.profile("image-processor-v1.2.0").error_rate == scenario.profile("image-processor-v1.2.0").error_rate
+    unmeasured = fleet_plan.twin(fleet_plan.plan(scenario, 16, 300.0, None, PROFILE), PROFILE)
+    assert unmeasured.modules == scenario.modules
