@@ -15,6 +15,7 @@ report <= 120 s on 2 cores; Dask speed-up >= 1.7x.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RUNS = os.environ.get("RUNS", "200")  # report and dask: runs (lower it for a quick look)
 REGIONS = 8
 
 
@@ -46,14 +48,15 @@ def rolling() -> None:
     from hotswap.scenario.model import Scenario
     from sim.driver import simulate
 
-    print(f"{'nodes':>9} {'batches':>8} {'seconds':>8} {'cpu_s':>7} {'ms/batch':>9} outcome")
+    print(f"{'nodes':>9} {'batches':>8} {'wall_s':>7} {'cpu_s':>7} {'cpu_ms/batch':>12} {'load':>5} outcome")
     for nodes in (10_000, 100_000, 1_000_000):
         s = Scenario.model_validate(fleet_scenario(nodes, "Rolling", ROLLING))
         wall, cpu = time.perf_counter(), time.process_time()
         record = simulate(s, 1)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         batches = nodes // 100
-        print(f"{nodes:>9,} {batches:>8,} {wall:>8.2f} {cpu:>7.2f} {1000 * wall / batches:>9.3f} {record['outcome']}")
+        per_batch, load = 1000 * cpu / batches, os.getloadavg()[0]
+        print(f"{nodes:>9,} {batches:>8,} {wall:>7.2f} {cpu:>7.2f} {per_batch:>12.3f} {load:>5.1f} {record['outcome']}")
 
 
 def canary() -> None:
@@ -76,41 +79,60 @@ def canary() -> None:
 def ab() -> None:
     from hotswap.scenario import load
     from sim.driver import simulate
+    from sim.population import Population
 
+    windows = {"now": 0}
+    sample = Population.traffic
+
+    def counted(self, t0, t1):  # counts the windows of traffic each run samples
+        windows["now"] += 1
+        return sample(self, t0, t1)
+
+    Population.traffic = counted
     pair = {name: load(ROOT / "scenarios" / f"{name}.yaml") for name in ("ab-testing", "canary")}
-    cpu = dict.fromkeys(pair, 0.0)
-    for _ in range(3):  # interleaved, so load changes hit both
+    cpu, seen = dict.fromkeys(pair, 0.0), dict.fromkeys(pair, 0)
+    for _ in range(3):  # interleaved, so load changes hit both; in one process, start-up included
         for name, s in pair.items():
+            windows["now"] = 0
             start = time.process_time()
             for seed in range(20):
                 simulate(s, seed)
             cpu[name] += time.process_time() - start
+            seen[name] += windows["now"]
     per = {k: 1000 * v / 60 for k, v in cpu.items()}
+    window = {k: 1000 * cpu[k] / seen[k] for k in cpu}
     print(f"ab_ms_per_run={per['ab-testing']:.1f} canary_ms_per_run={per['canary']:.1f}")
+    print(f"windows_per_run ab={seen['ab-testing'] / 60:.0f} canary={seen['canary'] / 60:.0f}")
+    print(f"ms_per_window ab={window['ab-testing']:.3f} canary={window['canary']:.3f}")
     print(f"ab_over_canary={per['ab-testing'] / per['canary']:.2f}")
 
 
-def peak(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and the largest process's peak RSS (MiB) of a command and its children."""
+def peak(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (the command and its children) and the largest
+    process's peak RSS (MiB) of a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     timed = ["/usr/bin/time", "-f", "%M", *command]
     out = subprocess.run(timed, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    return time.perf_counter() - start, int(out.stderr.strip().splitlines()[-1]) / 1024
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, int(out.stderr.strip().splitlines()[-1]) / 1024
 
 
 def compare() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         args = ["hotswap", "compare", str(ROOT / "scenarios" / "fleet-10k.yaml"), "--runs", "200", "--out", tmp]
-        wall, mib = peak(args)
-        print(f"compare_10k_200_runs seconds={wall:.0f} parent_peak_rss_mib={mib:.0f}")
-        # /usr/bin/time reports the largest of the command and its waited-for children
-        print(f"largest_process_peak_rss_mib={mib:.0f}")
+        wall, cpu, mib = peak(args)
+        # /usr/bin/time reports the largest peak of the command and its waited-for children
+        print(f"compare_10k_200_runs wall_s={wall:.0f} cpu_s={cpu:.0f} largest_process_peak_rss_mib={mib:.0f}")
 
 
 def report() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        wall, mib = peak(["hotswap", "report", "strategy-table", "--runs", "200", "--out", tmp])
-        print(f"report_strategy_table_200_runs seconds={wall:.0f} peak_rss_mib={mib:.0f}")
+        wall, cpu, mib = peak(["hotswap", "report", "strategy-table", "--runs", RUNS, "--out", tmp])
+        print(f"report_strategy_table_{RUNS}_runs wall_s={wall:.0f} cpu_s={cpu:.0f} peak_rss_mib={mib:.0f}")
+        print(f"load_average_after={os.getloadavg()[0]:.1f}")
 
 
 def dask() -> None:
@@ -118,7 +140,7 @@ def dask() -> None:
     from hotswap.scenario import load
 
     scenario = load(ROOT / "scenarios" / "fleet-100k.yaml")
-    runs = int(os.environ.get("RUNS", "200"))
+    runs = int(RUNS)
     seconds = {}
     for workers in (1, 2, 1, 2):  # twice each, interleaved
         with executors.use(executors.Executor("dask", jobs=workers)):

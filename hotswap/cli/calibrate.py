@@ -27,7 +27,6 @@ MOST_SETTINGS = 64  # a grid file's settings: each costs seven cells of --runs r
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder for the JSON and a Pareto plot.")
-@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @progress_option
 @sweeps
 def calibrate(

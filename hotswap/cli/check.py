@@ -33,7 +33,6 @@ from hotswap.runs.backends import BACKENDS
     "markdown",
     help="markdown: a table of every expectation, for a pull request or $GITHUB_STEP_SUMMARY.",
 )
-@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @sweeps
 def check_(
     paths: tuple[Path, ...],

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from hotswap.cli import options as bounded
 from hotswap.runs import executors
 
 if TYPE_CHECKING:
@@ -117,8 +118,8 @@ def staged_folder(out: Path) -> Iterator[Path]:
 
 
 def sweeps(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--executor`` and ``--scheduler`` to a command that sweeps: everything it
-    runs goes to that executor (with the command's ``--jobs``), opened once."""
+    """Add ``--jobs``, ``--executor`` and ``--scheduler`` to a command that sweeps:
+    everything it runs goes to that executor, opened once (the command gets ``jobs``)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, executor: str, scheduler: str | None, **kwargs: Any) -> Any:
@@ -130,6 +131,7 @@ def sweeps(command: Callable[..., Any]) -> Callable[..., Any]:
                 fail(str(exc))
             return command(*args, **kwargs)
 
+    wrapper = click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")(wrapper)
     wrapper = click.option(
         "--scheduler",
         metavar="ADDRESS",

@@ -34,7 +34,6 @@ from hotswap.cli.common import Progress, fail, format_option, progress_option, s
     help="The summary table on stdout (the full report goes to --out): for the terminal, or Markdown "
     "for a pull request or $GITHUB_STEP_SUMMARY.",
 )
-@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @progress_option
 @sweeps
 @click.option(

@@ -31,19 +31,18 @@ def report() -> None:
     show_default=True,
     help="Add a column measured on the real fleet (3 seeds, 16 workers) against its simulated twin (hotswap parity).",
 )
-@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @progress_option
 @sweeps
 def strategy_table_(runs: int, seed: int, out: Path, real: bool, jobs: int | None, progress: bool | None) -> None:
     """Check the guide's strategy table and comparison matrix: writes
     OUT/strategy-table.md, OUT/strategy-table.html and plots."""
     from hotswap.core.config import STRATEGIES
-    from hotswap.reports import gates, strategy_table
+    from hotswap.reports import gates, guide_cases, strategy_table
 
     if problem := bounded.last_seed_problem(seed, runs):
         fail(problem)
 
-    steps = len(strategy_table.cases()) + len(gates.GATES) * len(gates.SIZES) * len(STRATEGIES)
+    steps = len(guide_cases.cases()) + len(gates.GATES) * len(gates.SIZES) * len(STRATEGIES)
     with Progress("strategy table", steps + (5 if real else 0), progress) as shown:
         measured = strategy_table.measure_real(shown) if real else None
         written = strategy_table.build(out, runs=runs, seed=seed, jobs=jobs, real=measured, progress=shown)

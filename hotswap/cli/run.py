@@ -47,7 +47,6 @@ class TimeScale(click.ParamType):  # type: ignore[type-arg]
     help="text: tables for the terminal; json: the records, exact; markdown: for a pull request or a CI job summary.",
 )
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-@click.option("--jobs", type=bounded.JOBS, help="Simulator processes [default: all cores].")
 @click.option(
     "--nodes",
     type=bounded.NODES,

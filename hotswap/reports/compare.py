@@ -9,7 +9,7 @@ checks pass while 12% of its requests fail). Results are flat rows for pandas.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,16 @@ def measure(
     done = runner.sweep(
         [(c.scenario, n) for c, n in zip(items, counts, strict=True)], seed=seed, jobs=jobs, timeline=False
     )
+    frame, chosen = rows_of(items, done, progress)
+    shown = {c.label: runner.replicate(c.scenario, seed=chosen[c.label])[0] for c in items if examples}
+    return frame, shown
+
+
+def rows_of(
+    items: list[Case], done: Iterator[list[dict[str, Any]]], progress: Callable[[str], None] | None = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The rows of each case's runs (cell by cell from ``done``), and by case label the
+    seed of its representative run."""
     rows: list[dict[str, Any]] = []
     chosen: dict[str, Any] = {}
     for case in items:
@@ -138,8 +148,7 @@ def measure(
             )
         times = [row["deployTimeSeconds"] for row in rows[first:]]
         chosen[case.label] = rows[first + representative(times)]["seed"]
-    shown = {c.label: runner.replicate(c.scenario, seed=chosen[c.label])[0] for c in items if examples}
-    return pd.DataFrame(rows, columns=list(COLUMNS)), shown
+    return pd.DataFrame(rows, columns=list(COLUMNS)), chosen
 
 
 def representative(deploy_times: list[float]) -> int:

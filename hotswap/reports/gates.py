@@ -12,7 +12,7 @@ gate, not by an even race.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -66,6 +66,21 @@ def scenario(strategy: str, size: int, gate: dict[str, Any], bad: bool) -> Scena
     )
 
 
+Plan = list[tuple[str, str, dict[str, Any], int]]  # strategy, gate name, gate, size
+
+
+def plan(sizes: tuple[int, ...] = SIZES) -> Plan:
+    """Every strategy, gate and size measured."""
+    return [(s, name, gate, size) for s in STRATEGIES for name, gate in GATES.items() for size in sizes]
+
+
+def cells(planned: Plan, runs: int) -> list[tuple[Scenario, int]]:
+    """The runs the plan needs: a healthy and a bad module per row, ``(scenario, runs)`` each."""
+    return [
+        (scenario(s, size, gate, bad), runs_at(size, runs)) for s, _, gate, size in planned for bad in (False, True)
+    ]
+
+
 def measure(
     runs: int,
     seed: int,
@@ -75,11 +90,20 @@ def measure(
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """One row per strategy, gate and size: false-alarm and missed-bad-module rates."""
-    plan = [(s, name, gate, size) for s in STRATEGIES for name, gate in GATES.items() for size in sizes]
-    cells = [(scenario(s, size, gate, bad), runs_at(size, runs)) for s, _, gate, size in plan for bad in (False, True)]
-    done = runner.sweep(cells, seed=seed, jobs=jobs, timeline=False)  # every cell at once
+    planned = plan(sizes)
+    done = runner.sweep(cells(planned, runs), seed=seed, jobs=jobs, timeline=False)  # every cell at once
+    return table(planned, runs, done, progress)
+
+
+def table(
+    planned: Plan,
+    runs: int,
+    done: Iterator[list[dict[str, Any]]],
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """The rates from the runs of ``cells(planned, runs)``, cell by cell from ``done``."""
     rows = []
-    for strategy, gate_name, _, size in plan:
+    for strategy, gate_name, _, size in planned:
         if progress is not None:
             progress(f"{strategy}, {gate_name}, {size:,} nodes")
         n = runs_at(size, runs)

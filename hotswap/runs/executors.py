@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("local", "dask")
 POOL_FROM = 8  # local: fewer jobs than this run in-process
+CHUNKS_PER_WORKER = 32  # small chunks: runs of unequal cost still end together
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class _Local:
             return
         from concurrent.futures import ProcessPoolExecutor
 
-        chunks = max(1, len(items) // (4 * workers))
+        chunks = max(1, len(items) // (CHUNKS_PER_WORKER * workers))
         if self.keep and self.pool is None:
             self.pool = ProcessPoolExecutor(self.jobs or os.cpu_count() or 1, initializer=_quiet_worker)
         pool = self.pool if self.keep else ProcessPoolExecutor(workers, initializer=_quiet_worker)
