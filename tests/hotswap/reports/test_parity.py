@@ -44,7 +44,7 @@ def test_a_real_outcome_the_twin_rarely_gives_differs():
 
 
 def test_the_strategy_tables_real_column_is_the_parity_comparison():
-    from hotswap.reports.strategy_table import against_twin
+    from hotswap.reports.claims import against_twin
 
     verdict = compare([record("RolledBack", 33.0, 1.2), record("RolledBack", 35.0, 1.4)], TWIN)
     deploy, rollback, _ = verdict["figures"]

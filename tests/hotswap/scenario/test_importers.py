@@ -233,3 +233,18 @@ def test_out_is_written_and_runs(tmp_path):
     assert result.exit_code == 0 and out.exists() and not result.stdout
     run = CliRunner().invoke(main, ["run", str(out), "--format", "json"])
     assert run.exit_code == 0 and json.loads(run.stdout)["outcome"] == "Succeeded"
+
+
+def test_an_imported_argo_rollout_is_compared_and_calibrated(tmp_path):
+    scenario = tmp_path / "argo.yaml"
+    made = CliRunner().invoke(main, ["import", str(EXAMPLES / "sources" / "argo-rollout.yaml"), "--out", str(scenario)])
+    assert made.exit_code == 0, made.output
+    compared = CliRunner().invoke(main, ["compare", str(scenario), "--runs", "3", "--out", str(tmp_path / "cmp")])
+    assert compared.exit_code == 0, compared.output
+    summary = (tmp_path / "cmp" / "summary.csv").read_text().splitlines()
+    assert len(summary) > 1 and any(line.startswith("Canary") for line in summary[1:])
+    calibrated = CliRunner().invoke(main, ["calibrate", str(scenario), "--runs", "3", "--format", "json"])
+    assert calibrated.exit_code in (0, 1), calibrated.output  # 1: no setting qualifies at 3 runs a cell
+    settings = json.loads(calibrated.stdout)["settings"]
+    assert settings[0]["setting"] == {}  # the imported analysis itself comes first
+    assert all(len(s["detection"]) == 6 for s in settings)  # errors x1.5, x2, x5; latency +20%, +50%; crashes
