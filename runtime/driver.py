@@ -5,7 +5,9 @@ timeouts) advance it by their scenario length while the wall clock sleeps them d
 ``time_scale`` (an observation window at least ``MIN_OBSERVE_WALL``, so that it holds
 traffic to judge); real work (hot swaps, health calls) advances it by its measured duration.
 Scaling shrinks the waits, never the work. Traffic runs all along; whatever it served
-between two effects is booked in the ledger after each.
+between two effects is booked in the ledger after each. With traffic over time
+(``fleet.traffic``) the router follows the curve on that clock (``Level``): each node's
+rate is its region's at the scenario time of the moment, in scaled time during a wait.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport
 from hotswap.core.ledger import Ledger
 from hotswap.core.record import RunRecord
 from hotswap.core.samples import Samples
-from hotswap.runs import loop
+from hotswap.core.traffic import Curve, Flat
+from hotswap.runs import loop, setup
 from hotswap.runs.fleet_plan import DEFAULT_NODES, plan
 from hotswap.runs.loop import Action, Schedule
 from hotswap.runs.setup import Disruption
@@ -32,7 +35,7 @@ from hotswap.scenario import Scenario
 from runtime.catalog import build, check_files
 from runtime.fleet import Fleet, NodeDown
 from runtime.rundir import RunFolder
-from runtime.traffic import Traffic
+from runtime.traffic import Tally, Traffic
 
 DEPLOY_TIMEOUT = 2.0  # wall seconds one hot swap may take
 RESTART_WAIT = 5.0  # wall seconds to wait for a killed worker before giving up on it
@@ -40,16 +43,47 @@ MIN_ATTEMPT_WALL = 0.25  # a health call's wall-clock timeout never drops below 
 MIN_OBSERVE_WALL = 0.1  # an observation window lasts at least this long, so it holds traffic to judge
 
 
+class Level:
+    """Each node's request rate at the scenario time ``clock`` gives, as a share of the
+    curve's peak (the router's full rate): its region's rate then (``region_of``: each
+    node's region index). Worked out once per scenario-second."""
+
+    def __init__(self, curve: Curve, region_of: np.ndarray, clock: Callable[[], float]) -> None:
+        self.curve, self.region_of, self.clock = curve, region_of, clock
+        self.regions = int(region_of.max()) + 1 if len(region_of) else 0
+        self._last: tuple[float, np.ndarray] = (-1.0, np.ones(len(region_of)))
+
+    def __call__(self) -> np.ndarray:
+        second = float(int(self.clock()))
+        at, levels = self._last
+        if second != at:
+            peak = self.curve.peak
+            by_region = np.array([self.curve.at(g, second) / peak if peak > 0 else 0.0 for g in range(self.regions)])
+            levels = by_region[self.region_of]
+            self._last = (second, levels)
+        return levels
+
+
 class RealDriver:
     """Carries effects out on the workers; ``schedule`` holds the fault actions (and
     timeline marks) that a wait fires at their moment."""
 
     def __init__(
-        self, fleet: Fleet, traffic: Traffic, ledger: Ledger, *, time_scale: float, schedule: Schedule
+        self,
+        fleet: Fleet,
+        traffic: Traffic,
+        ledger: Ledger,
+        *,
+        time_scale: float,
+        schedule: Schedule,
+        regions: list[str] | None = None,
     ) -> None:
         self.fleet, self.traffic, self.ledger, self.time_scale = fleet, traffic, ledger, time_scale
         self.schedule = schedule
+        self.regions = regions  # each node's region, when traffic is broken down per region
+        self._by_region: dict[str, dict[str, VersionMetrics]] = {}
         self.now = 0.0
+        self._waiting: tuple[float, float, float, float] | None = None  # wall start, scenario start, pace, end
         self.pool = ThreadPoolExecutor(max_workers=len(fleet.nodes))
 
     def __enter__(self) -> RealDriver:
@@ -148,20 +182,34 @@ class RealDriver:
         """Let ``seconds`` of scenario time pass, in wall time divided by the scale,
         injecting the faults that fall due on the way."""
         end = self.now + seconds
-        wall_end = time.perf_counter() + max(seconds / self.time_scale, MIN_OBSERVE_WALL)
-        wall_per_second = (wall_end - time.perf_counter()) / seconds
+        start = time.perf_counter()
+        wall_end = start + max(seconds / self.time_scale, MIN_OBSERVE_WALL)
+        wall_per_second = (wall_end - start) / seconds
+        self._waiting = (start, self.now, 1 / wall_per_second, end)
         while (at := self.schedule.next_at()) is not None and at <= end:
             time.sleep(max(0.0, wall_end - (end - at) * wall_per_second - time.perf_counter()))
             self.now = max(self.now, at)
             self.schedule.fire_due(self.now)
         time.sleep(max(0.0, wall_end - time.perf_counter()))
-        self.now = end
+        self.now, self._waiting = end, None
+
+    def clock(self) -> float:
+        """The scenario time of this moment: during a wait it runs at the wait's pace,
+        otherwise it stands where the last effect left it."""
+        waiting = self._waiting
+        if waiting is None:
+            return self.now
+        wall, scenario, pace, end = waiting
+        return min(end, scenario + (time.perf_counter() - wall) * pace)
 
     def served(self) -> dict[str, VersionMetrics]:
         """The traffic served since the last call, per module."""
         counts = np.bincount(self.ledger.version, minlength=3)
         out = {}
-        for module_id, tally in self.traffic.take().items():
+        tallies = self.traffic.take()
+        if self.regions is not None:
+            self._by_region = self._split(tallies)
+        for module_id, tally in tallies.items():
             code = self.ledger.code(module_id)
             mean = tally.latency_sum_ms / tally.latency_count if tally.latency_count else 0.0
             out[module_id] = VersionMetrics(
@@ -173,6 +221,34 @@ class RealDriver:
                 latency_samples=Samples(tally.samples),
                 memory_mb=tally.memory_mb,
             )
+        return out
+
+    def served_by_region(self) -> dict[str, dict[str, VersionMetrics]]:
+        """The traffic of the last ``served`` per region, when the driver has regions."""
+        regions, self._by_region = self._by_region, {}
+        return regions
+
+    def _split(self, tallies: dict[str, Tally]) -> dict[str, dict[str, VersionMetrics]]:
+        assert self.regions is not None
+        out: dict[str, dict[str, VersionMetrics]] = {}
+        for module_id, tally in tallies.items():
+            code = self.ledger.code(module_id)
+            for name in dict.fromkeys(self.regions):
+                nodes = [i for i, g in enumerate(self.regions) if g == name]
+                on = sum(1 for i in nodes if self.ledger.version[i] == code)
+                counts = [tally.by_node.get(i, [0, 0, 0.0]) for i in nodes]
+                requests, failed = int(sum(c[0] for c in counts)), int(sum(c[1] for c in counts))
+                if not on and not requests:
+                    continue
+                ok_latency = sum(c[2] for c in counts)
+                out.setdefault(name, {})[module_id] = VersionMetrics(
+                    nodes=on,
+                    requests=requests,
+                    failed_requests=failed,
+                    crashed_nodes=min(on, sum(1 for i in tally.crashed if i in nodes)),
+                    latency_mean_ms=ok_latency / requests if requests else 0.0,
+                    memory_mb=tally.memory_mb,
+                )
         return out
 
 
@@ -257,9 +333,22 @@ def run_fleet(
             schedule = Schedule(run.marks() + fault_actions(run.disruptions, fleet))
             with (
                 Traffic(fleet, pace.wall_rate, seed=seed) as traffic,
-                RealDriver(fleet, traffic, run.ledger, time_scale=pace.time_scale, schedule=schedule) as driver,
+                RealDriver(
+                    fleet,
+                    traffic,
+                    run.ledger,
+                    time_scale=pace.time_scale,
+                    schedule=schedule,
+                    regions=[g.name for g in layout.regions for _ in range(len(g.active) + len(g.idle))]
+                    if run.rollout.by_region
+                    else None,
+                ) as driver,
             ):
                 traffic.route(Route(((layout.active, 1.0),)).weights(layout.size))
+                curve = setup.traffic(scaled)
+                if not isinstance(curve, Flat):
+                    sizes = [len(g.active) + len(g.idle) for g in layout.regions]
+                    traffic.level = Level(curve, np.repeat(np.arange(len(sizes)), sizes), driver.clock)
                 run.carry_out(driver, schedule)
             restarts = sum(n.restarts for n in fleet.nodes)
     seconds = run.execution.finished_at

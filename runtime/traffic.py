@@ -2,7 +2,9 @@
 
 One lane thread per node sends invocation batches every ``tick`` at the node's share of
 the request rate (its routing weight); the weights are what the strategy's ``Route``
-effects set. Like a load balancer that checks its targets, the router spreads the rate
+effects set. With traffic over time, ``level`` gives each node's rate now as a share of
+the curve's peak (its region's, in scaled time), and each weight is taken that many times.
+Like a load balancer that checks its targets, the router spreads the rate
 over the nodes it can reach: a restarting worker gets nothing, and one that failed to
 answer is ejected for ``EJECT_SECONDS`` (as the simulator spreads it over the nodes that
 are up). What a node did not answer, and what was routed to it meanwhile, is retried on
@@ -19,6 +21,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +45,7 @@ class Tally:
     crashed: set[int] = field(default_factory=set)
     memory_mb: float = 0.0
     round_trips_ms: list[float] = field(default_factory=list)  # router-side, a sample per batch
+    by_node: dict[int, list[float]] = field(default_factory=dict)  # node -> [requests, failed, latency sum]
 
 
 class Traffic:
@@ -57,6 +61,7 @@ class Traffic:
     ) -> None:
         self.fleet, self.rate, self.tick, self.batch_cap, self.timeout = fleet, rate, tick, batch_cap, timeout
         self.weights = np.zeros(len(fleet.nodes))
+        self.level: Callable[[], np.ndarray] | None = None  # each node's traffic now, a share of the peak's
         self._ejected = [0.0] * len(fleet.nodes)
         self._retry = 0.0  # requests to send again on reachable nodes
         self._tallies: dict[str, Tally] = {}
@@ -101,14 +106,24 @@ class Traffic:
             if index not in reachable:
                 carry = 0.0
                 continue
-            up = float(self.weights[reachable].sum())
-            per_second = self.rate * self.weights[index] / up if up > 0 else 0.0
+            per_second = self._rate_of(index, reachable)
             carry += per_second * self.tick + self._take_retries(len(reachable), per_second)
             count = min(int(carry), self.batch_cap)
             if count < 1:
                 continue
             carry -= count
             self._send(index, count, per_second)
+
+    def _rate_of(self, index: int, reachable: list[int]) -> float:
+        """Requests per second to node ``index``: the rate by routing weight (times each
+        node's level, with a curve), what unreachable nodes would get spread over the
+        reachable ones (as the simulator spreads a down node's share over the up ones)."""
+        weights = self.weights if self.level is None else self.weights * self.level()
+        up = float(weights[reachable].sum())
+        if up <= 0:
+            return 0.0
+        whole = 1.0 if self.level is None else float(weights.sum())
+        return self.rate * float(weights[index]) * whole / up
 
     def _take_retries(self, lanes: int, per_second: float) -> float:
         """This lane's share of the requests waiting to be sent again (none for a lane
@@ -147,6 +162,7 @@ class Traffic:
             count - ok,
             latencies,
             crashed=index if crashed else None,
+            node=index,
             memory_mb=memory_mb,
             round_trip_ms=(time.perf_counter() - start) * 1000,
         )
@@ -161,6 +177,7 @@ class Traffic:
         crashed: int | None,
         memory_mb: float,
         round_trip_ms: float | None = None,
+        node: int | None = None,
     ) -> None:
         with self._lock:
             tally = self._tallies.setdefault(module_id, Tally())
@@ -168,7 +185,13 @@ class Traffic:
                 tally.round_trips_ms.append(round_trip_ms)
             tally.requests += requests
             tally.failed += failed
-            tally.latency_sum_ms += sum(latencies)
+            spent = sum(latencies)
+            if node is not None:
+                mine = tally.by_node.setdefault(node, [0, 0, 0.0])
+                mine[0] += requests
+                mine[1] += failed
+                mine[2] += spent
+            tally.latency_sum_ms += spent
             for latency in latencies:
                 tally.latency_count += 1
                 if len(tally.samples) < SAMPLES:

@@ -16,7 +16,7 @@ import simpy
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
 from hotswap.core.fields import Spread
 from hotswap.core.record import RunRecord
-from hotswap.runs import fleet_plan, loop
+from hotswap.runs import fleet_plan, loop, setup
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
 from sim.population import Population
@@ -26,6 +26,7 @@ class SimDriver:
     def __init__(self, env: simpy.Environment, population: Population, route_seconds: float) -> None:
         self.env, self.population, self.route_seconds = env, population, route_seconds
         self._served: dict[str, VersionMetrics] = {}
+        self._regions: dict[str, dict[str, VersionMetrics]] = {}
 
     @property
     def now(self) -> float:
@@ -54,12 +55,16 @@ class SimDriver:
         served, self._served = self._served, {}
         return served
 
+    def served_by_region(self) -> dict[str, dict[str, VersionMetrics]]:
+        regions, self._regions = self._regions, {}
+        return regions
+
     def _elapse(self, seconds: float) -> None:
         if seconds <= 0:
             return
         start = self.env.now
         self.env.run(until=self.env.timeout(seconds))
-        self._served = self.population.traffic(start, self.env.now)
+        self._served, self._regions = self.population.sample(start, self.env.now)
 
 
 def simulate(
@@ -79,7 +84,15 @@ def simulate(
     run = loop.begin(scenario, rng)
     downtime = Downtime(scenario.fleet.node_failures, run.layout.size, run.disruptions, rng)
     population = Population(
-        scenario, run.layout, run.ledger, downtime, rng, run.disruptions, batch_seconds=batch_seconds
+        scenario,
+        run.layout,
+        run.ledger,
+        downtime,
+        rng,
+        run.disruptions,
+        curve=setup.traffic(scenario),
+        by_region=run.rollout.by_region,
+        batch_seconds=batch_seconds,
     )
     driver = SimDriver(simpy.Environment(), population, scenario.fleet.route_update_seconds)
     run.carry_out(driver, loop.Schedule(run.marks()))

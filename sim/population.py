@@ -20,13 +20,31 @@ from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
 from hotswap.core.samples import Samples
+from hotswap.core.traffic import Curve, Flat
 from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
 from sim.balancer import Balancer
 from sim.downtime import Downtime
 
-LATENCY_SAMPLES = 200  # single-request latencies kept per version and window
+LATENCY_SAMPLES = 200  # single-request latencies kept per version and window (and region)
+
+
+def _together(parts: list[VersionMetrics]) -> VersionMetrics:
+    """One version's traffic in several regions, as one: counts add up, the mean latency
+    is weighted by the requests that succeeded, the samples are pooled."""
+    ok = [m.requests - m.failed_requests for m in parts]
+    return VersionMetrics(
+        nodes=sum(m.nodes for m in parts),
+        requests=sum(m.requests for m in parts),
+        failed_requests=sum(m.failed_requests for m in parts),
+        crashed_nodes=sum(m.crashed_nodes for m in parts),
+        latency_mean_ms=sum(m.latency_mean_ms * n for m, n in zip(parts, ok, strict=True)) / sum(ok)
+        if sum(ok)
+        else 0.0,
+        latency_samples=sum((m.latency_samples for m in parts), Samples()),
+        memory_mb=max(m.memory_mb for m in parts),
+    )
 
 
 @dataclass(frozen=True)
@@ -49,12 +67,19 @@ class Population:
         disruptions: Sequence[Disruption] = (),
         *,
         batch_seconds: Spread | None = None,
+        curve: Curve | None = None,
+        by_region: bool = False,
     ) -> None:
         self.fleet, self.ledger, self.downtime, self.rng = scenario.fleet, ledger, downtime, rng
         # the twin of the local real fleet, one host: the calls of a deploy or health
         # check share one draw, and each batch costs ``batch_seconds`` more
         self.batch_seconds = batch_seconds
         size = topology.size
+        self.curve = curve or Flat(self.fleet.traffic_per_node)
+        self.by_region = by_region
+        self.names = [g.name for g in topology.regions]
+        self.region_of = np.repeat(np.arange(len(self.names)), [len(g.active) + len(g.idle) for g in topology.regions])
+        self.active_nodes = len(topology.active)
         self.profiles: dict[int, ModuleProfile] = {
             PREVIOUS: scenario.profile(scenario.previous),
             CANDIDATE: scenario.profile(scenario.deployment.module_id),
@@ -190,10 +215,20 @@ class Population:
         self.balancer = Balancer(route, self.ledger.version)
 
     def traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
-        """Sample the traffic of ``[t0, t1)`` per version: the load balancer spreads the
-        fleet's request rate over the up nodes by weight; a crashed worker fails what
-        reaches it, and the module's error rate fails a share of the rest. (The run loop
-        books it in the ledger.)"""
+        """Sample the traffic of ``[t0, t1)`` per version."""
+        return self.sample(t0, t1)[0]
+
+    def sample(self, t0: float, t1: float) -> tuple[dict[str, VersionMetrics], dict[str, dict[str, VersionMetrics]]]:
+        """Sample the traffic of ``[t0, t1)`` per version, and per region when the
+        rollout asks for it (else the second part is empty)."""
+        if self.by_region or not isinstance(self.curve, Flat):
+            return self._regional_traffic(t0, t1)
+        return self._flat_traffic(t0, t1), {}
+
+    def _flat_traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
+        """Flat traffic: the load balancer spreads the fleet's request rate over the up
+        nodes by weight; a crashed worker fails what reaches it, and the module's error
+        rate fails a share of the rest. (The run loop books traffic in the ledger.)"""
         dt = t1 - t0
         counts = self.ledger.counts
         served = self.balancer.per_version() * dt
@@ -242,6 +277,93 @@ class Population:
         crashed_time = np.clip(t1 - np.maximum(crash_at, t0), 0.0, t1 - t0)
         on = self.ledger.version[self.crashers]
         return self._per_version(self.crashers, crashed_time), np.bincount(on, weights=crash_at <= t1, minlength=3)
+
+    def _regional_traffic(
+        self, t0: float, t1: float
+    ) -> tuple[dict[str, VersionMetrics], dict[str, dict[str, VersionMetrics]]]:
+        """Traffic whose rate depends on the region and the time (``self.curve``): as the
+        flat case, with each node's weight scaled by its region's requests per node over
+        the window, and drawn region by region (independent Poisson draws per region
+        add up to the same total)."""
+        dt, regions = t1 - t0, len(self.names)
+        per_node = np.array([self.curve.requests(g, t0, t1) for g in range(regions)])
+        rate = per_node[self.region_of] / dt  # each node's region's mean rate per node
+        key = self.ledger.version.astype(np.int64) * regions + self.region_of
+        size = 3 * regions
+
+        def by_key(nodes: np.ndarray | slice, weights: np.ndarray) -> np.ndarray:
+            return np.bincount(key[nodes], weights=weights, minlength=size)
+
+        everywhere = slice(None)
+        weight = self.balancer.share(np.arange(len(self.region_of)))
+        expected = by_key(everywhere, weight * rate * dt)
+        counts = np.bincount(key, minlength=size)
+        down_nodes, down_seconds = self.downtime.overlap(t0, t1)
+        served = expected - by_key(down_nodes, weight[down_nodes] * down_seconds * rate[down_nodes])
+        c = self.crashers
+        crashed_time = np.clip(t1 - np.maximum(self.crash_at[c], t0), 0.0, dt)
+        crashed = by_key(c, weight[c] * crashed_time * rate[c])
+        crashed_nodes = by_key(c, (self.crash_at[c] <= t1).astype(float))
+        served = np.maximum(served, 0.0)
+        slowed = self._slowed_by(key, size, rate, weight, t0, t1)
+        total = served[regions : 3 * regions].sum()
+        volume = self.active_nodes * expected.sum()
+        out: dict[str, VersionMetrics] = {}
+        split: dict[str, dict[str, VersionMetrics]] = {}
+        for code in (PREVIOUS, CANDIDATE):
+            module_id = self.ledger.module_id(code)
+            assert module_id is not None
+            parts: dict[str, VersionMetrics] = {}
+            for g, name in enumerate(self.names):
+                k = code * regions + g
+                if not counts[k]:
+                    continue
+                error_rate, latency = self._profile_at(code, g, t0, t1)
+                requests = int(self.rng.poisson(volume * served[k] / total)) if total > 0 else 0
+                lost = int(self.rng.binomial(requests, min(1.0, crashed[k] / served[k]))) if crashed[k] else 0
+                errors = int(self.rng.binomial(requests - lost, error_rate))
+                mean, samples = self._latency(
+                    latency, requests - lost - errors, slowed[k] / served[k] if served[k] else 0.0
+                )
+                parts[name] = VersionMetrics(
+                    nodes=int(counts[k]),
+                    requests=requests,
+                    failed_requests=lost + errors,
+                    crashed_nodes=int(crashed_nodes[k]),
+                    latency_mean_ms=mean,
+                    latency_samples=samples,
+                    memory_mb=self.profiles[code].memory_mb,
+                )
+            if not parts:
+                continue
+            out[module_id] = _together(list(parts.values()))
+            if self.by_region:
+                for name, m in parts.items():
+                    split.setdefault(name, {})[module_id] = m
+        return out, split
+
+    def _profile_at(self, code: int, region: int, t0: float, t1: float) -> tuple[float, Spread]:
+        """A version's error rate and latency in a region then: the profile's, or for the
+        previous module what a traffic recording says."""
+        profile = self.profiles[code]
+        if code != PREVIOUS:
+            return profile.error_rate, profile.latency_ms
+        error_rate, median = self.curve.previous(region, t0, t1)
+        latency = profile.latency_ms
+        if median is not None:
+            latency = Spread(median=median, p99=median * latency.p99 / latency.median)
+        return (profile.error_rate if error_rate is None else error_rate), latency
+
+    def _slowed_by(
+        self, key: np.ndarray, size: int, rate: np.ndarray, weight: np.ndarray, t0: float, t1: float
+    ) -> np.ndarray:
+        """Per key: the milliseconds that slow nodes added, weighted like ``served``."""
+        if not len(self.slow_node):
+            return np.zeros(size)
+        start, end, ms = self.slow_span.T
+        overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
+        nodes = self.slow_node
+        return np.bincount(key[nodes], weights=weight[nodes] * rate[nodes] * overlap * ms, minlength=size)
 
     def _slowed(self, t0: float, t1: float) -> np.ndarray:
         """Per version: the milliseconds that slow nodes added, weighted like ``served``."""

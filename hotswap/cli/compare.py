@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,6 +36,12 @@ from hotswap.cli.common import Progress, fail, format_option, progress_option, s
 )
 @progress_option
 @sweeps
+@click.option(
+    "--start-times",
+    metavar="FROM-TO/STEP",
+    help="Run one scenario's own deployment at each start time, e.g. 00:00-23:00/1h (UTC): "
+    "time to detect, deploy time and blast radius by start time.",
+)
 def compare(
     scenarios: tuple[Path, ...],
     strategies: str,
@@ -44,6 +51,7 @@ def compare(
     fmt: str,
     jobs: int | None,
     progress: bool | None,
+    start_times: str | None,
 ) -> None:
     """Compare strategies on one scenario's fleet, or several scenario files as written,
     over many runs: deploy time, rollback time and blast radius, with plots and data."""
@@ -66,6 +74,9 @@ def compare(
     if problem := bounded.last_seed_problem(first, runs):
         fail(problem)
     per_case = f"{runs} runs per case (seeds {first}..{first + runs - 1})"
+    if start_times is not None:
+        _by_start_time(loaded, start_times, runs=runs, seed=first, out=out, jobs=jobs, progress=progress)
+        return
     if len(loaded) == 1:
         names = list(STRATEGIES) if strategies == "all" else [s.strip() for s in strategies.split(",")]
         unknown = [n for n in names if n not in STRATEGIES]
@@ -103,3 +114,31 @@ def compare(
         table = comparison_report.table(summary, detail="p50", figures=comparison_report.BRIEF)
         click.echo(render.terminal([Heading(3, title), Para(f"medians of {per_case}"), table]))
         click.echo(f"wrote {files.replace(' in ', ' to ', 1)}")
+
+
+def _by_start_time(
+    loaded: list[Any], spec: str, *, runs: int, seed: int, out: Path, jobs: int | None, progress: bool | None
+) -> None:
+    from hotswap.reports import compare as comparing
+    from hotswap.reports import start_times
+
+    if len(loaded) != 1:
+        fail("--start-times: give one scenario file")
+    try:
+        starts = start_times.parse(spec)
+    except ValueError as exc:
+        fail(f"--start-times: {exc}")
+    scenario = loaded[0]
+    items = start_times.cases(scenario, starts)
+    with Progress("compare", len(items), progress) as shown:
+        frame, records = start_times.measure(items, runs=runs, seed=seed, jobs=jobs, progress=shown)
+    title = f"When to start {scenario.name}"
+    intro = (
+        f"{runs} runs per start time (seeds {seed}..{seed + runs - 1}) of the scenario's own "
+        f"{scenario.deployment.strategy} deployment on {comparing.fleet_text(scenario)}, started at "
+        f"{starts[0]} to {starts[-1]} UTC ({len(starts)} start times)."
+    )
+    table = start_times.by_start(frame, records, starts)
+    with staged_folder(out) as folder:
+        written = start_times.write(folder, title, intro, frame, table)
+    click.echo(f"wrote {len(written)} files to {out}/ ({', '.join(p.name for p in written[:4])}, ...)")

@@ -83,7 +83,8 @@ def _guide_triggers() -> list[Trigger]:
 
 class AutoRollback(Model):
     """Triggers watched every ``interval``; request-based metrics are judged only once
-    the window holds ``minRequests`` requests (Kayenta: at least 50 data points).
+    the window holds ``minRequests`` requests (Kayenta: at least 50 data points), and a
+    request's outcome reaches them ``metricsDelay`` after it was served.
 
     ``test`` says how (two modes):
 
@@ -126,6 +127,8 @@ class AutoRollback(Model):
     """observed: pause when inconclusive measurements exceed this (Argo's inconclusiveLimit)."""
     threshold: Annotated[int, Field(strict=True, ge=1)] | None = None
     """observed: roll back at this many failed checks (Flagger's threshold); overrides failureLimit."""
+    metrics_delay: Seconds = 0.0
+    """How long after a request was served its outcome reaches the triggers (seconds)."""
 
     @field_validator("interval")
     @classmethod
@@ -241,8 +244,8 @@ def _step(stage: Stage) -> Step:
     return Step(nodes=stage)
 
 
-class CanaryConfig(Model):
-    """Stages as a list (numbers, ``{nodes, traffic, hold}``, ``{approval}``) or a rule
+class Stages(Model):
+    """A canary's stages as a list (numbers, ``{nodes, traffic, hold}``, ``{approval}``) or a rule
     (``{linear, every}``, ``{exponential, start, every}``); ``bakeTime`` watches the
     triggers after the last stage; ``startingStage`` (1-based) is the first stage whose
     hold the triggers watch (Argo's background analysis ``startingStep``)."""
@@ -254,15 +257,8 @@ class CanaryConfig(Model):
     stages with their own traffic share or an approval wait, or a linear/exponential rule."""
     evaluation_period: Seconds = 300.0
     """Watch time after each stage (seconds)."""
-    health_check_function: str | None = None
-    """Overrides healthCheck.functionName."""
-    success_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] | None = None
-    """Overrides healthCheck.successThreshold."""
-    failure_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] | None = None
-    """Overrides healthCheck.failureThreshold."""
-    auto_promote: bool = True
-    """false: stop before the final 100% stage, as Paused."""
     bake_time: Seconds = 0.0
+    """Watch time after the last stage (seconds)."""
     starting_stage: Annotated[int, Field(strict=True, ge=1)] = 1
     """The first stage (1-based) whose hold the triggers watch (Argo's startingStep)."""
 
@@ -290,6 +286,17 @@ class CanaryConfig(Model):
         if isinstance(self.stages, list):
             return [_step(s) for s in self.stages]
         return _schedule(self.stages)
+
+
+class CanaryConfig(Stages):
+    health_check_function: str | None = None
+    """Overrides healthCheck.functionName."""
+    success_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] | None = None
+    """Overrides healthCheck.successThreshold."""
+    failure_threshold: Annotated[int, Field(strict=True, ge=1, le=limits.HEALTH_THRESHOLD)] | None = None
+    """Overrides healthCheck.failureThreshold."""
+    auto_promote: bool = True
+    """false: stop before the final 100% stage, as Paused."""
 
 
 class BlueGreenConfig(Model):
@@ -334,22 +341,47 @@ GUIDE_REGION_ORDER = ["dev", "staging", "us-west", "eu-west", "us-east", "eu-cen
 
 
 class RegionalConfig(Model):
+    """Regions in ``waves`` (the regions of a wave deploy in parallel), or one at a time
+    in ``regionOrder``; optionally a canary inside each region."""
+
     region_order: list[Name] | None = Field(default=None, min_length=1, max_length=limits.REGIONS)
     """Regions in rollout order; default: the guide's order, then the fleet's other regions."""
+    waves: list[Annotated[list[Name], Field(min_length=1, max_length=limits.REGIONS)]] | None = Field(
+        default=None, min_length=1, max_length=limits.REGIONS
+    )
+    """Waves of regions: the regions of a wave deploy in parallel (instead of regionOrder)."""
     inter_region_delay: Seconds = 600.0
     """Wait after each region, watching the triggers (seconds)."""
     abort_on_region_failure: bool = False
     """Stop the whole rollout when a region fails; false goes on to the next region."""
     health_check_function: str | None = None
     """Overrides healthCheck.functionName."""
+    canary_within_region: Stages | None = None
+    """A canary inside each region: stages, evaluationPeriod, bakeTime, startingStage as Canary's."""
 
     @field_validator("region_order")
     @classmethod
     def _once_each(cls, order: list[str] | None) -> list[str] | None:
-        twice = sorted({n for n in order or [] if (order or []).count(n) > 1})
-        if twice:
-            raise ValueError(f"regions named more than once: {', '.join(twice)}")
+        _named_once(order or [])
         return order
+
+    @field_validator("waves")
+    @classmethod
+    def _once_in_waves(cls, waves: list[list[str]] | None) -> list[list[str]] | None:
+        _named_once([n for wave in waves or [] for n in wave])
+        return waves
+
+    @model_validator(mode="after")
+    def _order_or_waves(self) -> RegionalConfig:
+        if self.region_order is not None and self.waves is not None:
+            raise ValueError("give regionOrder (one region per wave) or waves, not both")
+        return self
+
+
+def _named_once(names: list[str]) -> None:
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"regions named more than once: {', '.join(twice)}")
 
 
 class WinnerCriteria(Model):

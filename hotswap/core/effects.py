@@ -131,8 +131,12 @@ class VersionMetrics:
 
 @dataclass(frozen=True)
 class Observation:
+    """Traffic of a window per module version; ``regions`` breaks it down per region
+    (region name -> module id -> metrics) when the rollout asks for it (``Rollout.by_region``)."""
+
     seconds: float
     versions: dict[str, VersionMetrics] = field(default_factory=dict)
+    regions: dict[str, dict[str, VersionMetrics]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 process: ``send`` each effect's result in and take the outcome from ``StopIteration``.
 
 ``Report`` effects are handled here (they only mark the timeline), so a driver sees
-``Deploy``, ``HealthCheck``, ``Observe`` and ``Route`` only. The execution also times
-the rollout: deploy time runs until the rollout reaches 100% (or until it stops, less
+``Deploy``, ``HealthCheck``, ``Observe`` and ``Route`` only. Late metrics are played
+here too, the same for every backend: with a ``metrics_delay`` an observation hands the
+strategy the windows that ended at least that long ago, merged, instead of its own.
+The execution also times the rollout: deploy time runs until the rollout reaches 100% (or until it stops, less
 any rollback), rollback time from each ``ROLLBACK_STARTED`` to its ``ROLLBACK_COMPLETED``.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hotswap.core import judgements
 from hotswap.core.effects import (
     Approval,
     ApprovalReport,
@@ -21,19 +24,22 @@ from hotswap.core.effects import (
     HealthCheck,
     HealthReport,
     Milestone,
+    Observation,
     Observe,
     Outcome,
     Report,
     Result,
     Route,
+    VersionMetrics,
 )
 from hotswap.core.ledger import Ledger
 from hotswap.core.strategies.common import Steps
 
 
 class Execution:
-    def __init__(self, steps: Steps, ledger: Ledger) -> None:
-        self.steps, self.ledger = steps, ledger
+    def __init__(self, steps: Steps, ledger: Ledger, *, metrics_delay: float = 0.0) -> None:
+        self.steps, self.ledger, self.metrics_delay = steps, ledger, metrics_delay
+        self._late: list[tuple[float, Observation]] = []  # windows served, not yet seen
         self.outcome: Outcome | None = None
         self.finished_at = 0.0
         self.completed_at: float | None = None
@@ -52,7 +58,26 @@ class Execution:
             if isinstance(effect, Deploy):
                 entry[1].update(self.ledger.final_state())
             self.ledger.note(started, entry[0], **entry[1])
+        if self.metrics_delay and isinstance(result, Observation):
+            result = self._seen(result, now)
         return self._resume(lambda: self.steps.send(result), now)
+
+    def _seen(self, observation: Observation, now: float) -> Observation:
+        """What the monitoring shows at ``now``: the windows that ended at least
+        ``metrics_delay`` ago (this one included, if the delay is that short), merged."""
+        self._late.append((now, observation))
+        due = [o for t, o in self._late if t + self.metrics_delay <= now + 1e-9]
+        self._late = [(t, o) for t, o in self._late if t + self.metrics_delay > now + 1e-9]
+        versions: dict[str, VersionMetrics] = {}
+        regions: dict[str, dict[str, VersionMetrics]] = {}
+        for seen in due:
+            for module_id, m in seen.versions.items():
+                versions[module_id] = judgements.merge(versions.get(module_id), m)
+            for name, per_module in seen.regions.items():
+                into = regions.setdefault(name, {})
+                for module_id, m in per_module.items():
+                    into[module_id] = judgements.merge(into.get(module_id), m)
+        return Observation(observation.seconds, versions, regions)
 
     @property
     def deploy_seconds(self) -> float:

@@ -4,6 +4,7 @@ names, and latency distributions. Every number is finite and bounded (core/limit
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 from typing import Annotated
 
@@ -117,3 +118,26 @@ def _at_most(cap: float, unit: str) -> AfterValidator:
 
 SecondsSpread = Annotated[Spread, _at_most(limits.SPREAD_SECONDS, "s")]
 MsSpread = Annotated[Spread, _at_most(limits.LATENCY_MS, "ms")]
+
+
+def _clock(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"expected a time of day as HH:MM (00:00 to 23:59), got {value!r}")
+    return value
+
+
+def _offset(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[+-](0\d|1[0-4]):[0-5]\d", value):
+        raise ValueError(f"expected a UTC offset as +HH:MM or -HH:MM (at most 14 hours), got {value!r}")
+    return value
+
+
+Clock = Annotated[str, BeforeValidator(_clock)]  # a time of day, "HH:MM"
+UtcOffset = Annotated[str, BeforeValidator(_offset)]  # "+05:30"
+
+
+def clock_seconds(value: str) -> float:
+    """Seconds since midnight of an ``HH:MM`` time of day, or of a ``+HH:MM`` offset."""
+    sign = -1 if value.startswith("-") else 1
+    hours, minutes = value.lstrip("+-").split(":")
+    return sign * (int(hours) * 3600 + int(minutes) * 60)

@@ -30,6 +30,7 @@ class Ledger:
         self.node_seconds = 0.0
         self.requests = np.zeros(3, dtype=np.int64)
         self.failed = np.zeros(3, dtype=np.int64)
+        self.by_region: dict[str, list[int]] = {}  # the new module's [requests, failed] per region, when split
         # the route as pools of nodes with each node's share of the requests, and how
         # many of each pool's nodes run the new module: the share routed to it costs
         # the pools, not the fleet
@@ -84,9 +85,16 @@ class Ledger:
         share = sum(per_node * int(n) for (_, per_node), n in zip(self.pools, self.on_candidate, strict=True))
         self.peak_traffic = max(self.peak_traffic, float(share))
 
-    def serve(self, code: int, requests: int, failed: int) -> None:
+    def serve(self, code: int, requests: int, failed: int, regions: dict[str, tuple[int, int]] | None = None) -> None:
+        """Book traffic of a version; ``regions`` splits it per region (region ->
+        (requests, failed)), kept for the new module."""
         self.requests[code] += requests
         self.failed[code] += failed
+        if regions and code == CANDIDATE:
+            for name, (r, f) in regions.items():
+                tally = self.by_region.setdefault(name, [0, 0])
+                tally[0] += r
+                tally[1] += f
 
     def note(self, t: float, event: str, **detail: Any) -> None:
         entry = {"t": t, "event": event, **detail}
@@ -107,6 +115,24 @@ class Ledger:
             "failedRequests": int(self.failed[CANDIDATE]),
             "nodeSeconds": self.node_seconds + float(np.sum(now - self.since[on])),
         }
+
+    def wave_radius(self, waves: list[list[tuple[str, NodeSet]]]) -> list[dict[str, Any]]:
+        """The blast radius of each wave of regions ``(name, active nodes)``: nodes that
+        ran the new module there, and the requests it served and failed there."""
+        out = []
+        for wave in waves:
+            nodes = sum(int(np.count_nonzero(self.exposed[s.indices()])) for _, s in wave)
+            tallies = [self.by_region.get(name, [0, 0]) for name, _ in wave]
+            out.append(
+                {
+                    "regions": [name for name, _ in wave],
+                    "nodes": nodes,
+                    "nodesPercent": 100 * nodes / self.targets,
+                    "requests": sum(t[0] for t in tallies),
+                    "failedRequests": sum(t[1] for t in tallies),
+                }
+            )
+        return out
 
     def final_state(self) -> dict[str, int]:
         """How many nodes run each module (now, or when the run ended)."""

@@ -17,17 +17,29 @@ from hotswap.core.figures import FIGURES, Statistics, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
 from hotswap.core.stages import warnings as stage_warnings
+from hotswap.core.strategies.regional import waves
+
+
+class WaveRadius(TypedDict):
+    """What the new module reached in one wave of a Regional rollout."""
+
+    regions: list[str]
+    nodes: int
+    nodesPercent: float
+    requests: int
+    failedRequests: int
 
 
 class BlastRadius(TypedDict):
     """What the new module reached: nodes, their share, requests it served and failed,
-    and node-seconds of exposure."""
+    and node-seconds of exposure; per wave, for a Regional rollout."""
 
     nodes: int
     nodesPercent: float
     requests: int
     failedRequests: int
     nodeSeconds: float
+    waves: NotRequired[list[WaveRadius]]
 
 
 class FleetSize(TypedDict):
@@ -104,6 +116,9 @@ def record(
     """The result record of one finished run."""
     assert execution.outcome is not None, "the strategy has not finished"
     now = execution.finished_at
+    radius: dict[str, Any] = dict(ledger.blast_radius(now))
+    if rollout.strategy == "Regional":
+        radius["waves"] = ledger.wave_radius([[(g.name, g.active) for g in wave] for wave in waves(rollout)])
     data = {
         "scenario": scenario,
         "backend": backend,
@@ -117,7 +132,7 @@ def record(
         "deployTimeSeconds": execution.deploy_seconds,
         "rollbackTimeSeconds": execution.rollback_seconds,
         "totalTimeSeconds": now,
-        "blastRadius": ledger.blast_radius(now),
+        "blastRadius": radius,
         "fleet": {"nodes": ledger.targets, "regions": len(rollout.fleet.regions), "idleNodes": len(rollout.fleet.idle)},
         "finalState": ledger.final_state(),
         "capacity": ledger.capacity(),

@@ -25,7 +25,8 @@ class Rollout:
     """What to deploy, where, and under which policies.
 
     ``health`` is None when health checks are disabled; ``watch_interval`` is None when
-    automatic rollback is off (a window is then observed in one piece).
+    automatic rollback is off (a window is then observed in one piece); triggers see
+    traffic ``metrics_delay`` seconds after it was served.
     """
 
     deployment_id: str
@@ -40,6 +41,13 @@ class Rollout:
     min_requests: int = 0
     limits: Limits | None = None  # test: observed, counted so; None: the sequential test (test: sequential)
     confidence: float = 0.95  # the sequential test's
+    metrics_delay: float = 0.0
+
+    @property
+    def by_region(self) -> bool:
+        """Whether observations break traffic down per region (Regional rollouts: their
+        waves judge each region on its own traffic, and records give each wave's share)."""
+        return self.strategy == "Regional"
 
     def policy(
         self,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hotswap.core.fields import Spread
+from hotswap.core.recording import Recording, Row
 from hotswap.runs import setup
 from hotswap.runs.pace import Pace, pace
 from hotswap.runs.scale import scale
@@ -65,8 +66,8 @@ def plan(
     if rate is None:
         rate = float((profile or load_profile(scenario_profile(scenario)))["requestsPerSecond"])
     capacity = rate
-    p = pace(scaled.fleet.traffic_per_node * workers, capacity, time_scale)
-    warnings = [w for w in (p.warning(), *_squeezed(scenario, scaled)) if w]
+    p = pace(setup.traffic(scaled).peak * workers, capacity, time_scale)
+    warnings = [w for w in (p.warning(), *_squeezed(scenario, scaled), _unplayed(scaled)) if w]
     return FleetPlan(scaled, p, tuple(warnings))
 
 
@@ -89,13 +90,23 @@ def _squeezed(scenario: Scenario, scaled: Scenario) -> list[str]:
     return out
 
 
+def _unplayed(scenario: Scenario) -> str | None:
+    """What of a traffic recording the real router does not play: the previous module's
+    error rate and latency (its own module's are measured)."""
+    recording = scenario.recording
+    if recording is None or all(r.error_rate is None and r.latency_ms_median is None for r in recording.rows):
+        return None
+    return f"{recording.file}: the real fleet replays the rate, not the previous module's errorRate and latencyMsMedian"
+
+
 def twin(fleet_plan: FleetPlan, profile: dict[str, Any]) -> Scenario:
     """The scenario the simulator plays as the twin of the planned real run: the same
-    workers, the traffic per scenario-second the router delivers, and the profile's
-    measured timings instead of the scenario's drawn ones."""
+    workers, the traffic per scenario-second the router delivers (a replayed recording
+    scaled alike, without what the router does not replay), and the profile's measured
+    timings instead of the scenario's drawn ones."""
     scaled = fleet_plan.scenario
     workers = sum(r.nodes for r in scaled.fleet.regions)
-    return scaled.model_copy(
+    played = scaled.model_copy(
         update={
             "fleet": scaled.fleet.model_copy(
                 update={"traffic_per_node": fleet_plan.pace.delivered / workers, **timings(profile)}
@@ -103,6 +114,12 @@ def twin(fleet_plan: FleetPlan, profile: dict[str, Any]) -> Scenario:
             "modules": latencies(scaled, profile),
         }
     )
+    recording, p = scaled.recording, fleet_plan.pace
+    if recording is None:
+        return played
+    share = p.delivered / p.wanted if p.wanted > 0 else 1.0
+    rows = tuple(Row(r.seconds, r.region, r.rate * share) for r in recording.rows)  # as the router replays it
+    return played.with_recording(Recording(recording.file, rows))
 
 
 def latencies(scenario: Scenario, profile: dict[str, Any]) -> dict[str, ModuleProfile]:

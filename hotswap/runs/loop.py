@@ -61,6 +61,10 @@ class Driver(Protocol):
     def served(self) -> dict[str, VersionMetrics]:
         """The traffic served since the last call, per module id."""
 
+    def served_by_region(self) -> dict[str, dict[str, VersionMetrics]]:
+        """The same traffic per region (region -> module id -> metrics) when the rollout
+        asks for it (``Rollout.by_region``), else empty."""
+
 
 class Schedule:
     """Actions due at scenario times, fired in time order (ties in the order given) as
@@ -104,9 +108,11 @@ class Run:
             schedule.fire_due(driver.now)
             started = driver.now
             result = dispatch(driver, effect, self.rng)
-            metrics = book(self.ledger, driver.served())
+            served = driver.served()
+            regions = driver.served_by_region()
+            metrics = book(self.ledger, served, regions)
             if isinstance(effect, Observe):
-                result = Observation(effect.seconds, metrics)
+                result = Observation(effect.seconds, metrics, regions)
             schedule.fire_due(driver.now)
             effect = execution.advance(effect, result, started, driver.now)
 
@@ -134,7 +140,8 @@ def begin(scenario: Scenario, rng: np.random.Generator) -> Run:
     layout = setup.topology(scenario)
     ledger = Ledger(layout.size, layout.active, rollout.previous_id, rollout.module_id)
     disruptions = setup.disruptions(scenario, layout, rng)
-    return Run(scenario, rollout, layout, ledger, disruptions, Execution(strategies.start(rollout), ledger), rng)
+    execution = Execution(strategies.start(rollout), ledger, metrics_delay=rollout.metrics_delay)
+    return Run(scenario, rollout, layout, ledger, disruptions, execution, rng)
 
 
 def dispatch(driver: Driver, effect: Effect, rng: np.random.Generator) -> Result:
@@ -154,8 +161,16 @@ def dispatch(driver: Driver, effect: Effect, rng: np.random.Generator) -> Result
     raise TypeError(f"no backend carries out {effect!r}")
 
 
-def book(ledger: Ledger, served: dict[str, VersionMetrics]) -> dict[str, VersionMetrics]:
-    """Book traffic served into the ledger; the same metrics, for an observation."""
+def book(
+    ledger: Ledger, served: dict[str, VersionMetrics], regions: dict[str, dict[str, VersionMetrics]] | None = None
+) -> dict[str, VersionMetrics]:
+    """Book traffic served into the ledger (per region too, when broken down); the same
+    metrics, for an observation."""
     for module_id, metrics in served.items():
-        ledger.serve(ledger.code(module_id), metrics.requests, metrics.failed_requests)
+        split = {
+            n: (m[module_id].requests, m[module_id].failed_requests)
+            for n, m in (regions or {}).items()
+            if module_id in m
+        }
+        ledger.serve(ledger.code(module_id), metrics.requests, metrics.failed_requests, split or None)
     return served

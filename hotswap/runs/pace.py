@@ -2,7 +2,8 @@
 scenario its waits run, and how many requests the router sends.
 
 The scaled-down fleet keeps the scenario's traffic per node, so the traffic it asks for
-is ``trafficPerNode`` times its active workers per scenario-second; at time scale ``S``
+is ``trafficPerNode`` (with traffic over time, the curve's peak: the router follows the
+curve below it) times its active workers per scenario-second; at time scale ``S``
 the router must send ``S`` times that per second of wall time. It can send at most
 ``capacity`` (the profile's ``requestsPerSecond``, or ``--rate``). ``auto`` picks the
 largest scale up to ``MAX_AUTO_SCALE`` at which it can; where no scale can (or a scale

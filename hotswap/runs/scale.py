@@ -44,6 +44,7 @@ def scale(scenario: Scenario, nodes: int) -> Scenario:
                 "name": r.name,
                 "nodes": n,
                 "idleNodes": round(n * r.idle_nodes / r.nodes) if r.nodes else min(r.idle_nodes, 1),
+                "utcOffset": r.utc_offset,
             }
         )
         for r, n in zip(regions, counts, strict=True)

@@ -9,8 +9,10 @@ from typing import Any, Literal
 import numpy as np
 
 from hotswap.core.effects import HealthPolicy
+from hotswap.core.fields import clock_seconds
 from hotswap.core.nodes import NodeSet, Topology
 from hotswap.core.rollout import Limits, Rollout
+from hotswap.core.traffic import Curve, Diurnal, Flat, Replay
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import Fault
 
@@ -49,11 +51,32 @@ def rollout(scenario: Scenario) -> Rollout:
         triggers=tuple(ar.triggers) if armed else (),
         watch_interval=ar.interval if armed else None,
         min_requests=ar.min_requests,
+        metrics_delay=ar.metrics_delay if armed else 0.0,
         limits=Limits(ar.failure_limit, ar.consecutive_error_limit, ar.inconclusive_limit, ar.threshold)
         if ar.test == "observed"
         else None,
         confidence=ar.confidence,
     )
+
+
+def traffic(scenario: Scenario) -> Curve:
+    """The fleet's request rate per node over time, by region (in fleet order): flat,
+    a recording replayed, or a day; the same curve for every backend."""
+    fleet, start = scenario.fleet, scenario.deployment.start_at
+    start_seconds = clock_seconds(start) if start is not None else None
+    spec = fleet.traffic
+    if spec is None:
+        return Flat(fleet.traffic_per_node)
+    if spec.diurnal is not None:
+        return Diurnal(
+            peak=fleet.traffic_per_node,
+            ratio=spec.diurnal.peak_to_trough,
+            peak_at=clock_seconds(spec.diurnal.peak_at),
+            start=start_seconds or 0.0,
+            offsets=tuple(clock_seconds(r.utc_offset) for r in fleet.regions),
+        )
+    assert scenario.recording is not None, "the loader reads the recording"
+    return Replay(scenario.recording, [r.name for r in fleet.regions], start_seconds)
 
 
 def fault_nodes(layout: Topology, fault: Fault) -> NodeSet:

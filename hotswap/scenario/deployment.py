@@ -21,7 +21,7 @@ from hotswap.core.config import (
     RegionalConfig,
     RollingConfig,
 )
-from hotswap.core.fields import Model, Name
+from hotswap.core.fields import Clock, Model, Name
 
 
 class _Deployment(Model):
@@ -37,6 +37,8 @@ class _Deployment(Model):
     """How nodes are health-checked and what the gate tolerates."""
     auto_rollback: AutoRollback = AutoRollback()
     """Traffic triggers watched while the strategy waits."""
+    start_at: Clock | None = None
+    """When the rollout starts (UTC, HH:MM): where it falls on the day of a diurnal or replayed traffic curve."""
 
 
 class CanaryDeployment(_Deployment):

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from hotswap.core import limits
-from hotswap.core.fields import Model, MsSpread, Name, Rate, Seconds, SecondsSpread, Spread
+from hotswap.core.fields import Clock, Model, MsSpread, Name, Rate, Seconds, SecondsSpread, Spread, UtcOffset
 
 
 class RegionSpec(Model):
@@ -29,6 +29,33 @@ class RegionSpec(Model):
     """Active nodes, running the previous module and serving traffic at the start."""
     idle_nodes: Annotated[int, Field(strict=True, ge=0, le=limits.TOTAL_NODES)] = 0
     """Spare nodes with no module: the green environment of a blue-green deployment."""
+    utc_offset: UtcOffset = "+00:00"
+    """The region's local time as an offset from UTC (+HH:MM or -HH:MM), for a diurnal day."""
+
+
+class DiurnalTraffic(Model):
+    """A cosine day between ``trafficPerNode`` (at ``peakAt``, local time) and
+    ``trafficPerNode / peakToTrough`` twelve hours later."""
+
+    peak_to_trough: float = Field(ge=1, le=1e6)
+    """Peak rate over trough rate (1: flat)."""
+    peak_at: Clock
+    """When the peak comes, in each region's local time (HH:MM)."""
+
+
+class TrafficSpec(Model):
+    """Traffic over time: a recording replayed (``replay``, a CSV file), or a day."""
+
+    replay: Annotated[str, Field(min_length=1, max_length=limits.TEXT)] | None = None
+    """A CSV recording (seconds, region, requestsPerSecondPerNode, ...), relative to the scenario."""
+    diurnal: DiurnalTraffic | None = None
+    """A day of traffic: trafficPerNode at the peak, peakToTrough times less at the trough."""
+
+    @model_validator(mode="after")
+    def _one(self) -> TrafficSpec:
+        if (self.replay is None) == (self.diurnal is None):
+            raise ValueError("give replay or diurnal, one of them")
+        return self
 
 
 class NodeFailures(Model):
@@ -85,7 +112,9 @@ class Fleet(Model):
     )
     """The fleet's regions; default: the guide's regional example (65 nodes, as many idle)."""
     traffic_per_node: float = Field(default=20.0, ge=0, le=limits.TRAFFIC_PER_NODE)
-    """Requests per second per active node."""
+    """Requests per second per active node (with a diurnal day: at the peak)."""
+    traffic: TrafficSpec | None = None
+    """Traffic over time: a replayed recording or a diurnal day; null: flat trafficPerNode."""
     deploy_seconds: SecondsSpread = Spread(median=2.0, p99=8.0)
     """Time for one node to load the new module (seconds; median and p99)."""
     swap_seconds: SecondsSpread = Spread(median=0.05, p99=0.5)
@@ -109,6 +138,12 @@ class Fleet(Model):
     profile: str | None = Field(default=None, min_length=1, max_length=4096)
     """A timing profile (hotswap measure) the simulator plays instead of its timing draws:
     a path relative to the scenario file."""
+
+    @model_validator(mode="after")
+    def _rate_once(self) -> Fleet:
+        if self.traffic is not None and self.traffic.replay is not None and "traffic_per_node" in self.model_fields_set:
+            raise ValueError("trafficPerNode and traffic.replay exclude each other: the recording gives the rate")
+        return self
 
 
 Variant = Literal["v1.1.0", "v1.2.0", "infinite-loop", "memory-bomb", "missing-export", "invalid-bytes"]

@@ -14,7 +14,7 @@ from pydantic.alias_generators import to_snake
 
 from hotswap.core import limits
 from hotswap.core.config import STRATEGIES
-from hotswap.scenario import expect
+from hotswap.scenario import expect, replay
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.model import Scenario
 from hotswap.scenario.profile import ProfileError, read_profile
@@ -60,7 +60,7 @@ def from_data(path: Path | str, data: Any) -> Scenario:
         scenario = scenario.model_copy(update={"expect": parsed})
         if scenario.seed + parsed.runs - 1 > limits.SEED:
             raise ScenarioError(path, "expect.runs", f"seeds from {scenario.seed} would pass {limits.SEED}")
-    return _resolve_profile(path, _resolve_modules(path, scenario))
+    return _read_recording(path, _resolve_profile(path, _resolve_modules(path, scenario)))
 
 
 def _read(path: Path) -> Any:
@@ -117,6 +117,19 @@ def _resolve_modules(path: Path, scenario: Scenario) -> Scenario:
                 raise ScenarioError(path, f"modules.{module_id}.wasm", f"no such file: {profile.wasm}")
             modules[module_id] = profile.model_copy(update={"wasm": str(found)})
     return scenario.model_copy(update={"modules": modules})
+
+
+def _read_recording(path: Path, scenario: Scenario) -> Scenario:
+    """A replayed traffic recording is named relative to the scenario file; read and
+    check it once."""
+    traffic = scenario.fleet.traffic
+    if traffic is None or traffic.replay is None:
+        return scenario
+    try:
+        recording = replay.read(path.parent / traffic.replay, {r.name for r in scenario.fleet.regions})
+    except ValueError as exc:
+        raise ScenarioError(path, "fleet.traffic.replay", str(exc)) from None
+    return scenario.with_recording(recording)
 
 
 def _resolve_profile(path: Path, scenario: Scenario) -> Scenario:
@@ -189,6 +202,10 @@ def _cross_check(path: Path, scenario: Scenario) -> None:
         for i, name in enumerate(deployment.strategy_config.region_order or []):
             if name not in regions:
                 raise ScenarioError(path, f"deployment.strategyConfig.regionOrder[{i}]", f"unknown region {name!r}")
+        for i, wave in enumerate(deployment.strategy_config.waves or []):
+            for j, name in enumerate(wave):
+                if name not in regions:
+                    raise ScenarioError(path, f"deployment.strategyConfig.waves[{i}][{j}]", f"unknown region {name!r}")
     known = {deployment.module_id, scenario.previous}
     for module_id in scenario.modules:
         if module_id not in known:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from hotswap.core import limits
 from hotswap.core.fields import Model, Name
+from hotswap.core.recording import Recording
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.expect import Expectations
 from hotswap.scenario.fleet import Fleet, ModuleProfile
@@ -32,6 +33,26 @@ class Scenario(Model):
     """The guide's deployment object."""
     expect: Expectations | None = None  # parsed once, by the loader (field paths in its errors)
     """What hotswap check demands of the runs (docs/ci.md)."""
+    _recording: Recording | None = PrivateAttr(default=None)  # fleet.traffic.replay, read by the loader
+
+    @property
+    def recording(self) -> Recording | None:
+        """The traffic recording ``fleet.traffic.replay`` names, as the loader read it."""
+        return self._recording
+
+    def varied(self, *, fleet: dict[str, Any] | None = None, deployment: dict[str, Any] | None = None) -> Scenario:
+        """A copy with keys of its fleet and deployment replaced (camelCase, as in a file),
+        validated again; the expectations are dropped, the recording kept."""
+        data = self.model_dump(by_alias=True, exclude_none=True, exclude={"expect"})
+        data["fleet"].update(fleet or {})
+        data["deployment"].update(deployment or {})
+        return Scenario.model_validate(data).with_recording(self.recording)
+
+    def with_recording(self, recording: Recording | None) -> Scenario:
+        """A copy that carries ``recording``."""
+        copy = self.model_copy()
+        copy._recording = recording
+        return copy
 
     @property
     def previous(self) -> str:

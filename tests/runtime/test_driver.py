@@ -8,15 +8,18 @@ import re
 import signal
 from typing import Any
 
+import numpy as np
 import pytest
+import yaml
 
 from hotswap.core.effects import Outcome
+from hotswap.core.traffic import Diurnal
 from hotswap.runs.scale import scale
 from hotswap.scenario import load
 from hotswap.scenario.model import Scenario
 from runtime import driver
 from sim.driver import simulate
-from tests.runtime.conftest import SCENARIOS, variant_of
+from tests.runtime.conftest import NEW, OLD, SCENARIOS, variant_of
 from tests.runtime.procs import alive, pid_of
 from tests.sim.test_driver import outage_that_ends
 
@@ -241,3 +244,28 @@ def test_a_healthy_module_is_not_rolled_back_for_workers_stopped_in_an_outage_th
     deploys = [e for e in result["timeline"] if e["event"] == "Deploy"]
     assert deploys[0]["unreachable"] > 0  # region a's workers were stopped
     assert all(e["unhealthy"] == 0 for e in result["timeline"] if e["event"] == "HealthCheck")
+
+
+def test_the_level_is_each_nodes_regions_rate_at_the_scenario_time_as_a_share_of_the_peak():
+    day = Diurnal(peak=20, ratio=40, peak_at=12 * 3600, start=0.0, offsets=(0.0, 12 * 3600.0))
+    now = [12 * 3600.0]
+    level = driver.Level(day, np.array([0, 0, 1]), lambda: now[0])
+    assert level() == pytest.approx([1.0, 1.0, 1 / 40])  # noon in region 0, midnight in region 1
+    now[0] = 0.0
+    assert level() == pytest.approx([1 / 40, 1 / 40, 1.0])
+
+
+def test_the_router_replays_a_recording_in_scaled_time(tmp_path):
+    (tmp_path / "day.csv").write_text("seconds,region,requestsPerSecondPerNode\n0,*,20\n300,*,0.05\n")
+    path = variant_of("canary.yaml", tmp_path, config={"stages": [50, 100], "evaluationPeriod": "PT5M"})
+    data = yaml.safe_load(path.read_text())
+    data["fleet"] = {"regions": [{"name": "a", "nodes": 4}], "traffic": {"replay": "day.csv"}}
+    path.write_text(yaml.safe_dump(data))
+    scenario = load(path)
+    result = run_fleet(scenario, 0, nodes=4, time_scale=300.0)
+    assert result["outcome"] == "Succeeded", result["reason"]
+    assert result["real"]["wantedRequestsPerScenarioSecond"] == 4 * 20  # paced for the recording's peak
+    # the first stage's five minutes are loud, the second's (from 300 s on) 400 times quieter
+    windows = [e for e in result["timeline"] if e["event"] == "Evaluated"]
+    served = [sum(e.get(m, {}).get("requests", 0) for m in (OLD, NEW)) for e in windows]
+    assert len(served) == 2 and served[0] > 50 * max(served[1], 1), served

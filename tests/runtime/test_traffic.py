@@ -81,3 +81,17 @@ def test_a_crashing_module_is_tallied_with_its_node(tmp_path):
             served = serve(traffic, [0.5, 0.5], 0.4)
     assert served[NEW].crashed == {0, 1}
     assert 0 < served[NEW].failed < served[NEW].requests
+
+
+def test_the_router_takes_each_weight_times_the_nodes_traffic_level(exact_artifacts):
+    with Fleet(2, exact_artifacts, [0, 0]) as fleet:
+        fleet.deploy(0, OLD, 2.0)
+        fleet.deploy(1, NEW, 2.0)
+        with Traffic(fleet, RATE, seed=1) as traffic:
+            flat = serve(traffic, [0.5, 0.5], 0.6)
+            traffic.level = lambda: np.array([1.0, 0.1])  # node 1's region at a tenth of the peak
+            curved = serve(traffic, [0.5, 0.5], 0.6)
+    assert 0.7 < flat[NEW].requests / flat[OLD].requests < 1.4
+    assert 0.04 < curved[NEW].requests / curved[OLD].requests < 0.2
+    whole = curved[OLD].requests + curved[NEW].requests
+    assert whole < 0.8 * (flat[OLD].requests + flat[NEW].requests)  # the fleet's rate fell with the level

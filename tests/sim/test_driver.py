@@ -26,6 +26,11 @@ EXPECTED = {
     "fleet-100k": {"Succeeded"},
     "canary-node-faults": {"Succeeded"},
     "fleet-10k": {"Succeeded"},
+    "regional-waves": {"Succeeded"},
+    "regional-waves-bad-module": {"RolledBack"},
+    "canary-quiet-start": {"RolledBack"},
+    "canary-diurnal": {"RolledBack"},
+    "canary-late-metrics": {"RolledBack"},
 }
 
 

@@ -17,6 +17,7 @@ from hotswap.core.effects import (
     HealthCheck,
     HealthPolicy,
     Milestone,
+    Observation,
     Observe,
     Outcome,
     Report,
@@ -31,13 +32,17 @@ Steps = Generator[Any, Any, Any]
 
 @dataclass(frozen=True)
 class Watch:
-    """What a watch saw: the trigger that fired (if any), the window's metrics, and why
-    the analysis is held (too many inconclusive measurements), if it is."""
+    """What a watch saw: the trigger that fired (if any), the window's metrics, why the
+    analysis is held (too many inconclusive measurements), if it is, an experiment's
+    decision, and for how long it watched; ``failed`` names each judge whose trigger
+    fired (judge -> trigger)."""
 
     fired: str | None
     metrics: dict[str, VersionMetrics] = field(default_factory=dict)
     held: str | None = None
     decided: judgements.Judgement | None = None
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -70,55 +75,100 @@ class Tally:
         return None, None
 
 
-def watch(
-    r: Rollout, seconds: float, tally: Tally | None = None, experiment: judgements.Experiment | None = None
-) -> Steps:
-    """Let traffic run for ``seconds``; every interval, test the rollback triggers and
-    stop at the first that fires. ``autoRollback.test: sequential`` (no ``r.limits``):
-    the anytime-valid test on the new version's traffic since the wait began;
-    ``observed``: one measurement of that interval's traffic, counted in ``tally``. An
-    ``experiment`` (A/B with early stopping) also ends the wait once decided."""
-    monitor = judgements.Monitor(
+def monitor(r: Rollout) -> judgements.Monitor:
+    """The sequential test of one wait on ``r``'s triggers."""
+    return judgements.Monitor(
         list(r.triggers),
         new_id=r.module_id,
         previous_id=r.previous_id,
         confidence=r.confidence,
         min_requests=r.min_requests,
     )
-    metrics = monitor.metrics
+
+
+@dataclass
+class Judge:
+    """Judges the new module's traffic in one ``region`` (None: all of it) by the
+    triggers: the sequential test on its traffic since the wait began (``monitor``), or,
+    with an observed analysis, one measurement of each interval's, counted in ``tally``."""
+
+    monitor: judgements.Monitor
+    region: str | None = None
+    tally: Tally | None = None
+
+    def add(self, r: Rollout, observation: Observation) -> tuple[str | None, str | None]:
+        """Judge one interval; returns (why to roll back, why to hold), either or none."""
+        versions = observation.versions if self.region is None else observation.regions.get(self.region, {})
+        if self.tally is None:
+            return self.monitor.see(versions), None
+        self.monitor.merge(versions)
+        if not r.triggers:
+            return None, None
+        now, before = versions.get(r.module_id), versions.get(r.previous_id)
+        kind, seen = judgements.measure(now, list(r.triggers), r.min_requests, before)
+        return self.tally.add(kind, seen)
+
+    def low_power(self) -> str | None:
+        """Why the sequential test could not have shown a module just past a trigger."""
+        return self.monitor.low_power() if self.tally is None else None
+
+
+def watch(
+    r: Rollout,
+    seconds: float,
+    tally: Tally | None = None,
+    experiment: judgements.Experiment | None = None,
+    *,
+    judges: dict[str, Judge] | None = None,
+    since: Watch | None = None,
+) -> Steps:
+    """Let traffic run for ``seconds``; every interval, test the rollback triggers and
+    stop at the first that fires. ``autoRollback.test: sequential`` (no ``r.limits``):
+    the anytime-valid test on the new version's traffic since the wait began;
+    ``observed``: one measurement of that interval's traffic, counted in ``tally``. An
+    ``experiment`` (A/B with early stopping) also ends the wait once decided. ``judges``
+    (by name) judge parts of the traffic, regions say, each on its own; the metrics carry
+    on from the watch ``since``, when given."""
+    if judges is None:
+        if r.limits is not None and tally is None:
+            tally = Tally(r.limits)
+        judges = {"": Judge(monitor(r), None, tally)}
+    metrics: dict[str, VersionMetrics] = dict(since.metrics) if since else {}
+    regional = any(j.region is not None for j in judges.values())
     elapsed = 0.0
-    if r.limits is not None and tally is None:
-        tally = Tally(r.limits)
     while seconds - elapsed > 1e-9:
         step = min(r.watch_interval or seconds, seconds - elapsed)
         observation = yield Observe(step)
         elapsed += step
-        why, held = None, None
-        if tally is not None:
-            monitor.merge(observation.versions)
-            if r.triggers:
-                versions = observation.versions
-                now, before = versions.get(r.module_id), versions.get(r.previous_id)
-                kind, seen = judgements.measure(now, list(r.triggers), r.min_requests, before)
-                why, held = tally.add(kind, seen)
-        else:
-            why = monitor.see(observation.versions)
+        for module_id, m in observation.versions.items():
+            metrics[module_id] = judgements.merge(metrics.get(module_id), m)
+        failed: dict[str, str] = {}
+        held = None
+        for name, judge in judges.items():
+            why, hold = judge.add(r, observation)
+            held = held or hold
+            if why:
+                failed[name] = why
         if held:
             yield Report(Milestone.DECISION, {"decision": "Paused", "reason": held, "afterSeconds": elapsed})
-            return Watch(None, metrics, held)
-        if why:
-            yield Report(Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **_summary(metrics)})
-            return Watch(why, metrics)
+            return Watch(None, metrics, held, seconds=elapsed)
+        if failed:
+            why = next(iter(failed.values()))
+            where = {"regions": list(failed)} if regional else {}
+            yield Report(
+                Milestone.TRIGGER_FIRED, {"trigger": why, "afterSeconds": elapsed, **where, **_summary(metrics)}
+            )
+            return Watch(why, metrics, failed=failed, seconds=elapsed)
         decided = experiment.see(observation.versions) if experiment is not None else None
         if decided is not None:
             yield Report(Milestone.EVALUATED, {"seconds": elapsed, "stoppedEarly": True, **_summary(metrics)})
-            return Watch(None, metrics, decided=decided)
+            return Watch(None, metrics, decided=decided, seconds=elapsed)
     if metrics:
-        weak = monitor.low_power() if tally is None else None
+        weak = next((w for j in judges.values() if (w := j.low_power())), None)
         yield Report(
             Milestone.EVALUATED, {"seconds": elapsed, **_summary(metrics), **({"lowPower": weak} if weak else {})}
         )
-    return Watch(None, metrics)
+    return Watch(None, metrics, seconds=elapsed)
 
 
 def _summary(metrics: dict[str, VersionMetrics]) -> dict[str, Any]:
@@ -140,30 +190,6 @@ def check(r: Rollout, nodes: NodeSet, policy: HealthPolicy | None) -> Steps:
     verdict = judgements.gate(report, policy)
     yield Report(Milestone.HEALTH_GATE, {"passed": verdict.passed, "detail": verdict.reason})
     return verdict
-
-
-def evaluate(
-    r: Rollout,
-    nodes: NodeSet,
-    seconds: float,
-    policy: HealthPolicy | None,
-    deployed: DeployReport,
-    tally: Tally | None = None,
-) -> Steps:
-    """Watch for ``seconds``, then health-check ``nodes``; returns why it failed (or None)
-    and the latest deploy report of ``nodes``.
-
-    Nodes the deploy could not reach (down in an outage, say) may be back by the end of
-    the watch, still on the previous module: they are deployed to again first (nodes
-    already on the module cost nothing), so that a node back from an outage is checked
-    afresh, never counted against the module for having been down."""
-    seen = yield from watch(r, seconds, tally)
-    if seen.fired:
-        return f"Rollback trigger fired ({seen.fired})", deployed
-    if deployed.unreachable and policy is not None:
-        deployed = yield Deploy(nodes, r.module_id)
-    verdict = yield from check(r, nodes, policy)
-    return (None if verdict.passed else f"Health checks failed ({verdict.reason})"), deployed
 
 
 def roll_back(

@@ -517,6 +517,91 @@ def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing half-written
 
 
+# --- traffic over time: the recording is untrusted input too ----------------------------
+
+REPLAY_HEAD = "fleet:\n  regions: [{name: a, nodes: 3}]\n  traffic: {replay: day.csv}\n" + CANARY_HEAD
+GOOD_ROWS = "seconds,region,requestsPerSecondPerNode\n0,*,1\n"
+BAD_RECORDINGS = [
+    pytest.param(None, "no such file: day.csv", id="missing-file"),
+    pytest.param(b"\xff\xfe", "not UTF-8", id="not-utf8"),
+    pytest.param("", "empty", id="empty"),
+    pytest.param("seconds,region\n0,*\n", "missing column 'requestsPerSecondPerNode'", id="missing-column"),
+    pytest.param("seconds,region,rps\n", "unknown column 'rps'", id="unknown-column"),
+    pytest.param("seconds,region,requestsPerSecondPerNode\n", "no rows", id="no-rows"),
+    pytest.param(GOOD_ROWS + "60,*\n", "line 3: 2 fields", id="short-row"),
+    pytest.param(GOOD_ROWS + "60,*,fast\n", "line 3, column requestsPerSecondPerNode: expected a number", id="nan"),
+    pytest.param(GOOD_ROWS + "60,*,-1\n", "line 3, column requestsPerSecondPerNode", id="negative"),
+    pytest.param(GOOD_ROWS + "60,*,inf\n", "line 3, column requestsPerSecondPerNode", id="infinite"),
+    pytest.param(GOOD_ROWS + "60,mars,1\n", "line 3, column region: unknown region 'mars'", id="region"),
+    pytest.param(GOOD_ROWS + "-5,*,1\n", "line 3, column seconds", id="negative-time"),
+    pytest.param("seconds,region,requestsPerSecondPerNode\n60,*,1\n30,*,1\n", "before the line above", id="back"),
+    pytest.param("seconds,region,requestsPerSecondPerNode,errorRate\n0,*,1,1.5\n", "column errorRate", id="error-rate"),
+    pytest.param("seconds,region,requestsPerSecondPerNode\n" + "0,*,1\n" * 200_001, "rows", id="too-many-rows"),
+    pytest.param("x" * (8 * 1024 * 1024 + 1), "larger than 8 MiB", id="too-large"),
+]
+
+
+@pytest.mark.parametrize(("csv", "says"), BAD_RECORDINGS)
+def test_a_bad_recording_exits_2_naming_the_file_and_field(tmp_path: Path, csv: str | bytes | None, says: str):
+    path = _make(tmp_path, "s.yaml", REPLAY_HEAD)
+    if csv is not None:
+        _make(tmp_path, "day.csv", csv)
+    result = invoke("run", path, "--format", "json")
+    _assert_one_clear_line(result, path, "fleet.traffic.replay", says)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "says"),
+    [
+        (REPLAY_HEAD.replace("traffic:", "trafficPerNode: 5\n  traffic:"), "fleet", "exclude each other"),
+        (
+            REPLAY_HEAD.replace("{replay: day.csv}", "{replay: day.csv, diurnal: {peakToTrough: 2, peakAt: '12:00'}}"),
+            "fleet.traffic",
+            "one of them",
+        ),
+        (
+            REPLAY_HEAD.replace("{replay: day.csv}", "{diurnal: {peakToTrough: 0.5, peakAt: '12:00'}}"),
+            "fleet.traffic.diurnal.peakToTrough",
+            "greater than or equal to 1",
+        ),
+        (
+            REPLAY_HEAD.replace("{replay: day.csv}", "{diurnal: {peakToTrough: 2, peakAt: '24:00'}}"),
+            "fleet.traffic.diurnal.peakAt",
+            "HH:MM",
+        ),
+        (REPLAY_HEAD.replace("nodes: 3}", "nodes: 3, utcOffset: '+5'}"), "fleet.regions[0].utcOffset", "+HH:MM"),
+        (CANARY_HEAD + "  startAt: 7am\n", "deployment.startAt", "HH:MM"),
+        (CANARY_HEAD + "  autoRollback: {metricsDelay: -PT1M}\n", "deployment.autoRollback.metricsDelay", ""),
+        (
+            "fleet:\n  regions: [{name: a, nodes: 3}]\n" + deployment("Regional", "    waves: [[a], [b]]\n"),
+            "deployment.strategyConfig.waves[1][0]",
+            "unknown region 'b'",
+        ),
+        (
+            "fleet:\n  regions: [{name: a, nodes: 3}]\n"
+            + deployment("Regional", "    waves: [[a]]\n    regionOrder: [a]\n"),
+            "deployment.strategyConfig",
+            "not both",
+        ),
+    ],
+)
+def test_bad_planet_settings_exit_2_with_one_line(tmp_path: Path, text: str, field: str | None, says: str):
+    path = _make(tmp_path, "s.yaml", text)
+    _make(tmp_path, "day.csv", GOOD_ROWS)
+    result = invoke("run", path, "--format", "json")
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert "\n" not in line and says in line, line
+    if field:
+        assert f": {field}: " in line, line
+
+
+def test_a_good_recording_runs(tmp_path: Path):
+    path = _make(tmp_path, "s.yaml", REPLAY_HEAD)
+    _make(tmp_path, "day.csv", GOOD_ROWS)
+    assert run_json(path)["outcome"] == "Succeeded"
+
+
 # --- python -m hotswap, shell completion ----------------------------------------------------
 
 

@@ -77,6 +77,26 @@ def test_a_profile_names_the_timings_the_scenario_set_that_it_replaces():
     assert fleet_plan.overridden(custom) == ["deploySeconds"]
 
 
+def test_a_curve_is_paced_for_its_peak_and_the_twin_replays_what_the_router_delivers(tmp_path: Path):
+    rows = "seconds,region,requestsPerSecondPerNode,errorRate\n0,*,0.5,0.01\n600,*,50,0.01\n"
+    (tmp_path / "day.csv").write_text(rows)
+    data = (SCENARIOS / "canary-quiet-start.yaml").read_text().replace("traffic/quiet-start.csv", "day.csv")
+    (tmp_path / "s.yaml").write_text(data)
+    scenario = load(tmp_path / "s.yaml")
+    planned = fleet_plan.plan(scenario, 16, 300.0, None, PROFILE)
+    assert planned.pace.wanted == 16 * 50  # the recording's peak, not trafficPerNode's default
+    assert any("not the previous module's errorRate" in w for w in planned.warnings)
+    twin = fleet_plan.twin(planned, PROFILE)
+    assert twin.recording is not None
+    share = (1000.0 / 300) / (16 * 50)  # what the router delivers of what the peak asks
+    assert [r.rate for r in twin.recording.rows] == pytest.approx([0.5 * share, 50 * share])
+    assert all(r.error_rate is None for r in twin.recording.rows)  # the router does not replay it
+    diurnal = load(SCENARIOS / "canary-diurnal.yaml")
+    day = fleet_plan.plan(diurnal, 16, 300.0, None, PROFILE)
+    assert day.pace.wanted == 16 * diurnal.fleet.traffic_per_node
+    assert fleet_plan.twin(day, PROFILE).fleet.traffic_per_node * 16 == pytest.approx(1000.0 / 300)
+
+
 def test_a_profile_of_one_host_makes_a_batch_cost_its_overhead_plus_its_calls_in_turn(tmp_path: Path):
     """Spreads with p99 = median draw exactly the median: a deploy of k nodes takes
     batchMs + k * swapMs, a health round batchMs + k * healthCheckMs."""

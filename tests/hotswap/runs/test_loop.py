@@ -49,6 +49,9 @@ class HandDriver:
         served, self._served = self._served, {}
         return served
 
+    def served_by_region(self):
+        return {}
+
 
 def scenario(**fleet):
     return Scenario.model_validate(
