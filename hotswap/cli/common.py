@@ -52,7 +52,13 @@ def stop_on_signals() -> Iterator[None]:
     then one line on stderr and exit 128 + the signal (130, 143). A second signal during
     the teardown is ignored, so the teardown finishes."""
 
+    owner = os.getpid()
+
     def stop(signum: int, _: object) -> None:
+        if os.getpid() != owner:  # a child forked before it reset its handlers: it just ends
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         for s in (signal.SIGINT, signal.SIGTERM):
             signal.signal(s, signal.SIG_IGN)
         raise Stopped(signum)
