@@ -246,21 +246,16 @@ class Population:
             profile = self.profiles[code]
             share = served[code] / total if total > 0 else 0.0
             requests = int(self.rng.poisson(self.rate * dt * share))
-            lost_share = min(1.0, crashed[code] / served[code]) if crashed[code] else 0.0
-            lost = int(self.rng.binomial(requests, lost_share)) if lost_share else 0  # p = 0 draws nothing
-            errors = int(self.rng.binomial(requests - lost, profile.error_rate))
-            ok = requests - lost - errors
-            mean, samples = self._latency(profile.latency_ms, ok, slowed[code] / served[code] if served[code] else 0.0)
             module_id = self.ledger.module_id(code)
             assert module_id is not None
-            out[module_id] = VersionMetrics(
-                nodes=int(counts[code]),
-                requests=requests,
-                failed_requests=lost + errors,
-                crashed_nodes=int(crashed_nodes[code]),
-                latency_mean_ms=mean,
-                latency_samples=samples,
-                memory_mb=profile.memory_mb,
+            out[module_id] = self._metrics(
+                requests,
+                int(counts[code]),
+                int(crashed_nodes[code]),
+                (served[code], crashed[code], slowed[code]),
+                profile.error_rate,
+                profile.latency_ms,
+                profile.memory_mb,
             )
         return out
 
@@ -320,19 +315,14 @@ class Population:
                     continue
                 error_rate, latency = self._profile_at(code, g, t0, t1)
                 requests = int(self.rng.poisson(volume * served[k] / total)) if total > 0 else 0
-                lost = int(self.rng.binomial(requests, min(1.0, crashed[k] / served[k]))) if crashed[k] else 0
-                errors = int(self.rng.binomial(requests - lost, error_rate))
-                mean, samples = self._latency(
-                    latency, requests - lost - errors, slowed[k] / served[k] if served[k] else 0.0
-                )
-                parts[name] = VersionMetrics(
-                    nodes=int(counts[k]),
-                    requests=requests,
-                    failed_requests=lost + errors,
-                    crashed_nodes=int(crashed_nodes[k]),
-                    latency_mean_ms=mean,
-                    latency_samples=samples,
-                    memory_mb=self.profiles[code].memory_mb,
+                parts[name] = self._metrics(
+                    requests,
+                    int(counts[k]),
+                    int(crashed_nodes[k]),
+                    (served[k], crashed[k], slowed[k]),
+                    error_rate,
+                    latency,
+                    self.profiles[code].memory_mb,
                 )
             if not parts:
                 continue
@@ -372,6 +362,32 @@ class Population:
         start, end, ms = self.slow_span.T
         overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
         return self._per_version(self.slow_node, overlap * ms)
+
+    def _metrics(
+        self,
+        requests: int,
+        nodes: int,
+        crashed_nodes: int,
+        node_seconds: tuple[float, float, float],
+        error_rate: float,
+        latency: Spread,
+        memory_mb: float,
+    ) -> VersionMetrics:
+        """One version's ``requests`` in a window: those lost to crashed nodes, errors among
+        the rest, the latency of the answered. ``node_seconds``: served, crashed, slowed."""
+        served, crashed, slowed = node_seconds
+        lost = int(self.rng.binomial(requests, min(1.0, crashed / served))) if crashed else 0  # p = 0 draws nothing
+        errors = int(self.rng.binomial(requests - lost, error_rate))
+        mean, samples = self._latency(latency, requests - lost - errors, slowed / served if served else 0.0)
+        return VersionMetrics(
+            nodes=nodes,
+            requests=requests,
+            failed_requests=lost + errors,
+            crashed_nodes=crashed_nodes,
+            latency_mean_ms=mean,
+            latency_samples=samples,
+            memory_mb=memory_mb,
+        )
 
     def _latency(self, spread: Spread, n: int, extra_ms: float) -> tuple[float, Samples]:
         """The mean latency of ``n`` requests (exact for a log-normal, via the central
