@@ -377,6 +377,17 @@ class RegionalConfig(Model):
             raise ValueError("give regionOrder (one region per wave) or waves, not both")
         return self
 
+    def order(self, names: list[str]) -> list[str]:
+        """The configured order, or the guide's default order (dev, staging, low-traffic
+        regions first) followed by the fleet's other regions (``names``) in fleet order."""
+        if self.region_order:
+            return list(self.region_order)
+        return [n for n in GUIDE_REGION_ORDER if n in names] + [n for n in names if n not in GUIDE_REGION_ORDER]
+
+    def wave_names(self, names: list[str]) -> list[list[str]]:
+        """The waves as configured, or the region order as one region per wave."""
+        return [list(w) for w in self.waves] if self.waves else [[n] for n in self.order(names)]
+
 
 def _named_once(names: list[str]) -> None:
     twice = sorted({n for n in names if names.count(n) > 1})

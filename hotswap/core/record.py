@@ -16,6 +16,7 @@ from hotswap.core.execution import Execution
 from hotswap.core.figures import FIGURES, Statistics, describe, figure
 from hotswap.core.ledger import Ledger
 from hotswap.core.rollout import Rollout
+from hotswap.core.stages import regional_warnings
 from hotswap.core.stages import warnings as stage_warnings
 from hotswap.core.strategies.regional import waves
 
@@ -145,11 +146,17 @@ def record(
 
 def warnings(rollout: Rollout, timeline: list[dict[str, Any]]) -> list[Warning]:
     """What a reader of the record should know before trusting it: ``stage-collapse``
-    (stages that expose other shares than they say), ``low-power`` (a wait whose
+    (stages, of a Canary or of a Regional rollout's ``canaryWithinRegion``, that expose
+    other shares than they say), ``low-power`` (a wait whose
     traffic could not have shown a module just past a trigger). Each is
     ``{"code": ..., "message": ...}``; other parts of hotswap may add codes."""
-    regions = [len(r.active) for r in rollout.fleet.regions]
-    staged = stage_warnings(regions, rollout.config.plan()) if rollout.strategy == "Canary" else []
+    cfg = rollout.config
+    staged: list[dict[str, str]] = []
+    if rollout.strategy == "Canary":
+        staged = stage_warnings([len(r.active) for r in rollout.fleet.regions], cfg.plan())
+    elif rollout.strategy == "Regional" and cfg.canary_within_region is not None:
+        regions = [(g.name, len(g.active)) for wave in waves(rollout) for g in wave]
+        staged = regional_warnings(regions, cfg.canary_within_region.plan())
     out = [Warning(code=w["code"], message=w["message"]) for w in staged]
     for entry in timeline:
         if "lowPower" in entry:

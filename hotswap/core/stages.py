@@ -43,10 +43,25 @@ def warnings(regions: list[int], steps: list[Step]) -> list[dict[str, str]]:
     over = [(s, n) for s, n in shown if 100 * n / total > TOO_MUCH * s.nodes]
     if over:
         out.append(
-            f"{'stage' if len(over) == 1 else 'stages'} {_names(over)} expose more than twice the share requested "
+            f"{'stage' if len(over) == 1 else 'stages'} {_names(over)} {'exposes' if len(over) == 1 else 'expose'} "
+            "more than twice the share requested "
             f"({', '.join(f'{n} of {total} nodes for {s.nodes:g}%' for s, n in over)})"
         )
     return [{"code": "stage-collapse", "message": "; ".join(out)}] if out else []
+
+
+SHOWN = 3  # regions named in a Regional rollout's warning; the rest are counted
+
+
+def regional_warnings(regions: list[tuple[str, int]], steps: list[Step]) -> list[dict[str, str]]:
+    """The ``stage-collapse`` warning (one, or none) of ``canaryWithinRegion``: its stages
+    run in each region on that region's nodes alone, so each region (``(name, active
+    nodes)``) is judged on its own; the first few regions that collapse are named."""
+    found = [f"region {name}: {w['message']}" for name, n in regions for w in warnings([n], steps)]
+    if not found:
+        return []
+    more = f"; and {len(found) - SHOWN} other regions" if len(found) > SHOWN else ""
+    return [{"code": "stage-collapse", "message": "; ".join(found[:SHOWN]) + more}]
 
 
 def _names(stages: list[tuple[Step, int]]) -> str:

@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from hotswap.core.config import CanaryConfig
+from hotswap.core.config import CanaryConfig, RegionalConfig
+from hotswap.core.stages import regional_warnings
 from hotswap.core.stages import warnings as stage_warnings
 from hotswap.scenario.model import Scenario
 
@@ -18,8 +19,11 @@ JUMP = 50.0  # traffic below this share before the final stage: promotion is a l
 
 
 def warnings(scenario: Scenario) -> list[str]:
-    """What in the scenario's deployment will surprise (Canary stages and their watch)."""
+    """What in the scenario's deployment will surprise (Canary stages and their watch, a
+    Regional rollout's ``canaryWithinRegion`` stages)."""
     d = scenario.deployment
+    if isinstance(d.strategy_config, RegionalConfig):
+        return _regional(scenario, d.strategy_config)
     if not isinstance(d.strategy_config, CanaryConfig):
         return []
     cfg, ar = d.strategy_config, d.auto_rollback
@@ -52,3 +56,15 @@ def warnings(scenario: Scenario) -> list[str]:
             "measured in: the bake ends before a full measurement"
         )
     return out
+
+
+def _regional(scenario: Scenario, cfg: RegionalConfig) -> list[str]:
+    """Stage collapse of ``canaryWithinRegion``, judged in each region of the waves."""
+    if cfg.canary_within_region is None:
+        return []
+    d, sizes = scenario.deployment, {r.name: r.nodes for r in scenario.fleet.regions}
+    names = [n for wave in cfg.wave_names(list(sizes)) for n in wave if n in sizes]
+    regions = [(n, sizes[n]) for n in names if d.target_regions is None or n in d.target_regions]
+    where = "deployment.strategyConfig.canaryWithinRegion.stages"
+    staged = regional_warnings(regions, cfg.canary_within_region.plan())
+    return [f"{where}: {w['code']}: {w['message']}" for w in staged]

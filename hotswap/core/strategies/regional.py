@@ -15,7 +15,7 @@ done, and after each canary stage inside a wave but its last.
 
 from __future__ import annotations
 
-from hotswap.core.config import GUIDE_REGION_ORDER, Step
+from hotswap.core.config import Step
 from hotswap.core.effects import Outcome, Report, Route
 from hotswap.core.nodes import NodeSet, Region, Topology
 from hotswap.core.rollout import Rollout
@@ -23,24 +23,10 @@ from hotswap.core.strategies.common import Steps, missed, progress, roll_back, s
 from hotswap.core.strategies.stages import Plan, Walk, evaluate, even, walk
 
 
-def region_order(r: Rollout) -> list[str]:
-    """The configured order, or the guide's default order (dev, staging, low-traffic
-    regions first) followed by the fleet's other regions in fleet order."""
-    if r.config.region_order:
-        return list(r.config.region_order)
-    names = [region.name for region in r.fleet.regions]
-    return [n for n in GUIDE_REGION_ORDER if n in names] + [n for n in names if n not in GUIDE_REGION_ORDER]
-
-
-def wave_names(r: Rollout) -> list[list[str]]:
-    """The waves as configured, or the region order as one region per wave."""
-    return [list(w) for w in r.config.waves] if r.config.waves else [[n] for n in region_order(r)]
-
-
 def waves(r: Rollout) -> list[list[Region]]:
     """The waves' regions that hold target nodes (waves left empty are dropped)."""
     out = []
-    for names in wave_names(r):
+    for names in r.config.wave_names([g.name for g in r.fleet.regions]):
         regions = [g for g in (r.fleet.region(n) for n in names) if g and g.active]
         if regions:
             out.append(regions)

@@ -76,3 +76,20 @@ def test_a_likely_unit_mistake_is_in_the_record_and_said_once(tmp_path: Path):
         assert any(w["code"] == "triggers" for w in record["warnings"])  # crash_rate and latency dropped
     said = [line for line in result.stderr.splitlines() if "error_rate thresholds are in percent" in line]
     assert len(said) == 1, result.stderr
+
+
+def test_a_regional_canary_within_regions_warns_in_the_record(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    regional = (
+        "strategy: Regional\n  strategyConfig: {regionOrder: [apac-east], canaryWithinRegion: {stages: [5, 8, 100]}}"
+    )
+    path.write_text(
+        SCENARIO.replace(
+            "strategy: Canary\n  strategyConfig: {stages: [1, 2, 5, 10, 25, 50, 100], evaluationPeriod: PT2M}", regional
+        )
+    )
+    result = CliRunner().invoke(main, ["run", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    message = "region apac-east: stages 5%, 8% expose the same 1 of 12 nodes (8.3%)"
+    assert {"code": "stage-collapse", "message": message} in json.loads(result.stdout)["warnings"]
+    assert f"hotswap: warning: {path}: stage-collapse: {message}" in result.stderr.splitlines()

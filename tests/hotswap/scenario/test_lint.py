@@ -59,3 +59,17 @@ def test_validate_prints_warnings_and_still_passes(tmp_path: Path):
     assert out.exit_code == 0
     where = "deployment.strategyConfig.stages"
     assert out.stderr.startswith(f"hotswap: warning: {path}: {where}: stage-collapse: stages 1%, 2%")
+
+
+def regional(within: dict, **config: object) -> list[str]:
+    strategy = {"canaryWithinRegion": within, **config}
+    deployment = {"moduleId": "m", "strategy": "Regional", "strategyConfig": strategy}
+    return warnings(Scenario.model_validate({"deployment": deployment}))
+
+
+def test_a_canary_within_regions_finer_than_a_region():
+    (w,) = regional({"stages": [2, 4, 100]}, regionOrder=["apac-east", "us-east"])
+    assert w.startswith("deployment.strategyConfig.canaryWithinRegion.stages: stage-collapse: region apac-east: ")
+    assert "region us-east: stages 2%, 4% expose the same 1 of 20 nodes (5.0%)" in w
+    assert "us-west" not in w  # not in the order: never deployed
+    assert regional({"stages": [20, 100]}) == []
