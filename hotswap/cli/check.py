@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.cli.common import fail, format_option, sweeps, warn
+from hotswap.cli.common import Progress, fail, format_option, progress_option, sweeps, warn
 from hotswap.runs.backends import BACKENDS
 
 
@@ -34,6 +34,7 @@ from hotswap.runs.backends import BACKENDS
     help="markdown: a table of every expectation, for a pull request or $GITHUB_STEP_SUMMARY.",
 )
 @sweeps
+@progress_option
 def check_(
     paths: tuple[Path, ...],
     backend: str | None,
@@ -42,6 +43,7 @@ def check_(
     tolerance: float,
     fmt: str,
     jobs: int | None,
+    progress: bool | None,
 ) -> None:
     """Check the expectations of the scenario files in PATHS (files or folders, default
     scenarios/). Exit 0 when all hold, 1 when any fails, 2 on unusable input."""
@@ -59,11 +61,13 @@ def check_(
     if not prepared:
         fail(f"no scenario with an expect block in {', '.join(map(str, paths or ('scenarios',)))}")
     results = []
-    for path, scenario, stored in prepared:
-        checked = check.check(path, scenario, stored, backend=backend, tolerance=tolerance, jobs=jobs)
-        if fmt == "text":
-            click.echo("\n".join(check.report_lines(checked)))
-        results.append(checked)
+    with Progress("check", len(prepared), progress) as shown:
+        for path, scenario, stored in prepared:
+            shown.step(path.name)
+            checked = check.check(path, scenario, stored, backend=backend, tolerance=tolerance, jobs=jobs)
+            if fmt == "text":
+                click.echo("\n".join(check.report_lines(checked)))
+            results.append(checked)
     try:
         if update_baseline:
             for checked in results:

@@ -92,3 +92,16 @@ def test_a_terminal_gets_a_rich_bar_on_stderr_and_clean_stdout():
     assert done.returncode == 0
     assert stdout.startswith(b"canary: 400 runs") and b"\x1b" not in stdout
     assert b"\x1b[" in seen and "━".encode() in seen and b"/400" in seen  # rich's bar, then removed
+
+
+def test_check_shows_each_file_it_checks_in_ci(monkeypatch, tmp_path):
+    monkeypatch.setenv("CI", "1")
+    monkeypatch.setattr(common, "PLAIN_EVERY", 0.0)
+    for name in ("a", "b"):
+        text = CANARY.read_text().split("\nexpect:")[0]
+        (tmp_path / f"{name}.yaml").write_text(text + "\nexpect: {runs: 2, outcome: Succeeded}\n")
+    code, stdout, stderr = invoke("check", tmp_path, "--jobs", 1)
+    assert code == 0 and stdout.splitlines()[-1] == "2 passed, 0 failed"
+    lines = plain(stderr, "check")
+    assert [line.split(" done")[0].split(": ")[-1] for line in lines] == ["0/2", "1/2", "2/2"]
+    assert lines[0].endswith(": a.yaml") and lines[1].endswith(": b.yaml") and lines[-1].endswith(": finished")
