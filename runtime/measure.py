@@ -5,12 +5,15 @@ its own deploys and health checks, with the router sending ``requestsPerSecond``
 through every worker and a wait before each. On one host the calls of a batch take
 turns, so a batch of ``k`` takes about ``batchMs + k * call``: ``batchMs`` is what a
 batch costs besides its calls, and each timing is one call's share: a worker's first hot
-swap to a new module (load the precompiled artifact, instantiate, switch: ``swapMs``), a
-switch back to the module a worker still holds (``rollbackMs``, a rollback per node), a
-health call (``healthCheckMs``). Also a killed worker's restart until it serves again
-(``workerRestartMs``), request latency per module version (``latencyMs``) and
-``requestsPerSecond``, the most the router sends through ``nodes`` workers in a second
-of wall time and keeps up with.
+swap to a new module (load the precompiled artifact, instantiate, switch: ``swapMs``,
+timed on ``FIRST_LOADS`` fresh fleets: a worker loads a module for the first time once),
+a switch back to the module a worker still holds (``rollbackMs``, a rollback per node), a
+health call (``healthCheckMs``). The router's traffic slows these calls (its lanes and
+the driver share a process and the cores), so they are timed twice: with the router at
+``requestsPerSecond`` (the top-level timings) and sending nothing (``quiet``). Also a
+killed worker's restart until it serves again (``workerRestartMs``), request latency per
+module version (``latencyMs``) and ``requestsPerSecond``, the most the router sends
+through ``nodes`` workers in a second of wall time and keeps up with.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ MAX_STEPS = 12
 REFINED = 0.15  # stop when the bracket is within 15%
 KEEPS_UP = 0.9
 QUICKEST = 0.05  # ms: no batch overhead is counted below a thread hand-over's
+FIRST_LOADS = 3  # fresh fleets per load (router busy, quiet), each timing two batches of first loads
+Samples = dict[str, list[tuple[int, float]]]  # what was timed -> (calls in the batch, ms)
 
 
 def spread(samples_ms: list[float]) -> dict[str, float]:
@@ -51,24 +56,35 @@ def spread(samples_ms: list[float]) -> dict[str, float]:
 def measure(scenario: Scenario, nodes: int = 16, rounds: int = 10, seconds: float = 1.5) -> dict[str, Any]:
     """The profile of ``nodes`` local workers playing ``scenario``'s two modules."""
     old, new = scenario.previous, scenario.deployment.module_id
+    took: dict[str, Samples] = {"busy": _samples(), "quiet": _samples()}
+    restarts: list[float] = []
     with tempfile.TemporaryDirectory(prefix="hotswap-measure-") as folder:
         artifacts = build(scenario, Path(folder))
         with Fleet(nodes, artifacts, [999_999] * nodes) as fleet:
             _everywhere(fleet, old)
             latency, capacity = _traffic(fleet, old, new, seconds)
-        with Fleet(nodes, artifacts, [999_999] * nodes) as fleet:  # fresh workers: first loads again
-            _everywhere(fleet, old)
-            with Traffic(fleet, capacity, seed=0) as traffic:
-                traffic.route(np.full(nodes, 1 / nodes))
-                timings = _control(fleet, traffic, old, new, rounds)
-            restarts = _restarts(fleet, min(nodes, rounds))
+        for round_ in range(FIRST_LOADS):
+            for load, rate in (("busy", capacity), ("quiet", 0.0)):
+                with Fleet(nodes, artifacts, [999_999] * nodes) as fleet:  # fresh workers: first loads again
+                    _everywhere(fleet, old)
+                    with Traffic(fleet, max(rate, 1.0), seed=0) as traffic:
+                        traffic.route(np.full(nodes, 1 / nodes) if rate else np.zeros(nodes))
+                        _control(fleet, traffic, old, new, rounds if round_ == 0 else 0, took[load])
+                    if not restarts:
+                        restarts = _restarts(fleet, min(nodes, rounds))
+    small = max(1, nodes // 4)
     return {
         "nodes": nodes,
-        **timings,
+        **_timings(took["busy"], small, nodes),
         "workerRestartMs": spread(restarts),
         "latencyMs": latency,
         "requestsPerSecond": round(capacity, 1),
+        "quiet": _timings(took["quiet"], small, nodes),
     }
+
+
+def _samples() -> Samples:
+    return {"swap": [], "back": [], "health": []}
 
 
 def _everywhere(fleet: Fleet, module_id: str) -> None:
@@ -76,17 +92,16 @@ def _everywhere(fleet: Fleet, module_id: str) -> None:
         fleet.deploy(i, module_id, 5.0)
 
 
-def _control(fleet: Fleet, traffic: Traffic, old: str, new: str, rounds: int) -> dict[str, Any]:
-    """Deploys and health checks carried out by the real driver itself, with traffic
-    running and a wait before each, as in a run; to batches of a quarter of the workers
-    and of all of them. On one host the calls of a batch take turns, so a batch of ``k``
-    takes about ``batchMs + k * call`` (fitted to the two sizes' medians); each timing
-    is one call's share, ``(batch - batchMs) / k``."""
+def _control(fleet: Fleet, traffic: Traffic, old: str, new: str, rounds: int, took: Samples) -> None:
+    """Deploys and health checks carried out by the real driver itself, with the
+    router's traffic (or none) running and a wait before each, as in a run; to batches
+    of a quarter of the workers and of all of them, timed into ``took``: the workers'
+    first loads of the new module (a fresh fleet's), then ``rounds`` rounds of switches
+    back to the old module and health calls."""
     size = len(fleet.nodes)
     ledger = Ledger(size, NodeSet.span(0, size), old, new)
     small, everyone = NodeSet.span(0, max(1, size // 4)), NodeSet.span(0, size)
     check = HealthPolicy(failure_threshold=1)
-    took: dict[str, list[tuple[int, float]]] = {"swap": [], "back": [], "health": []}
     with RealDriver(fleet, traffic, ledger, time_scale=1.0, schedule=Schedule([])) as driver:
 
         def timed(what: str, effect: Deploy | HealthCheck) -> None:
@@ -103,7 +118,13 @@ def _control(fleet: Fleet, traffic: Traffic, old: str, new: str, rounds: int) ->
                 timed("health", HealthCheck(nodes, old, check))
                 driver.deploy(Deploy(nodes, new))
         driver.deploy(Deploy(everyone, old))
-    fits = {w: _fit(took[w], len(small), size) for w in ("back", "health")}
+
+
+def _timings(took: Samples, small: int, size: int) -> dict[str, Any]:
+    """On one host the calls of a batch take turns, so a batch of ``k`` takes about
+    ``batchMs + k * call`` (fitted to the two sizes' medians); each timing is one
+    call's share, ``(batch - batchMs) / k``."""
+    fits = {w: _fit(took[w], small, size) for w in ("back", "health")}
     batch = max(QUICKEST, float(np.median([a for a, _ in fits.values()])))
     overheads = [max(QUICKEST, ms - k * fits[w][1]) for w in fits for k, ms in took[w]]
 

@@ -14,7 +14,6 @@ import numpy as np
 import simpy
 
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
-from hotswap.core.fields import Spread
 from hotswap.core.record import RunRecord
 from hotswap.runs import fleet_plan, loop, setup
 from hotswap.scenario import Scenario
@@ -79,7 +78,7 @@ def simulate(
     """Run the scenario's deployment once on the simulated fleet; its result record.
     With ``nodes`` (or ``time_scale``, ``rate``) it is the twin of the real run with the
     same options; ``profile`` (a timing profile file) replaces the drawn timings."""
-    scenario, batch_seconds = played(scenario, nodes, time_scale, rate, profile)
+    scenario, host = played(scenario, nodes, time_scale, rate, profile)
     rng = np.random.default_rng(seed)
     run = loop.begin(scenario, rng)
     downtime = Downtime(scenario.fleet.node_failures, run.layout.size, run.disruptions, rng)
@@ -92,7 +91,7 @@ def simulate(
         run.disruptions,
         curve=setup.traffic(scenario),
         by_region=run.rollout.by_region,
-        batch_seconds=batch_seconds,
+        host=host,
     )
     driver = SimDriver(simpy.Environment(), population, scenario.fleet.route_update_seconds)
     run.carry_out(driver, loop.Schedule(run.marks()))
@@ -101,21 +100,20 @@ def simulate(
 
 def played(
     scenario: Scenario, nodes: int | None, time_scale: float | None, rate: float | None, profile: str | None
-) -> tuple[Scenario, Spread | None]:
+) -> tuple[Scenario, fleet_plan.Host | None]:
     """The scenario as the simulator plays it: itself, with a profile's timings, or the
     twin of a real run (the default profile's timings unless one is given); and, for a
-    profile of one host (``hotswap measure``), what a batch of calls costs there."""
+    profile of one host (``hotswap measure``), that host, loaded by the twin's router."""
     twin_mode = nodes is not None or time_scale is not None or rate is not None
     chosen = Path(profile) if profile else fleet_plan.scenario_profile(scenario)
     if not twin_mode and chosen is None:
         return scenario, None
     timings = fleet_plan.load_profile(chosen)
-    batch = fleet_plan.batch_seconds(timings)
     if not twin_mode:
         fleet = scenario.fleet.model_copy(update=fleet_plan.timings(timings))
-        return scenario.model_copy(update={"fleet": fleet}), batch
+        return scenario.model_copy(update={"fleet": fleet}), fleet_plan.host(timings)
     planned = fleet_plan.plan(scenario, nodes or fleet_plan.DEFAULT_NODES, time_scale, rate, timings)
-    return fleet_plan.twin(planned, timings), batch
+    return fleet_plan.twin(planned, timings), fleet_plan.host(timings, planned.pace.wall_rate)
 
 
 def prepare(

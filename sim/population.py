@@ -21,6 +21,7 @@ from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
 from hotswap.core.samples import Samples
 from hotswap.core.traffic import Curve, Flat
+from hotswap.runs.fleet_plan import Host
 from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario
 from hotswap.scenario.fleet import ModuleProfile
@@ -66,20 +67,22 @@ class Population:
         rng: np.random.Generator,
         disruptions: Sequence[Disruption] = (),
         *,
-        batch_seconds: Spread | None = None,
+        host: Host | None = None,
         curve: Curve | None = None,
         by_region: bool = False,
     ) -> None:
         self.fleet, self.ledger, self.downtime, self.rng = scenario.fleet, ledger, downtime, rng
         # the twin of the local real fleet, one host: the calls of a deploy or health
-        # check share one draw, and each batch costs ``batch_seconds`` more
-        self.batch_seconds = batch_seconds
+        # check share one draw, each batch costs ``batchMs`` more, and both are slower
+        # the busier the router keeps the host
+        self.host = host
         size = topology.size
         self.curve = curve or Flat(self.fleet.traffic_per_node)
         self.by_region = by_region
         self.names = [g.name for g in topology.regions]
         self.region_of = np.repeat(np.arange(len(self.names)), [len(g.active) + len(g.idle) for g in topology.regions])
         self.active_nodes = len(topology.active)
+        self._active_by_region = [len(g.active) for g in topology.regions]
         self.profiles: dict[int, ModuleProfile] = {
             PREVIOUS: scenario.profile(scenario.previous),
             CANDIDATE: scenario.profile(scenario.deployment.module_id),
@@ -107,17 +110,17 @@ class Population:
         todo = idx[~down]
         todo = todo[self.ledger.version[todo] != code]
         if code == CANDIDATE:
-            seconds = self._calls(self.fleet.deploy_seconds, len(todo))
+            seconds = self._calls("deploy_seconds", len(todo), now)
         else:
             fast = self.holds_previous[todo] | (code == NONE)
             seconds = np.where(
                 fast,
-                self._calls(self.fleet.swap_seconds, len(todo)),
-                self._calls(self.fleet.deploy_seconds, len(todo)),
+                self._calls("swap_seconds", len(todo), now),
+                self._calls("deploy_seconds", len(todo), now),
             )
         rate = self.profiles[code].deploy_failure_rate if code != NONE else 0.0
         failed = self.rng.random(len(todo)) < rate if rate else np.zeros(len(todo), dtype=bool)
-        extra = self._batch(len(todo))
+        extra = self._batch(len(todo), now)
         report = DeployReport(
             requested=len(idx),
             updated=int(len(todo) - failed.sum()),
@@ -158,17 +161,28 @@ class Population:
     def _spread(self, spread: Spread, n: int) -> np.ndarray:
         return self.rng.lognormal(math.log(spread.median), spread.sigma, n)
 
-    def _calls(self, spread: Spread, n: int) -> np.ndarray:
-        """The seconds of ``n`` calls sent at once: a draw each, or on one host (the
-        twin of the local real fleet, whose profile timed whole batches) one draw for
-        all, the host's load of the moment."""
-        if self.batch_seconds is not None and n:
-            return np.full(n, self._spread(spread, 1)[0])
+    def _calls(self, field: str, n: int, now: float) -> np.ndarray:
+        """The seconds of ``n`` calls sent at once (``field``: the fleet timing they
+        take): a draw each, or on one host (the twin of the local real fleet, whose
+        profile timed whole batches) one draw for all, the host's load of the moment."""
+        if self.host is not None and n:
+            return np.full(n, self._spread(self.host.spread(field, self._level(now)), 1)[0])
+        spread = getattr(self.fleet, field)
         return self._spread(spread, n)
 
-    def _batch(self, n: int) -> float:
+    def _batch(self, n: int, now: float) -> float:
         """What a batch of ``n`` calls costs on one host besides its calls (0 elsewhere)."""
-        return float(self._spread(self.batch_seconds, 1)[0]) if self.batch_seconds is not None and n else 0.0
+        if self.host is None or not n:
+            return 0.0
+        return float(self._spread(self.host.spread("batch", self._level(now)), 1)[0])
+
+    def _level(self, now: float) -> float:
+        """The traffic of the moment as a share of its peak, fleet-wide (the router's
+        rate follows it): 1 with flat traffic."""
+        if isinstance(self.curve, Flat) or self.curve.peak <= 0:
+            return 1.0
+        rates = [self.curve.at(g, now) * count for g, count in enumerate(self._active_by_region)]
+        return sum(rates) / (self.curve.peak * sum(self._active_by_region))
 
     def _waves(self, seconds: np.ndarray) -> float:
         return float(self._queued(seconds).max()) if len(seconds) else 0.0
@@ -203,8 +217,9 @@ class Population:
             answers = np.where(down[open_], health.NO_ANSWER, np.where(at_fault[open_], health.FAIL, health.PASS))
             if flake:
                 answers[(answers == health.PASS) & (self.rng.random(len(open_)) < flake)] = health.FAIL
-            spread = self.fleet.health_check_seconds
-            call = self._queued(self._calls(spread, len(open_))) + self._batch(len(open_)) if spread else 0.0
+            timed = self.fleet.health_check_seconds is not None
+            n = len(open_)
+            call = self._queued(self._calls("health_check_seconds", n, now)) + self._batch(n, now) if timed else 0.0
             return answers, np.where(down[open_], policy.attempt_timeout, call)
 
         return health.check(len(idx), policy, attempt)

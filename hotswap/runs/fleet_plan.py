@@ -164,11 +164,57 @@ def timings(profile: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def batch_seconds(profile: dict[str, Any]) -> Spread | None:
-    """What a batch of calls costs besides its calls on a profile of one host (threads
-    waking on a busy machine: ``batchMs``), or None for a profile of separate nodes."""
-    ms = profile.get("batchMs")
-    return None if ms is None else Spread(median=ms["median"] / 1000, p99=ms["p99"] / 1000)
+HOST_TIMINGS = {
+    "deploy_seconds": "swapMs",
+    "swap_seconds": "rollbackMs",
+    "health_check_seconds": "healthCheckMs",
+    "batch": "batchMs",
+}
+
+
+@dataclass(frozen=True)
+class Host:
+    """The twin's one host (a profile with ``batchMs``, as ``hotswap measure`` writes):
+    a batch of calls costs ``batchMs`` besides its calls, which take turns; and every
+    call is slower the more traffic the router pushes through the same host (its lanes
+    and the driver's calls share one process and two cores). ``busy`` holds the
+    timings measured with the router at the profile's ``requestsPerSecond``, ``quiet``
+    those with the router sending nothing (the busy ones when not measured); at a
+    load ``x`` (the router's rate of the moment over ``requestsPerSecond``, 0..1) a
+    timing is ``quiet + x * (busy - quiet)``, median and p99 alike. ``share`` is the
+    load at the traffic's peak: the run's router rate over ``requestsPerSecond``."""
+
+    busy: dict[str, Spread]
+    quiet: dict[str, Spread]
+    share: float = 1.0
+
+    def spread(self, field: str, level: float = 1.0) -> Spread:
+        """The spread of ``field`` (a fleet timing, or ``batch``) with the traffic at
+        ``level`` of its peak."""
+        busy, quiet = self.busy[field], self.quiet[field]
+        x = min(1.0, max(0.0, self.share * level))
+        return Spread(
+            median=quiet.median + x * (busy.median - quiet.median), p99=quiet.p99 + x * (busy.p99 - quiet.p99)
+        )
+
+
+def host(profile: dict[str, Any], router_rate: float | None = None) -> Host | None:
+    """The host of a profile with ``batchMs`` (None for a profile of separate nodes),
+    loaded by a router sending ``router_rate`` requests a second at the traffic's peak
+    (None: the profile's ``requestsPerSecond``, as measured)."""
+    if "batchMs" not in profile:
+        return None
+
+    def seconds(ms: dict[str, float]) -> Spread:
+        return Spread(median=ms["median"] / 1000, p99=ms["p99"] / 1000)
+
+    keys = {field: key for field, key in HOST_TIMINGS.items() if key in profile}
+    busy = {field: seconds(profile[key]) for field, key in keys.items()}
+    measured = profile.get("quiet") or {}
+    quiet = {field: seconds(measured[key]) if key in measured else busy[field] for field, key in keys.items()}
+    capacity = float(profile["requestsPerSecond"])
+    share = 1.0 if router_rate is None else min(1.0, router_rate / capacity)
+    return Host(busy, quiet, share)
 
 
 def overridden(scenario: Scenario) -> list[str]:

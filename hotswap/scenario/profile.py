@@ -15,6 +15,7 @@ from hotswap.scenario.read import ReadError, read
 
 REQUIRED = ("swapMs", "rollbackMs")
 SPREADS = (*REQUIRED, "healthCheckMs", "workerRestartMs", "batchMs")
+QUIET = ("batchMs", "swapMs", "rollbackMs", "healthCheckMs")  # also timed with the router sending nothing
 
 
 class ProfileError(ValueError):
@@ -40,8 +41,9 @@ def read_profile(path: Path) -> dict[str, Any]:
 
 def checked(data: Any) -> dict[str, Any]:
     """``data`` when it is a timing profile: ``requestsPerSecond``, the spreads in
-    milliseconds as ``{median, p99}`` (``swapMs`` and ``rollbackMs`` required), and
-    ``latencyMs`` per module id."""
+    milliseconds as ``{median, p99}`` (``swapMs`` and ``rollbackMs`` required),
+    ``latencyMs`` per module id, and ``quiet``: some of the call timings again, timed
+    with the router sending nothing."""
     if not isinstance(data, dict):
         raise ProfileError("", "expected a mapping")
     rate = data.get("requestsPerSecond")
@@ -58,6 +60,11 @@ def checked(data: Any) -> dict[str, Any]:
         raise ProfileError("latencyMs", "expected a mapping of module id to {median, p99}")
     for module_id, spread in latency.items():
         _spread(f"latencyMs.{module_id}", spread)
+    quiet = data.get("quiet", {})
+    if not isinstance(quiet, dict) or not set(quiet) <= set(QUIET):
+        raise ProfileError("quiet", f"expected a mapping of {', '.join(QUIET)} to {{median, p99}}")
+    for key, spread in quiet.items():
+        _spread(f"quiet.{key}", spread)
     return data
 
 

@@ -24,6 +24,11 @@ def test_a_measured_profile_is_a_profile_of_one_host(tmp_path):
         spread = profile[key]
         assert math.isfinite(spread["p99"]) and 0 < spread["median"] <= spread["p99"], key
     assert set(profile["latencyMs"]) == {"image-processor-v1.1.0", "image-processor-v1.2.0"}
+    # the calls timed again with the router sending nothing
+    assert set(profile["quiet"]) == {"batchMs", "swapMs", "rollbackMs", "healthCheckMs"}
+    for key, spread in profile["quiet"].items():
+        assert math.isfinite(spread["p99"]) and 0 < spread["median"] <= spread["p99"], key
     # what the twin makes of it: one host, whose batches cost batchMs and take turns
     assert fleet_plan.timings(profile)["deploy_concurrency"] == 1
-    assert fleet_plan.batch_seconds(profile) is not None
+    host = fleet_plan.host(profile)
+    assert host is not None and set(host.quiet) == set(host.busy)

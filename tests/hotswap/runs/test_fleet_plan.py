@@ -115,7 +115,33 @@ def test_a_profile_of_one_host_makes_a_batch_cost_its_overhead_plus_its_calls_in
     assert deploys and checks
     for entry in deploys + checks:
         assert entry["seconds"] == pytest.approx(0.5 + entry["nodes"] * 0.01)
-    assert fleet_plan.batch_seconds({"requestsPerSecond": 1}) is None  # separate nodes: no host
+    assert fleet_plan.host({"requestsPerSecond": 1}) is None  # separate nodes: no host
+
+
+def test_a_host_is_as_quiet_as_its_router_keeps_it(tmp_path: Path):
+    """Timings measured busy (the router at requestsPerSecond) and quiet (no traffic):
+    a twin whose router sends half the profile's rate draws halfway between."""
+    from sim.driver import simulate
+
+    def exact(ms: float) -> str:
+        return f"{{median: {ms}, p99: {ms}}}"
+
+    profile = tmp_path / "host.yaml"
+    profile.write_text(
+        f"requestsPerSecond: 1000\nbatchMs: {exact(500)}\nswapMs: {exact(10)}\nrollbackMs: {exact(10)}\n"
+        f"healthCheckMs: {exact(10)}\nquiet: {{batchMs: {exact(100)}, swapMs: {exact(2)}, "
+        f"rollbackMs: {exact(2)}, healthCheckMs: {exact(2)}}}\n"
+    )
+    scenario = load(SCENARIOS / "blue-green-bad-module.yaml")
+    for rate, batch, call in ((1000.0, 0.5, 0.01), (500.0, 0.3, 0.006)):
+        record = simulate(scenario, 1, nodes=16, time_scale=300.0, rate=rate, profile=str(profile))
+        timed = [e for e in record["timeline"] if e["event"] in ("Deploy", "HealthCheck") and e["seconds"] > 0]
+        assert timed
+        for entry in timed:
+            assert entry["seconds"] == pytest.approx(batch + entry["nodes"] * call)
+    day = fleet_plan.host(fleet_plan.load_profile(profile), 1000.0)
+    assert day is not None and day.spread("batch", 0.25).median == pytest.approx(0.2)  # a quarter of the peak
+    assert fleet_plan.host({**fleet_plan.load_profile(profile), "quiet": {}}).quiet == day.busy  # not measured: busy
 
 
 def test_a_profile_with_a_broken_batch_timing_is_refused_naming_it(tmp_path: Path):
