@@ -129,6 +129,22 @@ FAULTY = {
 }
 
 
+def test_the_bad_canary_stops_at_the_same_stage_at_time_scales_30_and_300_and_says_what_traffic_it_achieved():
+    """The bundled bad-module canary on 16 workers, paced by the shipped profile's rate:
+    at 30 the router is asked for the scenario's traffic, at 300 for what it can send
+    (a ninth of it or less); the same stage and outcome either way."""
+    scenario = load(SCENARIOS / "canary-bad-module.yaml")
+    for time_scale in (30.0, 300.0):
+        result = driver.run_fleet(scenario, 1, nodes=16, time_scale=time_scale)
+        assert result["outcome"] == "RolledBack", (time_scale, result["reason"])
+        assert result["reason"].endswith("at stage 10%"), (time_scale, result["reason"])
+        real = result["real"]
+        assert real["timeScale"] == time_scale and real["wantedRequestsPerScenarioSecond"] == 16 * 20
+        assert real["achievedRequestsPerScenarioSecond"] > 0
+        short = real["requestRate"] / time_scale < real["wantedRequestsPerScenarioSecond"]
+        assert short == any("requests per scenario-second at time scale" in w for w in real["warnings"])
+
+
 @pytest.mark.parametrize("case", FAULTY)
 def test_faulty_module_is_detected_and_rolled_back(tmp_path, case):
     profile, reason = FAULTY[case]
