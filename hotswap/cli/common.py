@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from hotswap.cli import options as bounded
-from hotswap.runs import executors
 
 if TYPE_CHECKING:
     from hotswap.scenario import Scenario
@@ -126,6 +125,7 @@ def staged_folder(out: Path) -> Iterator[Path]:
 def sweeps(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--jobs``, ``--executor`` and ``--scheduler`` to a command that sweeps:
     everything it runs goes to that executor, opened once (the command gets ``jobs``)."""
+    from hotswap.runs import executors  # here: only the commands that sweep need it
 
     @functools.wraps(command)
     def wrapper(*args: Any, executor: str, scheduler: str | None, **kwargs: Any) -> Any:

@@ -409,7 +409,7 @@ class ABTestingConfig(Model):
     """Percent (0-100) of traffic sent to variant B, the new module."""
     experiment_duration: Seconds = 7200.0
     """How long the experiment runs (seconds)."""
-    winner_criteria: WinnerCriteria = WinnerCriteria()
+    winner_criteria: WinnerCriteria = Field(default_factory=WinnerCriteria)
     """How the winner is chosen."""
     minimum_sample_size: Count = 1000
     """Requests each variant needs before a winner can be declared."""

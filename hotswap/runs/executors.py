@@ -12,7 +12,6 @@ cluster (``dask scheduler`` + ``dask worker``). Dask is the optional extra ``[da
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
@@ -124,6 +123,8 @@ def use(executor: Executor) -> Iterator[None]:
             _current.reset(token)
             local.close()
         return
+    import logging  # here, with Dask: the local path does not need it (start-up)
+
     try:
         from distributed import Client, LocalCluster
     except ImportError:

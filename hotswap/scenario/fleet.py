@@ -127,7 +127,7 @@ class Fleet(Model):
     """Time of one health call (seconds; median and p99); null: instant (a timing profile sets it)."""
     health_check_flake_rate: Rate = 0.0
     """Chance (a fraction, 0-1) that one health call on a healthy node fails anyway."""
-    node_failures: NodeFailures = NodeFailures()
+    node_failures: NodeFailures = Field(default_factory=NodeFailures)
     """Background failures of nodes, unrelated to any module."""
     outages: list[Outage] = Field(default_factory=list)
     """Regions (or shares of them) that go down during the run."""

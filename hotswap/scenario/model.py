@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, PrivateAttr
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from hotswap.core import limits
 from hotswap.core.fields import Model, Name
@@ -12,6 +14,21 @@ from hotswap.core.recording import Recording
 from hotswap.scenario.deployment import Deployment
 from hotswap.scenario.expect import Expectations
 from hotswap.scenario.fleet import Fleet, ModuleProfile
+
+
+class _Parsed:
+    """Pydantic annotation for the ``expect`` field: the loader parses the block
+    (scenario/expect.py, field paths in its errors) and sets the result, so pydantic only
+    checks it is ``Expectations`` and builds no schema for it; ``hotswap schema`` writes
+    the file's form (scenario/schema.py)."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.nullable_schema(core_schema.is_instance_schema(Expectations))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {}
 
 
 class Scenario(Model):
@@ -25,13 +42,13 @@ class Scenario(Model):
     """Seed of the first run; --runs N uses seed..seed+N-1."""
     previous_module_id: Name | None = None
     """The module every active node runs before the deployment (the rollback target)."""
-    fleet: Fleet = Fleet()
+    fleet: Fleet = Field(default_factory=Fleet)
     """The nodes and their environment."""
     modules: dict[Name, ModuleProfile] = Field(default_factory=dict)
     """Fault profiles by module id."""
     deployment: Deployment
     """The guide's deployment object."""
-    expect: Expectations | None = None  # parsed once, by the loader (field paths in its errors)
+    expect: Annotated[Expectations | None, _Parsed] = None  # parsed once, by the loader
     """What hotswap check demands of the runs (docs/ci.md)."""
     _recording: Recording | None = PrivateAttr(default=None)  # fleet.traffic.replay, read by the loader
 

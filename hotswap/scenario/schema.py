@@ -14,6 +14,7 @@ import textwrap
 from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import core_schema
 
 from hotswap.core.config import OUTCOMES
 from hotswap.core.fields import Model
@@ -27,6 +28,14 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 class _Generator(GenerateJsonSchema):
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False  # titles would be "Variantbpercentage": the descriptions say it better
+
+    def get_default_value(self, schema: core_schema.WithDefaultSchema) -> Any:
+        """A section made on first use (``default_factory=HealthCheckSettings``) shows its
+        defaults, as a default instance would; other factories stay unevaluated."""
+        factory = schema.get("default_factory")
+        if isinstance(factory, type) and issubclass(factory, Model):
+            return factory()
+        return super().get_default_value(schema)
 
 
 def _docstrings(model: type[Model]) -> dict[str, str]:
