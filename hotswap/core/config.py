@@ -2,8 +2,6 @@
 (health-check settings, triggers, automatic rollback, each strategy's config, the A/B
 winner criteria) and the guide's names. Scenario files are parsed into these types."""
 
-from __future__ import annotations
-
 import itertools
 import math
 import re
@@ -67,7 +65,7 @@ class Trigger(Model):
     greater_than. Works with both tests."""
 
     @model_validator(mode="after")
-    def _relative_increase(self) -> Trigger:
+    def _relative_increase(self) -> "Trigger":
         if self.baseline is not None and self.comparison != "greater_than":
             raise ValueError("a trigger with a baseline fires on an increase: comparison must be greater_than")
         return self
@@ -235,7 +233,7 @@ def _schedule(rule: LinearSchedule | ExponentialSchedule) -> list[Step]:
     return [Step(nodes=s, hold=rule.every) for s in shares]
 
 
-def _step(stage: Stage) -> Step:
+def _step(stage: Stage) -> "Step":
     if isinstance(stage, ApprovalStage):
         a = stage.approval
         return Step(approval=a.spread if isinstance(a, ApprovalDelay) else a)
@@ -372,7 +370,7 @@ class RegionalConfig(Model):
         return waves
 
     @model_validator(mode="after")
-    def _order_or_waves(self) -> RegionalConfig:
+    def _order_or_waves(self) -> "RegionalConfig":
         if self.region_order is not None and self.waves is not None:
             raise ValueError("give regionOrder (one region per wave) or waves, not both")
         return self

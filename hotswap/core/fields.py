@@ -1,8 +1,6 @@
 """Field types shared by scenario sections: the camelCase base model, durations,
 names, and latency distributions. Every number is finite and bounded (core/limits.py)."""
 
-from __future__ import annotations
-
 import math
 import re
 from datetime import timedelta
@@ -90,7 +88,7 @@ class Spread(Model):
     """The 99th percentile, not below the median."""
 
     @model_validator(mode="after")
-    def _ordered(self) -> Spread:
+    def _ordered(self) -> "Spread":
         if self.p99 < self.median:
             raise ValueError("p99 must not be below the median")
         if self.p99 > limits.SPREAD_RATIO * self.median:
@@ -108,7 +106,7 @@ class Spread(Model):
 
 
 def _at_most(cap: float, unit: str) -> AfterValidator:
-    def check(value: Spread) -> Spread:
+    def check(value: Spread) -> "Spread":
         if value.p99 > cap:
             raise ValueError(f"p99 must be at most {cap:,.0f} {unit}")
         return value

@@ -10,8 +10,6 @@ still the discriminated union of the five. Section defaults are made on first us
 (``default_factory``), so importing builds no model.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler

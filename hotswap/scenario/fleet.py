@@ -12,8 +12,7 @@ Defaults and where they come from (see docs/scenario.md):
 - a module: healthy, 0.1% errors, 25 ms median latency (the guide's A/B example).
 """
 
-from __future__ import annotations
-
+from functools import partial
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -52,7 +51,7 @@ class TrafficSpec(Model):
     """A day of traffic: trafficPerNode at the peak, peakToTrough times less at the trough."""
 
     @model_validator(mode="after")
-    def _one(self) -> TrafficSpec:
+    def _one(self) -> "TrafficSpec":
         if (self.replay is None) == (self.diurnal is None):
             raise ValueError("give replay or diurnal, one of them")
         return self
@@ -115,9 +114,9 @@ class Fleet(Model):
     """Requests per second per active node (with a diurnal day: at the peak)."""
     traffic: TrafficSpec | None = None
     """Traffic over time: a replayed recording or a diurnal day; null: flat trafficPerNode."""
-    deploy_seconds: SecondsSpread = Spread(median=2.0, p99=8.0)
+    deploy_seconds: SecondsSpread = Field(default_factory=partial(Spread, median=2.0, p99=8.0))
     """Time for one node to load the new module (seconds; median and p99)."""
-    swap_seconds: SecondsSpread = Spread(median=0.05, p99=0.5)
+    swap_seconds: SecondsSpread = Field(default_factory=partial(Spread, median=0.05, p99=0.5))
     """Time to swap a node back to a module it still holds (seconds; median and p99)."""
     deploy_concurrency: Annotated[int, Field(strict=True, ge=1, le=limits.TOTAL_NODES)] | None = None
     """Nodes loading (or answering a health call) at once; null: unlimited."""
@@ -140,7 +139,7 @@ class Fleet(Model):
     a path relative to the scenario file."""
 
     @model_validator(mode="after")
-    def _rate_once(self) -> Fleet:
+    def _rate_once(self) -> "Fleet":
         if self.traffic is not None and self.traffic.replay is not None and "traffic_per_node" in self.model_fields_set:
             raise ValueError("trafficPerNode and traffic.replay exclude each other: the recording gives the rate")
         return self
@@ -162,7 +161,7 @@ class ModuleProfile(Model):
     """Share of nodes (a fraction, 0-1) on which the worker crashes after the load."""
     mean_time_to_crash: Seconds = 120.0
     """Mean time from the load to the crash on crashing nodes (seconds)."""
-    latency_ms: MsSpread = Spread(median=25.0, p99=100.0)
+    latency_ms: MsSpread = Field(default_factory=partial(Spread, median=25.0, p99=100.0))
     """Latency of one request (ms; median and p99)."""
     memory_mb: float = Field(default=64.0, ge=0, le=limits.MEMORY_MB)
     """Memory per instance (MB)."""
@@ -172,7 +171,7 @@ class ModuleProfile(Model):
     """Or a module of one's own on the real fleet: a .wat or .wasm path, relative to the scenario file."""
 
     @model_validator(mode="after")
-    def _one_module(self) -> ModuleProfile:
+    def _one_module(self) -> "ModuleProfile":
         if self.variant is not None and self.wasm is not None:
             raise ValueError("give a variant or a wasm file, not both")
         return self

@@ -1,7 +1,5 @@
 """A whole scenario file: fleet, modules' fault profiles, and the deployment."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, PrivateAttr
@@ -57,7 +55,7 @@ class Scenario(Model):
         """The traffic recording ``fleet.traffic.replay`` names, as the loader read it."""
         return self._recording
 
-    def varied(self, *, fleet: dict[str, Any] | None = None, deployment: dict[str, Any] | None = None) -> Scenario:
+    def varied(self, *, fleet: dict[str, Any] | None = None, deployment: dict[str, Any] | None = None) -> "Scenario":
         """A copy with keys of its fleet and deployment replaced (camelCase, as in a file),
         validated again; the expectations are dropped, the recording kept."""
         data = self.model_dump(by_alias=True, exclude_none=True, exclude={"expect"})
@@ -65,7 +63,7 @@ class Scenario(Model):
         data["deployment"].update(deployment or {})
         return Scenario.model_validate(data).with_recording(self.recording)
 
-    def with_recording(self, recording: Recording | None) -> Scenario:
+    def with_recording(self, recording: Recording | None) -> "Scenario":
         """A copy that carries ``recording``."""
         copy = self.model_copy()
         copy._recording = recording

@@ -8,6 +8,7 @@ block, parsed by hand (scenario/expect.py), gets a schema built from the same na
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import itertools
 import textwrap
@@ -30,9 +31,16 @@ class _Generator(GenerateJsonSchema):
         return False  # titles would be "Variantbpercentage": the descriptions say it better
 
     def get_default_value(self, schema: core_schema.WithDefaultSchema) -> Any:
-        """A section made on first use (``default_factory=HealthCheckSettings``) shows its
-        defaults, as a default instance would; other factories stay unevaluated."""
+        """A section made on first use (``default_factory=HealthCheckSettings``, or a
+        ``partial`` of one) shows its defaults, as a default instance would; other
+        factories stay unevaluated."""
         factory = schema.get("default_factory")
+        if (
+            isinstance(factory, functools.partial)
+            and isinstance(factory.func, type)
+            and issubclass(factory.func, Model)
+        ):
+            return factory()
         if isinstance(factory, type) and issubclass(factory, Model):
             return factory()
         return super().get_default_value(schema)
@@ -134,7 +142,7 @@ def json_schema() -> dict[str, Any]:
             _describe(section, models[name])
     for name in ("Expectation", "Expectations"):  # the parsed form's; the file's form replaces it
         schema["$defs"].pop(name, None)
-    schema["$defs"]["Bound"] = _bound()
+    schema["$defs"] = dict(sorted({**schema["$defs"], "Bound": _bound()}.items()))  # pydantic's order: by name
     schema["properties"]["expect"] = {"anyOf": [expect_schema(), {"type": "null"}], "default": None}
     return {
         "$schema": DIALECT,

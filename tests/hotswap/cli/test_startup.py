@@ -34,3 +34,27 @@ def test_validate_loads_no_heavy_library():
         "except SystemExit as exc:\n    assert exc.code == 0, exc.code"
     )
     assert loaded_after(code) == []
+
+
+def built_after(code: str) -> list[str]:
+    """The scenario model classes complete (validator built) after ``code``, in a fresh process."""
+    probe = (
+        f"{code}\nimport json\nfrom hotswap.core.fields import Model\n"
+        "todo, built = [Model], []\nwhile todo:\n    cls = todo.pop()\n    todo.extend(cls.__subclasses__())\n"
+        "    if cls is not Model and cls.__pydantic_complete__:\n        built.append(cls.__name__)\n"
+        "print(json.dumps(sorted(built)))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_importing_the_scenario_models_builds_none():
+    assert built_after("import hotswap.scenario") == []
+
+
+def test_a_canary_file_builds_the_canary_models_only():
+    built = built_after("from hotswap.scenario import load\nload('scenarios/canary.yaml')")
+    assert "Scenario" in built and "CanaryDeployment" in built
+    others = {"BlueGreenDeployment", "RollingDeployment", "RegionalDeployment", "ABTestingDeployment"}
+    assert others.isdisjoint(built), built
+    assert {"BlueGreenConfig", "RollingConfig", "RegionalConfig", "ABTestingConfig"}.isdisjoint(built), built

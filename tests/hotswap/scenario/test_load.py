@@ -343,3 +343,10 @@ def test_the_reference_example_loads(tmp_path: Path):
     for i, block in enumerate(blocks):
         scenario = load(write(tmp_path, f"example-{i}.yaml", block))
         assert scenario.deployment.strategy in STRATEGIES
+
+
+def test_every_strategy_has_its_deployment_model():
+    from hotswap.scenario.deployment import BY_STRATEGY
+
+    assert tuple(BY_STRATEGY) == STRATEGIES
+    assert all(get_args(m.model_fields["strategy"].annotation) == (name,) for name, m in BY_STRATEGY.items())
