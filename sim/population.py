@@ -9,7 +9,7 @@ fault profile is drawn per node when the module lands on it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,7 +95,10 @@ class Population:
         slow = [d for d in disruptions if d.kind == "slow"]
         self.slow_node = np.concatenate([d.nodes for d in slow]) if slow else np.empty(0, dtype=np.int64)
         self.slow_span = np.array([(d.at, d.until, d.slow_ms) for d in slow for _ in d.nodes]).reshape(-1, 3)
-        self.balancer = Balancer(Route(((topology.active, 1.0),)), ledger.version)
+        self.regions = len(self.names)
+        # nodes per key (version * regions + region), kept as deploys land
+        self.key_counts = np.bincount(self._keys(np.arange(size)), minlength=3 * self.regions)
+        self.balancer = self._balancer(Route(((topology.active, 1.0),)))
         self._shapes: dict[int, tuple[float, float, float, float]] = {}  # by id: the profiles keep them alive
         running = topology.active.indices()
         self._land(running, PREVIOUS, np.zeros(len(running)))
@@ -132,7 +135,10 @@ class Population:
 
     def apply(self, pending: PendingDeploy) -> None:
         code = self.ledger.code(pending.module_id)
-        self.balancer.move(pending.nodes, self.ledger.version[pending.nodes], code)
+        nodes, old = pending.nodes, self.ledger.version[pending.nodes]
+        self.balancer.move(nodes, old, code)
+        self.key_counts -= np.bincount(self._keys(nodes), minlength=len(self.key_counts))
+        self.key_counts += np.bincount(code * self.regions + self.region_of[nodes], minlength=len(self.key_counts))
         self.ledger.switch(pending.nodes, pending.module_id, pending.finish)
         self._land(pending.nodes, code, pending.finish)
 
@@ -227,7 +233,15 @@ class Population:
     # --- traffic -----------------------------------------------------------------
     def route(self, route: Route) -> None:
         """Split traffic across pools by weight, and evenly across each pool's nodes."""
-        self.balancer = Balancer(route, self.ledger.version)
+        self.balancer = self._balancer(route)
+
+    def _balancer(self, route: Route) -> Balancer:
+        return Balancer(route, self.ledger.version, self.region_of, self.regions)
+
+    def _keys(self, nodes: np.ndarray) -> np.ndarray:
+        """Each of ``nodes``' key: the version it runs times the regions, plus its region."""
+        key: np.ndarray = self.ledger.version[nodes].astype(np.int64) * self.regions + self.region_of[nodes]
+        return key
 
     def traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
         """Sample the traffic of ``[t0, t1)`` per version."""
@@ -295,27 +309,28 @@ class Population:
         flat case, with each node's weight scaled by its region's requests per node over
         the window, and drawn region by region (independent Poisson draws per region
         add up to the same total)."""
-        dt, regions = t1 - t0, len(self.names)
-        per_node = np.array([self.curve.requests(g, t0, t1) for g in range(regions)])
-        rate = per_node[self.region_of] / dt  # each node's region's mean rate per node
-        key = self.ledger.version.astype(np.int64) * regions + self.region_of
+        dt, regions = t1 - t0, self.regions
+        rate = np.array([self.curve.requests(g, t0, t1) for g in range(regions)]) / dt  # per node, by region
         size = 3 * regions
 
-        def by_key(nodes: np.ndarray | slice, weights: np.ndarray) -> np.ndarray:
-            return np.bincount(key[nodes], weights=weights, minlength=size)
+        def by_key(nodes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            return np.bincount(self._keys(nodes), weights=weights, minlength=size)
 
-        everywhere = slice(None)
-        weight = self.balancer.share(np.arange(len(self.region_of)))
-        expected = by_key(everywhere, weight * rate * dt)
-        counts = np.bincount(key, minlength=size)
+        def at(nodes: np.ndarray) -> np.ndarray:  # the rate of each of ``nodes``' region
+            return np.asarray(rate[self.region_of[nodes]])
+
+        share = self.balancer.share
+        # the whole fleet from the balancer's counts; the few nodes down, crashed or slow one by one
+        expected = self.balancer.per_key() * np.tile(rate, 3) * dt
+        counts = self.key_counts
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
-        served = expected - by_key(down_nodes, weight[down_nodes] * down_seconds * rate[down_nodes])
+        served = expected - by_key(down_nodes, share(down_nodes) * down_seconds * at(down_nodes))
         c = self.crashers
         crashed_time = np.clip(t1 - np.maximum(self.crash_at[c], t0), 0.0, dt)
-        crashed = by_key(c, weight[c] * crashed_time * rate[c])
+        crashed = by_key(c, share(c) * crashed_time * at(c))
         crashed_nodes = by_key(c, (self.crash_at[c] <= t1).astype(float))
         served = np.maximum(served, 0.0)
-        slowed = self._slowed_by(key, size, rate, weight, t0, t1)
+        slowed = self._slowed_by(by_key, at, size, t0, t1)
         total = served[regions : 3 * regions].sum()
         volume = self.active_nodes * expected.sum()
         out: dict[str, VersionMetrics] = {}
@@ -360,7 +375,12 @@ class Population:
         return (profile.error_rate if error_rate is None else error_rate), latency
 
     def _slowed_by(
-        self, key: np.ndarray, size: int, rate: np.ndarray, weight: np.ndarray, t0: float, t1: float
+        self,
+        by_key: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        at: Callable[[np.ndarray], np.ndarray],
+        size: int,
+        t0: float,
+        t1: float,
     ) -> np.ndarray:
         """Per key: the milliseconds that slow nodes added, weighted like ``served``."""
         if not len(self.slow_node):
@@ -368,7 +388,7 @@ class Population:
         start, end, ms = self.slow_span.T
         overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
         nodes = self.slow_node
-        return np.bincount(key[nodes], weights=weight[nodes] * rate[nodes] * overlap * ms, minlength=size)
+        return by_key(nodes, self.balancer.share(nodes) * at(nodes) * overlap * ms)
 
     def _slowed(self, t0: float, t1: float) -> np.ndarray:
         """Per version: the milliseconds that slow nodes added, weighted like ``served``."""
