@@ -74,11 +74,50 @@ def plan(sizes: tuple[int, ...] = SIZES) -> Plan:
     return [(s, name, gate, size) for s in STRATEGIES for name, gate in GATES.items() for size in sizes]
 
 
-def cells(planned: Plan, runs: int) -> list[tuple[Scenario, int]]:
-    """The runs the plan needs: a healthy and a bad module per row, ``(scenario, runs)`` each."""
+def _deployments(planned: Plan) -> dict[tuple[str, int], list[tuple[str, dict[str, Any]]]]:
+    """The plan by deployment (strategy and size): the gates each is measured with."""
+    out: dict[tuple[str, int], list[tuple[str, dict[str, Any]]]] = {}
+    for strategy, name, gate, size in planned:
+        out.setdefault((strategy, size), []).append((name, gate))
+    return out
+
+
+def cells(planned: Plan, runs: int) -> list[runner.Task]:
+    """The runs the plan needs: per deployment, a healthy and a bad module, each seed a
+    task that runs it under every gate (``outcomes``)."""
     return [
-        (scenario(s, size, gate, bad), runs_at(size, runs)) for s, _, gate, size in planned for bad in (False, True)
+        runner.Task(outcomes, _alike([scenario(s, size, gate, bad) for _, gate in gated]), runs_at(size, runs))
+        for (s, size), gated in _deployments(planned).items()
+        for bad in (False, True)
     ]
+
+
+def _alike(scenarios: list[Scenario]) -> tuple[Scenario, ...]:
+    """``scenarios``, which must differ in the gate only (what ``outcomes`` relies on)."""
+
+    def without_gate(s: Scenario) -> dict[str, Any]:
+        dumped = s.model_dump()
+        gate = dumped["deployment"]["health_check"]
+        for field in ("unreachable", "max_unhealthy_percent"):
+            gate.pop(field)
+        return dumped
+
+    if any(without_gate(s) != without_gate(scenarios[0]) for s in scenarios[1:]):
+        raise ValueError("the gates' scenarios must differ in the health gate only")
+    return tuple(scenarios)
+
+
+def outcomes(job: tuple[tuple[Scenario, ...], int]) -> tuple[str, ...]:
+    """One seed's outcome under each gate (``scenarios``: one deployment, a gate each).
+    The gates read health reports only, so until a health check finds a node unhealthy
+    or unreachable they pass the same checks and the runs are one run: the first gate's
+    run is simulated, and the others only when one of its checks found such a node."""
+    scenarios, seed = job
+    simulate = runner.backend("sim")
+    first = simulate(scenarios[0], seed)
+    if all(e["unhealthy"] == 0 and e["unreachable"] == 0 for e in first["timeline"] if e["event"] == "HealthCheck"):
+        return (first["outcome"],) * len(scenarios)
+    return (first["outcome"], *(simulate(s, seed)["outcome"] for s in scenarios[1:]))
 
 
 def measure(
@@ -91,31 +130,35 @@ def measure(
 ) -> pd.DataFrame:
     """One row per strategy, gate and size: false-alarm and missed-bad-module rates."""
     planned = plan(sizes)
-    done = runner.sweep(cells(planned, runs), seed=seed, jobs=jobs, timeline=False)  # every cell at once
+    done = runner.sweep(cells(planned, runs), seed=seed, jobs=jobs)  # every cell at once
     return table(planned, runs, done, progress)
 
 
 def table(
     planned: Plan,
     runs: int,
-    done: Iterator[list[dict[str, Any]]],
+    done: Iterator[list[Any]],
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """The rates from the runs of ``cells(planned, runs)``, cell by cell from ``done``."""
+    """The rates from the results of ``cells(planned, runs)``, cell by cell from ``done``."""
+    seen = {}
+    for (strategy, size), gated in _deployments(planned).items():
+        seen[strategy, size] = [name for name, _ in gated], next(done), next(done)  # healthy, bad
+        if progress is not None:
+            for name, _ in gated:
+                progress(f"{strategy}, {name}, {size:,} nodes")
     rows = []
     for strategy, gate_name, _, size in planned:
-        if progress is not None:
-            progress(f"{strategy}, {gate_name}, {size:,} nodes")
-        n = runs_at(size, runs)
-        healthy, bad = next(done), next(done)
+        names, healthy, bad = seen[strategy, size]
+        at, n = names.index(gate_name), runs_at(size, runs)
         rows.append(
             {
                 "strategy": strategy,
                 "gate": gate_name,
                 "nodes": size,
                 "runs": n,
-                "falseAlarmRate": sum(r["outcome"] != "Succeeded" for r in healthy) / n,
-                "missedBadRate": sum(r["outcome"] == "Succeeded" for r in bad) / n,
+                "falseAlarmRate": sum(r[at] != "Succeeded" for r in healthy) / n,
+                "missedBadRate": sum(r[at] == "Succeeded" for r in bad) / n,
             }
         )
     return pd.DataFrame(rows)

@@ -46,7 +46,7 @@ def build(
     case_cells = [(c.scenario, n) for c, n in zip(items, counts(items, runs), strict=True)]
     # every run of the report in one sweep: the executor balances the cells together
     done = runner.sweep(
-        case_cells + gates.cells(planned, runs) + contradictions.cells(runs), seed=seed, jobs=jobs, timeline=False
+        [*case_cells, *gates.cells(planned, runs), *contradictions.cells(runs)], seed=seed, jobs=jobs, timeline=False
     )
     frame, _ = compare.rows_of(items, done, progress)
     gate_table = gates.table(planned, runs, done, progress)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hotswap.core.record import RunRecord
@@ -69,16 +70,39 @@ def stream(
     return executors.ordered(_one, items, jobs)
 
 
+@dataclass(frozen=True)
+class Task:
+    """A cell of a sweep whose runs are not plain replications: ``fn((arg, seed))`` for
+    ``runs`` seeds, run where the executor puts them (``fn`` a module-level function,
+    so it travels by name). It returns only what its caller needs."""
+
+    fn: Callable[[tuple[Any, int]], Any]
+    arg: Any
+    runs: int
+
+
+def _call(item: tuple[Callable[[Any], Any], Any]) -> Any:
+    fn, arg = item
+    return fn(arg)
+
+
 def sweep(
-    cells: list[tuple[Scenario, int]], *, seed: int, jobs: int | None = None, timeline: bool = True
-) -> Iterator[list[dict[str, Any]]]:
-    """Replications of several scenarios on the simulator, ``(scenario, runs)`` each, as
-    one sweep: every run of every cell goes to the executor at once, so small cells run
-    in parallel too. Yields each cell's records (seeds from ``seed``), cell by cell."""
-    items: list[Job] = [(scenario, "sim", seed + i, {}, timeline) for scenario, runs in cells for i in range(runs)]
-    done = executors.ordered(_one, items, jobs)
-    for _, runs in cells:
-        yield list(itertools.islice(done, runs))
+    cells: Sequence[tuple[Scenario, int] | Task], *, seed: int, jobs: int | None = None, timeline: bool = True
+) -> Iterator[list[Any]]:
+    """Replications of several scenarios on the simulator, ``(scenario, runs)`` each (or
+    ``Task``s), as one sweep: every run of every cell goes to the executor at once, so
+    small cells run in parallel too. Yields each cell's records (a task's results; seeds
+    from ``seed``), cell by cell."""
+    items: list[tuple[Callable[[Any], Any], Any]] = []
+    for cell in cells:
+        if isinstance(cell, Task):
+            items += [(cell.fn, (cell.arg, seed + i)) for i in range(cell.runs)]
+        else:
+            scenario, runs = cell
+            items += [(_one, (scenario, "sim", seed + i, {}, timeline)) for i in range(runs)]
+    done = executors.ordered(_call, items, jobs)
+    for cell in cells:
+        yield list(itertools.islice(done, cell.runs if isinstance(cell, Task) else cell[1]))
 
 
 def replicate(scenario: Scenario, **arguments: Any) -> list[RunRecord]:
