@@ -321,14 +321,17 @@ class Population:
 
         share = self.balancer.share
         # the whole fleet from the balancer's counts; the few nodes down, crashed or slow one by one
-        expected = self.balancer.per_key() * np.tile(rate, 3) * dt
+        expected = (self.balancer.per_key().reshape(3, regions) * rate).reshape(-1) * dt
         counts = self.key_counts
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
-        served = expected - by_key(down_nodes, share(down_nodes) * down_seconds * at(down_nodes))
-        c = self.crashers
-        crashed_time = np.clip(t1 - np.maximum(self.crash_at[c], t0), 0.0, dt)
-        crashed = by_key(c, share(c) * crashed_time * at(c))
-        crashed_nodes = by_key(c, (self.crash_at[c] <= t1).astype(float))
+        served = expected
+        if len(down_nodes):
+            served = expected - by_key(down_nodes, share(down_nodes) * down_seconds * at(down_nodes))
+        crashed = crashed_nodes = np.zeros(size)
+        if len(c := self.crashers):
+            crashed_time = np.clip(t1 - np.maximum(self.crash_at[c], t0), 0.0, dt)
+            crashed = by_key(c, share(c) * crashed_time * at(c))
+            crashed_nodes = by_key(c, (self.crash_at[c] <= t1).astype(float))
         served = np.maximum(served, 0.0)
         slowed = self._slowed_by(by_key, at, size, t0, t1)
         total = served[regions : 3 * regions].sum()
