@@ -8,11 +8,14 @@ stays fast.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from typing import Any
 
 import click
+
+QUICK = frozenset({"validate", "schema"})  # bounded, short work: run without the cyclic collector (cli/entry.py)
 
 COMMANDS = {
     "run": "hotswap.cli.run:run",
@@ -62,12 +65,19 @@ class LazyGroup(click.Group):
         except click.UsageError as exc:
             raise UsageLine(exc, []) from None
 
+    ran: str | None = None
+    """The command this process ran (``cli/entry.py`` ends a quick one quickly)."""
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; every command stops on SIGINT or SIGTERM (what it started is
-        torn down, one line says so, exit 130 or 143)."""
+        torn down, one line says so, exit 130 or 143). The cyclic garbage collector,
+        off during start-up, is back on for all but the quick commands."""
         from hotswap.cli.common import stop_on_signals
 
         words = self._commands(ctx, [*ctx._protected_args, *ctx.args])
+        self.ran = words[0] if words else None
+        if self.ran not in QUICK:
+            gc.enable()
         try:
             with stop_on_signals():
                 return super().invoke(ctx)
