@@ -82,13 +82,17 @@ def ab() -> None:
     from sim.population import Population
 
     windows = {"now": 0}
-    sample = Population.traffic
+    sample, many = Population.sample, Population._flat_series
 
-    def counted(self, t0, t1):  # counts the windows of traffic each run samples
+    def counted(self, t0, t1):  # counts the windows of traffic each run samples: one at a time...
         windows["now"] += 1
         return sample(self, t0, t1)
 
-    Population.traffic = counted
+    def counted_many(self, t0, t1):  # ... or a series of trigger intervals at once
+        windows["now"] += len(t0)
+        return many(self, t0, t1)
+
+    Population.sample, Population._flat_series = counted, counted_many
     pair = {name: load(ROOT / "scenarios" / f"{name}.yaml") for name in ("ab-testing", "canary")}
     cpu, seen = dict.fromkeys(pair, 0.0), dict.fromkeys(pair, 0)
     for _ in range(3):  # interleaved, so load changes hit both; in one process, start-up included

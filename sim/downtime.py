@@ -76,6 +76,12 @@ class Downtime:
         hit: np.ndarray = down[at_or_after] == nodes
         return hit
 
+    def spans(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every down interval that may overlap ``[t0, t1)``: its node, start and end."""
+        self._extend(t1)
+        at = self._spanning(t0, t1)
+        return self.node[at], self.start[at], self.end[at]
+
     def overlap(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Nodes down at some point in ``[t0, t1)``, and for how many seconds each."""
         self._extend(t1)

@@ -15,6 +15,7 @@ import simpy
 
 from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Route, RouteReport, VersionMetrics
 from hotswap.core.record import RunRecord
+from hotswap.core.series import Columns, Series
 from hotswap.runs import fleet_plan, loop, setup
 from hotswap.scenario import Scenario
 from sim.downtime import Downtime
@@ -26,6 +27,7 @@ class SimDriver:
         self.env, self.population, self.route_seconds = env, population, route_seconds
         self._served: dict[str, VersionMetrics] = {}
         self._regions: dict[str, dict[str, VersionMetrics]] = {}
+        self._ahead: tuple[list[float], Series] | None = None  # the last forecast: its ends, its traffic
 
     @property
     def now(self) -> float:
@@ -50,6 +52,29 @@ class SimDriver:
     def wait(self, seconds: float) -> None:
         self._elapse(seconds)
 
+    def forecast(self, steps: tuple[float, ...]) -> Series:
+        """The traffic of the next intervals, sampled ahead with the fleet as it stands
+        (nothing changes it while traffic runs but time: crashes, outages, slow nodes
+        are laid out in time already); no time passes until ``keep``."""
+        ends, t = [], self.env.now
+        for step in steps:
+            t += step
+            ends.append(t)
+        series = self.population.series(self.env.now, steps, ends)
+        self._ahead = (ends, series)
+        return series
+
+    def keep(self, intervals: int) -> None:
+        """The first ``intervals`` of the forecast happen: the clock runs to the end of
+        the last, and their traffic is what ``served`` reports."""
+        assert self._ahead is not None, "keep follows a forecast"
+        ends, series = self._ahead
+        self._ahead = None
+        self.env.run(until=ends[intervals - 1])
+        kept = series.head(intervals)
+        self._served = {m: _total(c) for m, c in kept.versions.items()}
+        self._regions = {name: {m: _total(c) for m, c in per.items()} for name, per in kept.regions.items()}
+
     def served(self) -> dict[str, VersionMetrics]:
         served, self._served = self._served, {}
         return served
@@ -64,6 +89,11 @@ class SimDriver:
         start = self.env.now
         self.env.run(until=self.env.timeout(seconds))
         self._served, self._regions = self.population.sample(start, self.env.now)
+
+
+def _total(c: Columns) -> VersionMetrics:
+    """The requests and failures of a version's intervals, added up (what is booked)."""
+    return VersionMetrics(nodes=int(c.nodes[-1]), requests=int(c.requests.sum()), failed_requests=int(c.failed.sum()))
 
 
 def simulate(

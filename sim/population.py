@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotswap.core import health
-from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route, VersionMetrics
+from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Observation, Route, VersionMetrics
 from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
 from hotswap.core.samples import Samples
+from hotswap.core.series import Columns, Series
 from hotswap.core.traffic import Curve, Flat
 from hotswap.runs.fleet_plan import Host
 from hotswap.runs.setup import Disruption
@@ -29,6 +30,7 @@ from sim.balancer import Balancer
 from sim.downtime import Downtime
 
 LATENCY_SAMPLES = 200  # single-request latencies kept per version and window (and region)
+CELLS = 1 << 21  # node-by-interval cells worked out at once when a series is sampled
 
 
 def _together(parts: list[VersionMetrics]) -> VersionMetrics:
@@ -253,6 +255,103 @@ class Population:
         if self.by_region or not isinstance(self.curve, Flat):
             return self._regional_traffic(t0, t1)
         return self._flat_traffic(t0, t1), {}
+
+    def series(self, t0: float, steps: tuple[float, ...], ends: list[float]) -> Series:
+        """Sample the traffic of consecutive intervals (``steps`` seconds each, ending at
+        ``ends``, the first starting at ``t0``) with the fleet as it stands: flat traffic
+        in one draw per quantity for all of them, other traffic interval by interval."""
+        starts = [t0, *ends[:-1]]
+        if self.by_region or not isinstance(self.curve, Flat):
+            parts = [self.sample(a, b) for a, b in zip(starts, ends, strict=True)]
+            return Series.of([Observation(s, *part) for s, part in zip(steps, parts, strict=True)])
+        return Series(steps, self._flat_series(np.array(starts), np.array(ends)))
+
+    def _flat_series(self, t0: np.ndarray, t1: np.ndarray) -> dict[str, Columns]:
+        """``_flat_traffic`` for many intervals at once: each quantity drawn for all of
+        them together (a version's requests, losses, errors, mean latencies, samples)."""
+        dt = t1 - t0
+        counts = self.ledger.counts
+        served, crashed, crashed_nodes, slowed = self._exposure(t0, t1)
+        total = served[PREVIOUS] + served[CANDIDATE]
+        out = {}
+        for code in (PREVIOUS, CANDIDATE):
+            if not counts[code]:
+                continue
+            profile = self.profiles[code]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(total > 0, served[code] / total, 0.0)
+                lost_share = np.where(crashed[code] > 0, np.minimum(1.0, crashed[code] / served[code]), 0.0)
+                extra = np.where(served[code] > 0, slowed[code] / served[code], 0.0)
+            requests = self.rng.poisson(self.rate * dt * share)
+            lost = self.rng.binomial(requests, lost_share) if lost_share.any() else np.zeros_like(requests)
+            errors = self.rng.binomial(requests - lost, profile.error_rate)
+            mean, samples, bounds = self._latencies(profile.latency_ms, requests - lost - errors, extra)
+            module_id = self.ledger.module_id(code)
+            assert module_id is not None
+            out[module_id] = Columns(
+                nodes=np.full(len(dt), int(counts[code])),
+                requests=requests,
+                failed=lost + errors,
+                crashed=crashed_nodes[code].astype(np.int64),
+                latency_mean=mean,
+                memory=np.full(len(dt), profile.memory_mb),
+                samples=samples,
+                bounds=bounds,
+            )
+        return out
+
+    def _exposure(self, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per version and interval (arrays of 3 rows): the traffic share-seconds
+        served (less what down nodes missed), those that reached crashed workers, how
+        many nodes had crashed by the interval's end, the milliseconds slow nodes
+        added; worked out over the few nodes concerned, a slice of intervals at a time."""
+        k = len(t0)
+        served = self.balancer.per_version()[:, None] * (t1 - t0)
+        crashed, crashed_nodes, slowed = np.zeros((3, k)), np.zeros((3, k)), np.zeros((3, k))
+        down, down_start, down_end = self.downtime.spans(float(t0[0]), float(t1[-1]))
+        crash_at = self.crash_at[self.crashers]
+        slow_start, slow_end, slow_ms = self.slow_span.T
+        rows = len(down) + len(self.crashers) + len(self.slow_node)
+        width = max(1, CELLS // max(rows, 1))
+        for a in range(0, k, width):
+            part = slice(a, a + width)
+            u0, u1 = t0[part], t1[part]
+            if len(down):
+                seconds = np.minimum(down_end[:, None], u1) - np.maximum(down_start[:, None], u0)
+                served[:, part] -= self._per_version_many(down, np.maximum(seconds, 0.0))
+            if len(self.crashers):
+                reached = np.clip(u1 - np.maximum(crash_at[:, None], u0), 0.0, u1 - u0)
+                crashed[:, part] = self._per_version_many(self.crashers, reached)
+                crashed_nodes[:, part] = self._by_version(self.crashers) @ (crash_at[:, None] <= u1)
+            if len(self.slow_node):
+                overlap = np.maximum(np.minimum(slow_end[:, None], u1) - np.maximum(slow_start[:, None], u0), 0.0)
+                slowed[:, part] = self._per_version_many(self.slow_node, overlap * slow_ms[:, None])
+        return np.maximum(served, 0.0), crashed, crashed_nodes, slowed
+
+    def _by_version(self, nodes: np.ndarray) -> np.ndarray:
+        """Which version each of ``nodes`` runs, one row per version (0/1)."""
+        rows: np.ndarray = (self.ledger.version[nodes][None, :] == np.arange(3)[:, None]).astype(float)
+        return rows
+
+    def _per_version_many(self, nodes: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """``_per_version`` for many intervals: ``seconds`` has a row per node."""
+        out: np.ndarray = self._by_version(nodes) @ (self.balancer.share(nodes)[:, None] * seconds)
+        return out
+
+    def _latencies(
+        self, spread: Spread, n: np.ndarray, extra_ms: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_latency`` for many intervals (``n`` answered requests each): their mean
+        latencies, and their samples end to end with where each interval's begin."""
+        mu, sigma, spread_mean, variance = self._shape(spread)
+        some = n > 0
+        z = self.rng.standard_normal(len(n))
+        mean = np.where(some, spread_mean + np.sqrt(variance / np.maximum(n, 1)) * z + extra_ms, 0.0)
+        kept = np.minimum(n, LATENCY_SAMPLES)
+        samples = self.rng.lognormal(mu, sigma, int(kept.sum()))
+        if extra_ms.any():  # slow nodes
+            samples += np.repeat(extra_ms, kept)
+        return mean, samples, np.concatenate(([0], np.cumsum(kept)))
 
     def _flat_traffic(self, t0: float, t1: float) -> dict[str, VersionMetrics]:
         """Flat traffic: the load balancer spreads the fleet's request rate over the up

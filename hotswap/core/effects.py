@@ -105,6 +105,33 @@ class Observe:
 
 
 @dataclass(frozen=True)
+class ObserveSeries:
+    """Measure the traffic of consecutive intervals from now (``steps``: seconds each),
+    interval by interval, as a ``core.series.Series``, and let no time pass yet: the
+    strategy judges the intervals and then says with ``Keep`` how many of them happened
+    (up to the first that decides). A backend may serve fewer intervals than asked, at
+    least one; one that cannot measure ahead serves the first, as it passes."""
+
+    steps: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.steps or min(self.steps) <= 0:
+            raise ValueError("a series needs intervals, each positive")
+
+
+@dataclass(frozen=True)
+class Keep:
+    """The first ``intervals`` of the series just observed happen (time passes through
+    the end of the last, their traffic is served); the rest never do."""
+
+    intervals: int
+
+    def __post_init__(self) -> None:
+        if self.intervals < 1:
+            raise ValueError("keep at least one interval")
+
+
+@dataclass(frozen=True)
 class VersionMetrics:
     """Traffic served by one module version in a window.
 
@@ -210,7 +237,7 @@ class Report:
     progress: float | None = None
 
 
-Effect = Deploy | HealthCheck | Observe | Route | Approval | Report
+Effect = Deploy | HealthCheck | Observe | ObserveSeries | Keep | Route | Approval | Report
 Result = DeployReport | HealthReport | Observation | RouteReport | ApprovalReport | None
 
 

@@ -2,7 +2,7 @@
 process: ``send`` each effect's result in and take the outcome from ``StopIteration``.
 
 ``Report`` effects are handled here (they only mark the timeline), so a driver sees
-``Deploy``, ``HealthCheck``, ``Observe`` and ``Route`` only. Late metrics are played
+``Deploy``, ``HealthCheck``, ``Observe``, ``ObserveSeries``, ``Keep`` and ``Route`` only. Late metrics are played
 here too, the same for every backend: with a ``metrics_delay`` an observation hands the
 strategy the windows that ended at least that long ago, merged, instead of its own.
 The execution also times the rollout: deploy time runs until the rollout reaches 100% (or until it stops, less
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hotswap.core import judgements
 from hotswap.core.effects import (
     Approval,
     ApprovalReport,
@@ -23,9 +22,11 @@ from hotswap.core.effects import (
     Effect,
     HealthCheck,
     HealthReport,
+    Keep,
     Milestone,
     Observation,
     Observe,
+    ObserveSeries,
     Outcome,
     Report,
     Result,
@@ -33,6 +34,8 @@ from hotswap.core.effects import (
     VersionMetrics,
 )
 from hotswap.core.ledger import Ledger
+from hotswap.core.running import merge
+from hotswap.core.series import Series
 from hotswap.core.strategies.common import Steps
 
 
@@ -49,7 +52,7 @@ class Execution:
     def start(self, now: float) -> Effect | None:
         return self._resume(lambda: next(self.steps), now)
 
-    def advance(self, effect: Effect, result: Result, started: float, now: float) -> Effect | None:
+    def advance(self, effect: Effect, result: Result | Series, started: float, now: float) -> Effect | None:
         """Record ``effect``'s result and resume the strategy; None when it has finished."""
         if isinstance(effect, Route):
             self.ledger.route(effect)
@@ -72,11 +75,11 @@ class Execution:
         regions: dict[str, dict[str, VersionMetrics]] = {}
         for seen in due:
             for module_id, m in seen.versions.items():
-                versions[module_id] = judgements.merge(versions.get(module_id), m)
+                versions[module_id] = merge(versions.get(module_id), m)
             for name, per_module in seen.regions.items():
                 into = regions.setdefault(name, {})
                 for module_id, m in per_module.items():
-                    into[module_id] = judgements.merge(into.get(module_id), m)
+                    into[module_id] = merge(into.get(module_id), m)
         return Observation(observation.seconds, versions, regions)
 
     @property
@@ -109,7 +112,7 @@ class Execution:
         self.ledger.note(now, report.milestone.value, **extra, **report.detail)
 
 
-def describe(effect: Effect, result: Result) -> tuple[str, dict[str, Any]] | None:
+def describe(effect: Effect, result: Result | Series) -> tuple[str, dict[str, Any]] | None:
     """The timeline entry for a carried-out effect (observations are summarised by the
     strategy's own ``Evaluated`` and ``TriggerFired`` milestones instead)."""
     if isinstance(effect, Deploy) and isinstance(result, DeployReport):
@@ -137,6 +140,6 @@ def describe(effect: Effect, result: Result) -> tuple[str, dict[str, Any]] | Non
         }
     if isinstance(effect, Approval) and isinstance(result, ApprovalReport):
         return "Approval", {"waitSeconds": result.seconds}
-    if isinstance(effect, Observe):
+    if isinstance(effect, Observe | ObserveSeries | Keep):
         return None
     raise TypeError(f"no timeline entry for {type(effect).__name__} with {type(result).__name__}")

@@ -22,10 +22,10 @@ import numpy as np
 from hotswap.core import sequential
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
-from hotswap.core.samples import Samples
+from hotswap.core.running import Running, Seen, merge
+from hotswap.core.series import Columns
 
 NODE_METRICS = ("crash_rate", "memory_mb")  # measured on nodes, not requests
-SAMPLE_CAP = 20_000  # latency samples kept per version when windows are merged (up to twice)
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,14 @@ def _crossed(value: float, t: Trigger, against: float | None = None) -> bool:
 
 class Monitor:
     """The rollback triggers of one wait on the new version (``new_id``), fed the
-    windows of traffic one by one; ``see`` returns the first trigger that fires,
-    described, or None. A trigger fires only when the data since the wait began show,
-    at ``confidence``, that its metric is past its threshold, however many windows are
-    looked at (``autoRollback.test: sequential``). A trigger with ``baseline: previous``
-    compares with ``previous_id``'s traffic in the same windows. Node metrics (crash
-    rate, memory) are states of a few nodes, not samples of requests: judged on the
-    node counts as observed."""
+    windows of traffic one by one (``see``) or a series of them at once (``scan``, then
+    ``take``); the first trigger that fires, described, or None. A trigger fires only
+    when the data since the wait began show, at ``confidence``, that its metric is past
+    its threshold, however many windows are looked at (``autoRollback.test:
+    sequential``). A trigger with ``baseline: previous`` compares with ``previous_id``'s
+    traffic in the same windows. Node metrics (crash rate, memory) are states of a few
+    nodes, not samples of requests: judged on the node counts as observed. A series is
+    judged interval by interval, exactly as its windows one by one would be."""
 
     def __init__(
         self,
@@ -151,6 +152,7 @@ class Monitor:
             for i, t in enumerate(triggers)
             if t.baseline and t.metric == "error_rate"
         }
+        self._ahead: tuple[dict[str, Columns], dict[str, Running | None]] | None = None  # the last scan's
 
     def merge(self, versions: dict[str, VersionMetrics]) -> None:
         """Add one window (metrics per module id) to what was seen, judging nothing."""
@@ -172,6 +174,151 @@ class Monitor:
             why = self._judge(i, t, m, self.metrics.get(self.previous_id) if t.baseline else None)
             if why:
                 return why
+        return None
+
+    def _judge(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> str | None:
+        if t.metric in NODE_METRICS:  # a node-count rule: the observed share, as observed
+            return fired(m, [t], previous=prev)
+        if t.baseline and (prev is None or not prev.requests):
+            return None
+        if not m.requests or not self._shown_now(i, t, m, prev):
+            return None
+        value, against = metric(m, t.metric), metric(prev, t.metric) if prev is not None else None
+        if value is None:
+            return None
+        return f"{_said(t, value, against)}, shown at confidence {1 - self.alpha:g}"
+
+    def _shown_now(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> bool:
+        """The sequential test of trigger ``i`` on what was seen: is its metric shown
+        past the threshold? (``_shown`` after each interval of a series, at once.)"""
+        alpha, r0 = self.alpha, 1 + t.threshold / 100
+        if t.metric == "error_rate":
+            if prev is not None:
+                return self.ratios[i].evidence() >= math.log(1 / alpha)
+            test = sequential.bernoulli_above if t.comparison == "greater_than" else sequential.bernoulli_below
+            return test(m.failed_requests, m.requests, t.threshold / 100, alpha)
+        if t.metric == "avg_latency_ms":
+            mean = m.latency_mean_ms
+            if prev is not None:
+                d, scale = mean - r0 * prev.latency_mean_ms, prev.latency_mean_ms
+            else:
+                d = mean - t.threshold if t.comparison == "greater_than" else t.threshold - mean
+                scale = t.threshold
+            if d <= 0:  # not even observed past the threshold: nothing is shown (and no variance to estimate)
+                return False
+            se2 = self.seen.variance(self.new_id) / m.requests
+            if prev is not None:
+                se2 += r0**2 * self.seen.variance(self.previous_id) / prev.requests
+            effect = max(0.1 * scale, 1.0)  # the boundary is tightest for a 10% shift (at least 1 ms)
+            return sequential.normal_exceeds(d, math.sqrt(se2), alpha, sequential.rho_for(effect, alpha))
+        return _tail_shown(t, m, prev, alpha)
+
+    def scan(self, columns: dict[str, Columns], k: int) -> tuple[int, str] | None:
+        """The first of ``k`` intervals (``columns``: each version's) at which a trigger
+        fires, and why; nothing is taken."""
+        new = self.seen.running(columns, self.new_id, k)
+        old = self.seen.running(columns, self.previous_id, k)
+        self._ahead = columns, {self.new_id: new, self.previous_id: old}
+        if new is None:
+            return None
+        hit: tuple[int, str] | None = None
+        for i, t in enumerate(self.triggers):
+            limit = hit[0] if hit else k  # a later trigger wins only at an earlier interval
+            fires = self._fires(i, t, new, old if t.baseline else None, columns, limit)
+            if fires is not None:
+                hit = fires
+        return hit
+
+    def take(self, columns: dict[str, Columns], n: int) -> None:
+        """Take the first ``n`` intervals of ``columns`` as seen."""
+        new, old = columns.get(self.new_id), columns.get(self.previous_id)
+        if new is not None and old is not None:
+            for ratio in self.ratios.values():
+                ratio.log_lr = ratio.running(self._ratio_steps(ratio, new.head(n), old.head(n)))[-1]
+        ahead = self._ahead[1] if self._ahead is not None and self._ahead[0] is columns else None
+        self._ahead = None
+        self.seen.take(columns, n, ahead)
+
+    @staticmethod
+    def _ratio_steps(ratio: sequential.RatioEvidence, new: Columns, old: Columns) -> np.ndarray:
+        return ratio.steps(new.failed, new.requests, old.failed, old.requests)
+
+    def _fires(
+        self, i: int, t: Trigger, m: Running, prev: Running | None, columns: dict[str, Columns], k: int
+    ) -> tuple[int, str] | None:
+        """The first of the first ``k`` intervals at which trigger ``i`` fires, and why."""
+        if k == 0 or (t.baseline and prev is None):
+            return None
+        if t.metric in ("p95_latency_ms", "p99_latency_ms"):
+            return self._tail_fires(t, columns, k)
+        value, against = _values(m, t.metric)[:k], _values(prev, t.metric)[:k] if prev is not None else None
+        if t.metric in NODE_METRICS:  # a node-count rule: the observed share, as observed
+            fires = ~np.isnan(value) & _crossed_many(value, t, against)
+            suffix = ""
+        else:
+            fires = (m.requests[:k] >= max(self.min_requests, 1)) & self._shown(i, t, m, prev, columns, k)
+            if prev is not None:
+                fires &= prev.requests[:k] > 0
+            suffix = f", shown at confidence {1 - self.alpha:g}"
+        hits = np.flatnonzero(fires)
+        if not len(hits):
+            return None
+        j = int(hits[0])
+        return j, _said(t, float(value[j]), float(against[j]) if against is not None else None) + suffix
+
+    def _shown(
+        self, i: int, t: Trigger, m: Running, prev: Running | None, columns: dict[str, Columns], k: int
+    ) -> np.ndarray:
+        """The sequential test of trigger ``i`` after each interval: is its metric shown
+        past the threshold? (``_shown_now`` on what was seen after each, at once.)"""
+        alpha, r0 = self.alpha, 1 + t.threshold / 100
+        if t.metric == "error_rate":
+            if prev is not None:
+                ratio = self.ratios[i]
+                new, old = columns.get(self.new_id), columns.get(self.previous_id)
+                if new is None or old is None:  # no window with both: the evidence stands
+                    return np.full(k, ratio.evidence() >= math.log(1 / alpha))
+                steps = self._ratio_steps(ratio, new.head(k), old.head(k))
+                return np.asarray(sequential.logmeanexp(ratio.running(steps)) >= math.log(1 / alpha))
+            above = t.comparison == "greater_than"
+            test = sequential.bernoulli_shows_above if above else sequential.bernoulli_shows_below
+            return test(m.failed[:k], m.requests[:k], t.threshold / 100, alpha)
+        # avg_latency_ms
+        mean = m.mean[:k]
+        if prev is not None:
+            d, scale = mean - r0 * prev.mean[:k], prev.mean[:k]
+        else:
+            d = mean - t.threshold if t.comparison == "greater_than" else t.threshold - mean
+            scale = np.full(k, float(t.threshold))
+        shown = (d > 0) & (m.requests[:k] > 0)
+        if prev is not None:
+            shown &= prev.requests[:k] > 0
+        out = np.zeros(k, dtype=bool)
+        if shown.any():
+            se2 = m.variance[:k][shown] / m.requests[:k][shown]
+            if prev is not None:
+                se2 = se2 + r0**2 * prev.variance[:k][shown] / prev.requests[:k][shown]
+            effect = np.maximum(0.1 * scale[shown], 1.0)  # the boundary is tightest for a 10% shift (at least 1 ms)
+            rho = 2 * math.log(1 / alpha) / effect**2  # sequential.rho_for, at each interval
+            out[shown] = sequential.normal_shows(d[shown], np.sqrt(se2), alpha, rho)
+        return out
+
+    def _tail_fires(self, t: Trigger, columns: dict[str, Columns], k: int) -> tuple[int, str] | None:
+        """p95/p99: the share of requests slower than the threshold, against 5% (1%), on
+        the samples kept so far; interval by interval (they are thinned as they grow)."""
+        new, old = self.metrics.get(self.new_id), self.metrics.get(self.previous_id)
+        c, p = columns.get(self.new_id), columns.get(self.previous_id)
+        for j in range(k):
+            new = merge(new, c.at(j)) if c is not None else new
+            old = merge(old, p.at(j)) if p is not None else old
+            assert new is not None
+            prev = old if t.baseline else None
+            if new.requests < max(self.min_requests, 1) or (t.baseline and (prev is None or not prev.requests)):
+                continue
+            if _tail_shown(t, new, prev, self.alpha):
+                value, against = metric(new, t.metric), metric(prev, t.metric) if prev is not None else None
+                assert value is not None
+                return j, f"{_said(t, value, against)}, shown at confidence {1 - self.alpha:g}"
         return None
 
     def low_power(self) -> str | None:
@@ -219,96 +366,42 @@ class Monitor:
         shown = sequential.bernoulli_above(round(1.5 * tail * n), n, tail, alpha)
         return None if shown else f"{t.metric} with {150 * tail:.3g}% of requests past its threshold"
 
-    def _judge(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> str | None:
-        if t.metric in NODE_METRICS:  # a node-count rule: the observed share, as observed
-            return fired(m, [t], previous=prev)
-        if t.baseline and (prev is None or not prev.requests):
-            return None
-        if not m.requests or not self._shown(i, t, m, prev):
-            return None
-        value, against = metric(m, t.metric), metric(prev, t.metric) if prev is not None else None
-        if value is None:
-            return None
-        return f"{_said(t, value, against)}, shown at confidence {1 - self.alpha:g}"
 
-    def _shown(self, i: int, t: Trigger, m: VersionMetrics, prev: VersionMetrics | None) -> bool:
-        """The sequential test of trigger ``i``: is its metric shown past the threshold?"""
-        alpha, r0 = self.alpha, 1 + t.threshold / 100
-        if t.metric == "error_rate":
-            if prev is not None:
-                return self.ratios[i].evidence() >= math.log(1 / alpha)
-            test = sequential.bernoulli_above if t.comparison == "greater_than" else sequential.bernoulli_below
-            return test(m.failed_requests, m.requests, t.threshold / 100, alpha)
-        if t.metric == "avg_latency_ms":
-            mean = m.latency_mean_ms
-            if prev is not None:
-                d, scale = mean - r0 * prev.latency_mean_ms, prev.latency_mean_ms
-            else:
-                d = mean - t.threshold if t.comparison == "greater_than" else t.threshold - mean
-                scale = t.threshold
-            if d <= 0:  # not even observed past the threshold: nothing is shown (and no variance to estimate)
-                return False
-            se2 = self.seen.variance(self.new_id) / m.requests
-            if prev is not None:
-                se2 += r0**2 * self.seen.variance(self.previous_id) / prev.requests
-            effect = max(0.1 * scale, 1.0)  # the boundary is tightest for a 10% shift (at least 1 ms)
-            return sequential.normal_exceeds(d, math.sqrt(se2), alpha, sequential.rho_for(effect, alpha))
-        # p95/p99: the share of requests slower than the threshold, against 5% (1%)
-        tail = 0.05 if t.metric.startswith("p95") else 0.01
-        limit = t.threshold
-        if prev is not None:  # plug-in: the previous module's observed quantile, times the allowed increase
-            limit = r0 * float(np.percentile(prev.latency_samples.values, 100 * (1 - tail)))
-        samples = m.latency_samples.values
-        slow = int(np.count_nonzero(samples > limit))
-        if t.comparison == "greater_than":
-            return sequential.bernoulli_above(slow, len(samples), tail, alpha)
-        return sequential.bernoulli_below(slow, len(samples), tail, alpha)
+def _tail_shown(t: Trigger, m: VersionMetrics, prev: VersionMetrics | None, alpha: float) -> bool:
+    """p95/p99 shown past the threshold: the share of ``m``'s sampled requests slower
+    than it, against 5% (1%); with ``prev`` (baseline) the threshold is the previous
+    module's observed quantile times the allowed increase (a plug-in)."""
+    tail = 0.05 if t.metric.startswith("p95") else 0.01
+    limit = t.threshold
+    if prev is not None:
+        limit = (1 + t.threshold / 100) * float(np.percentile(prev.latency_samples.values, 100 * (1 - tail)))
+    samples = m.latency_samples.values
+    slow = int(np.count_nonzero(samples > limit))
+    if t.comparison == "greater_than":
+        return sequential.bernoulli_above(slow, len(samples), tail, alpha)
+    return sequential.bernoulli_below(slow, len(samples), tail, alpha)
 
 
-class Seen:
-    """Windows of traffic folded together per module id (``metrics``), with each module's
-    latency moments over every sample seen, so a variance costs nothing per look."""
-
-    def __init__(self) -> None:
-        self.metrics: dict[str, VersionMetrics] = {}
-        self.moments: dict[str, tuple[int, float, float]] = {}  # samples, their sum, sum of squares
-
-    def add(self, versions: dict[str, VersionMetrics]) -> None:
-        for module_id, m in versions.items():
-            self.metrics[module_id] = merge(self.metrics.get(module_id), m)
-            if m.latency_samples:
-                x = m.latency_samples.values
-                n, total, squares = self.moments.get(module_id, (0, 0.0, 0.0))
-                self.moments[module_id] = (n + len(x), total + float(x.sum()), squares + float(x @ x))
-
-    def variance(self, module_id: str) -> float:
-        """Per-request latency variance of ``module_id``, from its samples (0 with fewer than 2)."""
-        n, total, squares = self.moments.get(module_id, (0, 0.0, 0.0))
-        return max(0.0, (squares - total * total / n) / (n - 1)) if n > 1 else 0.0
+def _values(m: Running, name: str) -> np.ndarray:
+    """A named metric after each interval (NaN where there is nothing to measure), as
+    ``metric`` reads it; not for p95/p99 (they need the samples)."""
+    if name == "error_rate":
+        return np.where(m.requests > 0, 100 * m.failed / np.maximum(m.requests, 1), np.nan)
+    if name == "crash_rate":
+        return np.where(m.nodes > 0, 100 * m.crashed / np.maximum(m.nodes, 1), np.nan)
+    if name == "avg_latency_ms":
+        return np.where(m.requests > 0, m.mean, np.nan)
+    if name == "memory_mb":
+        return np.where(m.nodes > 0, m.memory, np.nan)
+    raise ValueError(f"no running value of {name!r}")
 
 
-def merge(a: VersionMetrics | None, b: VersionMetrics) -> VersionMetrics:
-    """``b`` following ``a``: counts add up, node state is ``b``'s, means are weighted."""
-    if a is None:
-        return b
-    requests = a.requests + b.requests
-    mean = (a.latency_mean_ms * a.requests + b.latency_mean_ms * b.requests) / requests if requests else 0.0
-    return VersionMetrics(
-        nodes=b.nodes,
-        requests=requests,
-        failed_requests=a.failed_requests + b.failed_requests,
-        crashed_nodes=b.crashed_nodes,
-        latency_mean_ms=mean,
-        latency_samples=_thin(a, b),
-        memory_mb=max(a.memory_mb, b.memory_mb),
-    )
-
-
-def _thin(a: VersionMetrics, b: VersionMetrics) -> Samples:
-    """Both windows' latency samples; past ``2 * SAMPLE_CAP`` every other one is dropped,
-    so every window seen keeps the same share (unbiased in time, and cheap: a slice)."""
-    both = a.latency_samples + b.latency_samples
-    return both if len(both) <= 2 * SAMPLE_CAP else both.every_other()
+def _crossed_many(value: np.ndarray, t: Trigger, against: np.ndarray | None) -> np.ndarray:
+    """``_crossed`` after each interval (False where ``against`` is missing)."""
+    if against is not None:
+        past = np.where(against > 0, value > against * (1 + t.threshold / 100), value > 0)
+        return np.asarray(past & ~np.isnan(against))
+    return np.asarray(value > t.threshold if t.comparison == "greater_than" else value < t.threshold)
 
 
 @dataclass(frozen=True)
@@ -351,12 +444,12 @@ def judge(
 
 class Experiment:
     """An A/B experiment judged as it runs (``earlyStopping: true``): fed the windows
-    of traffic one by one, ``see`` returns the winner as soon as an always-valid test
-    shows it at ``confidence`` (B better by ``threshold`` percent, or A better by it;
-    each side tested at half the error), else None. Error rate (window by window, the
-    two versions' failures) and mean latency (normal mixture) are tested; other
-    metrics are never conclusive early. Fewer than ``minimum_sample_size`` requests on
-    either side is not judged."""
+    of traffic one by one (``see``) or a series at once (``scan``, then ``take``), it
+    gives the winner as soon as an always-valid test shows it at ``confidence`` (B
+    better by ``threshold`` percent, or A better by it; each side tested at half the
+    error), else None. Error rate (window by window, the two versions' failures) and
+    mean latency (normal mixture) are tested; other metrics are never conclusive early.
+    Fewer than ``minimum_sample_size`` requests on either side is not judged."""
 
     def __init__(
         self, criteria: WinnerCriteria, *, a_id: str, b_id: str, minimum_sample_size: int, confidence: float
@@ -371,8 +464,10 @@ class Experiment:
         self.ratios = {"B": sequential.RatioEvidence(b_wins), "A": sequential.RatioEvidence(1 + theta)}
         if criteria.comparison == "higher_is_better":  # the same tests with the roles swapped
             self.ratios = {"B": sequential.RatioEvidence(1 + theta), "A": sequential.RatioEvidence(b_wins)}
+        self._ahead: tuple[dict[str, Columns], dict[str, Running | None]] | None = None  # the last scan's
 
     def see(self, versions: dict[str, VersionMetrics]) -> Judgement | None:
+        """Take one window (metrics per module id); the winner, once shown."""
         a, b = versions.get(self.a_id), versions.get(self.b_id)
         if a is not None and b is not None and self.criteria.metric == "error_rate":
             worse = {"B": (a, b), "A": (b, a)}  # the side shown worse, then the other
@@ -386,17 +481,23 @@ class Experiment:
         if a is None or b is None or min(a.requests, b.requests) < self.minimum:
             return None
         for side in ("B", "A"):
-            if self._shown(side, a, b):
-                va, vb = metric(a, self.criteria.metric), metric(b, self.criteria.metric)
-                return Judgement(
-                    side,
-                    f"{self.criteria.metric} A {va:.4g} vs B {vb:.4g}: {side} better by more than "
-                    f"{self.criteria.threshold:g}%, shown at confidence {1 - 2 * self.alpha:g} after "
-                    f"{a.requests + b.requests:,} requests (early stopping)",
+            if self._shown_now(side, a, b):
+                return self._said(
+                    side, metric(a, self.criteria.metric), metric(b, self.criteria.metric), a.requests + b.requests
                 )
         return None
 
-    def _shown(self, side: str, a: VersionMetrics, b: VersionMetrics) -> bool:
+    def _said(self, side: str, va: float | None, vb: float | None, requests: int) -> Judgement:
+        return Judgement(
+            side,
+            f"{self.criteria.metric} A {va:.4g} vs B {vb:.4g}: {side} better by more than "
+            f"{self.criteria.threshold:g}%, shown at confidence {1 - 2 * self.alpha:g} after "
+            f"{requests:,} requests (early stopping)",
+        )
+
+    def _shown_now(self, side: str, a: VersionMetrics, b: VersionMetrics) -> bool:
+        """Is ``side`` shown the winner on what was seen? (``_shown`` after each interval
+        of a series, at once.)"""
         name, theta = self.criteria.metric, self.criteria.threshold / 100
         if name == "error_rate":
             return self.ratios[side].evidence() >= math.log(1 / self.alpha)
@@ -413,6 +514,75 @@ class Experiment:
         se2 = weight**2 * self.seen.variance(self.a_id) / a.requests + self.seen.variance(self.b_id) / b.requests
         effect = max(0.1 * va, 1.0)
         return sequential.normal_exceeds(d, math.sqrt(se2), self.alpha, sequential.rho_for(effect, self.alpha))
+
+    def scan(self, columns: dict[str, Columns], k: int) -> tuple[int, Judgement] | None:
+        """The first of ``k`` intervals after which a winner is shown, and the
+        judgement; nothing is taken."""
+        if k == 0:
+            return None
+        a, b = self.seen.running(columns, self.a_id, k), self.seen.running(columns, self.b_id, k)
+        self._ahead = columns, {self.a_id: a, self.b_id: b}
+        if a is None or b is None:
+            return None
+        judged = np.minimum(a.requests, b.requests) >= self.minimum
+        if not judged.any():
+            return None
+        evidence = self._evidence(columns, k)
+        shown = {side: judged & self._shown(side, a, b, evidence.get(side)) for side in ("B", "A")}
+        hits = np.flatnonzero(shown["B"] | shown["A"])
+        if not len(hits):
+            return None
+        j = int(hits[0])
+        side = "B" if shown["B"][j] else "A"
+        va, vb = (float(_values(x, self.criteria.metric)[j]) for x in (a, b))
+        return j, self._said(side, va, vb, int(a.requests[j] + b.requests[j]))
+
+    def take(self, columns: dict[str, Columns], n: int) -> None:
+        """Take the first ``n`` intervals of ``columns`` as seen."""
+        for side, running in self._evidence(columns, n).items():
+            self.ratios[side].log_lr = running[-1]
+        ahead = self._ahead[1] if self._ahead is not None and self._ahead[0] is columns else None
+        self._ahead = None
+        self.seen.take(columns, n, ahead)
+
+    def _evidence(self, columns: dict[str, Columns], k: int) -> dict[str, np.ndarray]:
+        """Error rate: each side's log likelihood ratios after each of ``k`` intervals in
+        which both versions served (none: the evidence stands)."""
+        a, b = columns.get(self.a_id), columns.get(self.b_id)
+        if a is None or b is None or self.criteria.metric != "error_rate":
+            return {}
+        a, b = a.head(k), b.head(k)
+        worse = {"B": (a, b), "A": (b, a)}  # the side shown worse, then the other
+        if self.criteria.comparison == "higher_is_better":
+            worse = {"B": (b, a), "A": (a, b)}
+        return {
+            side: self.ratios[side].running(self.ratios[side].steps(hi.failed, hi.requests, lo.failed, lo.requests))
+            for side, (hi, lo) in worse.items()
+            if math.isfinite(self.ratios[side].r0)
+        }
+
+    def _shown(self, side: str, a: Running, b: Running, evidence: np.ndarray | None) -> np.ndarray:
+        k = len(a.requests)
+        name, theta = self.criteria.metric, self.criteria.threshold / 100
+        if name == "error_rate":
+            log_lr = evidence if evidence is not None else np.repeat(self.ratios[side].log_lr[None, :], k, axis=0)
+            return np.asarray(sequential.logmeanexp(log_lr) >= math.log(1 / self.alpha))
+        if name != "avg_latency_ms":
+            return np.zeros(k, dtype=bool)
+        if self.criteria.comparison == "higher_is_better":  # B wins where, lower being better, A would
+            side = "A" if side == "B" else "B"
+        va, vb = a.mean, b.mean
+        # B below A by theta: A (1 - theta) - B > 0; B above A by theta: B - A (1 + theta) > 0
+        weight = 1 - theta if side == "B" else 1 + theta
+        d = weight * va - vb if side == "B" else vb - weight * va
+        live = (d > 0) & (a.requests > 0) & (b.requests > 0)  # not even observed: nothing is shown
+        out = np.zeros(k, dtype=bool)
+        if live.any():
+            se2 = weight**2 * a.variance[live] / a.requests[live] + b.variance[live] / b.requests[live]
+            effect = np.maximum(0.1 * va[live], 1.0)
+            rho = 2 * math.log(1 / self.alpha) / effect**2  # sequential.rho_for, at each interval
+            out[live] = sequential.normal_shows(d[live], np.sqrt(se2), self.alpha, rho)
+        return out
 
 
 def _p_value(a: VersionMetrics, b: VersionMetrics, name: str) -> float:
@@ -441,24 +611,30 @@ def mann_whitney(x: np.ndarray, y: np.ndarray) -> float:
     """Two-sided p-value of the Mann-Whitney U test, as ``scipy.stats.mannwhitneyu``
     computes it by default: above 8 samples a side, the normal approximation with tie
     correction and continuity correction (Conover, *Practical Nonparametric
-    Statistics*, 1999), here in a few numpy passes, without importing scipy; smaller
-    samples go to scipy (its exact distribution when there are no ties)."""
+    Statistics*, 1999), here in a few numpy passes, without importing scipy (a side's
+    rank sum does not depend on its order: each side is sorted on its own, then the
+    two merged); smaller samples go to scipy (its exact distribution when there are no
+    ties)."""
     n1, n2 = len(x), len(y)
     if n1 <= 8 or n2 <= 8:
         from scipy import stats
 
         return float(stats.mannwhitneyu(x, y).pvalue)
-    both = np.concatenate([x, y])
-    order = np.argsort(both, kind="stable")
+    both = np.concatenate([np.sort(x), np.sort(y)])  # each side sorted on its own (fast) ...
+    order = np.argsort(both, kind="stable")  # ... then merged: a stable sort of two sorted runs is one merge
     ordered = both[order]
     starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1], [True]]))
     ties = np.diff(starts)  # the size of each group of equal values, in order
-    ranks = np.empty(len(both))
-    ranks[order] = np.repeat(starts[:-1] + (ties + 1) / 2, ties)  # average ranks, from 1
-    u1 = float(ranks[:n1].sum()) - n1 * (n1 + 1) / 2
-    u = max(u1, n1 * n2 - u1)
     n = n1 + n2
-    tie_term = float(np.sum(ties.astype(float) ** 3 - ties))
+    from_x = order < n1
+    if len(ties) == n:  # no ties: a value's rank is its place (from 1), and no correction
+        rank_sum, tie_term = float(np.flatnonzero(from_x).sum()) + n1, 0.0
+    else:  # average ranks, from 1, of each place in order
+        rank_sum = float(np.repeat(starts[:-1] + (ties + 1) / 2, ties)[from_x].sum())
+        t = ties[ties > 1].astype(float)
+        tie_term = float(np.sum(t * t * t - t))
+    u1 = rank_sum - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
     sd = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
     if sd == 0:  # every value equal: no evidence of a difference
         return 1.0

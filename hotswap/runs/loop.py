@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -24,8 +24,10 @@ from hotswap.core.effects import (
     Effect,
     HealthCheck,
     HealthReport,
+    Keep,
     Observation,
     Observe,
+    ObserveSeries,
     Result,
     Route,
     RouteReport,
@@ -36,6 +38,7 @@ from hotswap.core.ledger import Ledger
 from hotswap.core.nodes import Topology
 from hotswap.core.record import RunRecord, Warning, record
 from hotswap.core.rollout import Rollout
+from hotswap.core.series import Series
 from hotswap.runs import setup
 from hotswap.runs.setup import Disruption
 from hotswap.scenario import Scenario, hints
@@ -64,6 +67,20 @@ class Driver(Protocol):
     def served_by_region(self) -> dict[str, dict[str, VersionMetrics]]:
         """The same traffic per region (region -> module id -> metrics) when the rollout
         asks for it (``Rollout.by_region``), else empty."""
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """A driver that can measure traffic ahead (the simulator: its fleet changes only
+    by the effects it carries out). Without it, a series is served an interval at a
+    time, as it passes."""
+
+    def forecast(self, steps: tuple[float, ...]) -> Series:
+        """The traffic of the next intervals (``steps`` seconds each); no time passes."""
+
+    def keep(self, intervals: int) -> None:
+        """The first ``intervals`` of the last forecast happen: time passes through the
+        end of the last, and their traffic is served (``served`` reports it)."""
 
 
 class Schedule:
@@ -113,6 +130,8 @@ class Run:
             metrics = book(self.ledger, served, regions)
             if isinstance(effect, Observe):
                 result = Observation(effect.seconds, metrics, regions)
+            elif isinstance(effect, ObserveSeries) and result is None:  # served as it passed
+                result = Series.of([Observation(effect.steps[0], metrics, regions)])
             schedule.fire_due(driver.now)
             effect = execution.advance(effect, result, started, driver.now)
 
@@ -144,9 +163,11 @@ def begin(scenario: Scenario, rng: np.random.Generator) -> Run:
     return Run(scenario, rollout, layout, ledger, disruptions, execution, rng)
 
 
-def dispatch(driver: Driver, effect: Effect, rng: np.random.Generator) -> Result:
+def dispatch(driver: Driver, effect: Effect, rng: np.random.Generator) -> Result | Series:
     """Carry one effect out (observations are completed by the loop; an approval takes
-    no time itself: its delay, drawn here, is watched by the strategy)."""
+    no time itself: its delay, drawn here, is watched by the strategy). A series is
+    measured ahead by a ``Forecaster``; any other driver serves its first interval as
+    it passes (the one a following ``Keep`` keeps)."""
     if isinstance(effect, Deploy):
         return driver.deploy(effect)
     if isinstance(effect, HealthCheck):
@@ -155,6 +176,17 @@ def dispatch(driver: Driver, effect: Effect, rng: np.random.Generator) -> Result
         return driver.route(effect)
     if isinstance(effect, Observe):
         driver.wait(effect.seconds)
+        return None
+    if isinstance(effect, ObserveSeries):
+        if isinstance(driver, Forecaster):
+            return driver.forecast(effect.steps)
+        driver.wait(effect.steps[0])
+        return None
+    if isinstance(effect, Keep):
+        if isinstance(driver, Forecaster):
+            driver.keep(effect.intervals)
+        elif effect.intervals != 1:
+            raise ValueError(f"{effect.intervals} intervals kept of a series served one at a time")
         return None
     if isinstance(effect, Approval):
         return ApprovalReport(effect.draw(rng))

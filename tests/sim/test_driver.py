@@ -201,3 +201,62 @@ def test_a_healthy_module_is_not_rolled_back_for_nodes_down_in_an_outage_that_en
         deploys = [e for e in run["timeline"] if e["event"] == "Deploy"]
         assert deploys[0]["unreachable"] > 0  # the outage did hit the first deploy
         assert all(e["unhealthy"] == 0 for e in run["timeline"] if e["event"] == "HealthCheck")
+
+
+def _sim_driver(s: Scenario):
+    import numpy as np
+    import simpy
+
+    from hotswap.runs import loop, setup
+    from sim.downtime import Downtime
+    from sim.driver import SimDriver
+    from sim.population import Population
+
+    rng = np.random.default_rng(1)
+    run = loop.begin(s, rng)
+    downtime = Downtime(s.fleet.node_failures, run.layout.size, run.disruptions, rng)
+    population = Population(s, run.layout, run.ledger, downtime, rng, run.disruptions, curve=setup.traffic(s))
+    return SimDriver(simpy.Environment(), population, s.fleet.route_update_seconds)
+
+
+def test_a_forecast_lets_no_time_pass_and_keep_serves_only_the_intervals_kept():
+    driver = _sim_driver(load(SCENARIOS / "canary.yaml"))
+    series = driver.forecast((30.0,) * 10)
+    assert driver.now == 0 and driver.served() == {} and len(series) == 10
+    driver.keep(4)
+    assert driver.now == 120.0
+    served = driver.served()
+    assert set(served) == set(series.versions)
+    for module_id, m in served.items():
+        c = series.versions[module_id]
+        assert (m.requests, m.failed_requests) == (int(c.requests[:4].sum()), int(c.failed[:4].sum()))
+    assert 0.9 * 65 * 20 * 120 < sum(m.requests for m in served.values()) < 1.1 * 65 * 20 * 120  # 65 nodes, 20/s
+    assert driver.served() == {}  # booked once
+
+
+MARGINAL = {  # a module just past the error-rate trigger: it fires after a few intervals
+    "previousModuleId": "old",
+    "fleet": {"regions": [{"name": "a", "nodes": 40}], "trafficPerNode": 2},
+    "modules": {"new": {"errorRate": 0.065}},
+    "deployment": {
+        "moduleId": "new",
+        "strategy": "Canary",
+        "strategyConfig": {"stages": [25, 100], "evaluationPeriod": "PT30M"},
+    },
+}
+
+
+def test_a_trigger_fires_at_the_end_of_the_interval_that_showed_it():
+    """Measured ahead or not, the rollback starts when the deciding interval ends: the
+    wait's start plus the intervals it took, never the end of what was measured ahead."""
+    s = Scenario.model_validate(MARGINAL)
+    after = []
+    for seed in range(6):
+        timeline = simulate(s, seed)["timeline"]
+        i = next(i for i, e in enumerate(timeline) if e["event"] == "TriggerFired")
+        start = [e for e in timeline[:i] if e["event"] in ("Deploy", "HealthCheck", "Route")][-1]
+        fired = timeline[i]
+        assert fired["t"] == pytest.approx(start["t"] + start["seconds"] + fired["afterSeconds"], abs=1e-6)
+        assert timeline[i + 1]["event"] == "RollbackStarted" and timeline[i + 1]["t"] == fired["t"]
+        after.append(fired["afterSeconds"])
+    assert all(a % 30 == 0 for a in after) and max(after) > 60  # some fire intervals into a 30-minute wait

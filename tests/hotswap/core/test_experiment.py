@@ -9,9 +9,9 @@ import math
 import numpy as np
 
 from hotswap.core.config import WinnerCriteria
-from hotswap.core.effects import Milestone, Observe, Report, VersionMetrics
+from hotswap.core.effects import Milestone, Report, VersionMetrics
 from hotswap.core.judgements import Experiment, judge, merge
-from tests.hotswap.core.strategies.hand import drive, of, rollout, traffic
+from tests.hotswap.core.strategies.hand import drive, of, rollout, traffic, watched
 
 EXPERIMENTS = 200
 WINDOWS = 240  # the guide's two hours in 30 s windows
@@ -79,11 +79,11 @@ def test_strategy_stops_the_experiment_once_decided():
     effects, outcome = drive(r, observe=traffic(latency_new=15, latency_old=25))
     assert outcome.status == "Succeeded"
     assert "early stopping" in outcome.reason
-    assert len(of(effects, Observe)) < 240
+    assert len(watched(effects)) < 240
     assert any(e.detail.get("stoppedEarly") for e in of(effects, Report) if e.milestone is Milestone.EVALUATED)
 
 
 def test_without_early_stopping_the_experiment_runs_its_duration():
     effects, outcome = drive(rollout("ABTesting", {}), observe=traffic(latency_new=15, latency_old=25))
     assert outcome.status == "Succeeded"
-    assert len(of(effects, Observe)) == 240
+    assert len(watched(effects)) == 240

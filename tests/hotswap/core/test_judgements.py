@@ -3,7 +3,8 @@ import pytest
 
 from hotswap.core.config import Trigger, WinnerCriteria
 from hotswap.core.effects import HealthPolicy, HealthReport, VersionMetrics
-from hotswap.core.judgements import SAMPLE_CAP, Judgement, fired, gate, judge, measure, merge, metric
+from hotswap.core.judgements import Judgement, fired, gate, judge, measure, merge, metric
+from hotswap.core.running import SAMPLE_CAP
 
 
 def health(healthy: int, unhealthy: int = 0, unreachable: int = 0) -> HealthReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 import xml.etree.ElementTree as ET
@@ -86,7 +87,7 @@ def stderr_line(result: Result) -> str:
     return lines[0]
 
 
-KINDS = {"good": None, "bad": 0.3, "mixed": 0.02}  # mixed: seeds 3, 7 and 8 roll back, the others succeed
+KINDS = {"good": None, "bad": 0.3, "mixed": 0.02}  # mixed: seeds 7 and 8 roll back, the others succeed
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +181,7 @@ def every_run_min_and_max(recs: dict[str, list[dict[str, Any]]]) -> Form:
 def null_figures_left_out(recs: dict[str, list[dict[str, Any]]]) -> Form:
     # mixed runs: rollbackTimeSeconds is null where the run succeeded; only the rollbacks are judged
     values = [r["rollbackTimeSeconds"] for r in recs["mixed"] if r["rollbackTimeSeconds"] is not None]
-    low = round(statistics.median(values), 4)
+    low = math.floor(statistics.median(values) * 1e4) / 1e4  # just under the median: the p50 breaks it
     return Form(
         "mixed",
         {"rollbackTimeSeconds": {"p50": {"max": low}}},

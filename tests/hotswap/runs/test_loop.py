@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from hotswap.core.effects import (
     Deploy,
     DeployReport,
     HealthCheck,
     HealthReport,
+    Keep,
+    ObserveSeries,
     Route,
     RouteReport,
     VersionMetrics,
@@ -23,7 +26,7 @@ class HandDriver:
     serves 100 requests of the new module, 5 of them failed."""
 
     def __init__(self, ledger):
-        self.now, self.ledger, self.calls, self._served = 0.0, ledger, [], {}
+        self.now, self.ledger, self.calls, self._served, self.waited = 0.0, ledger, [], {}, []
 
     def deploy(self, effect: Deploy) -> DeployReport:
         self.calls.append("deploy")
@@ -42,6 +45,7 @@ class HandDriver:
 
     def wait(self, seconds: float) -> None:
         self.calls.append("wait")
+        self.waited.append(seconds)
         self.now += seconds
         self._served = {"new": VersionMetrics(nodes=10, requests=100, failed_requests=5)}
 
@@ -53,12 +57,12 @@ class HandDriver:
         return {}
 
 
-def scenario(**fleet):
+def scenario(armed: bool = False, **fleet):
     return Scenario.model_validate(
         {
             "previousModuleId": "old",
             "fleet": {"regions": [{"name": "a", "nodes": 10}], "nodeFailures": {"perNodeYear": 0}, **fleet},
-            "deployment": {"moduleId": "new", "strategy": "Canary", "autoRollback": {"enabled": False}},
+            "deployment": {"moduleId": "new", "strategy": "Canary", "autoRollback": {"enabled": armed}},
         }
     )
 
@@ -103,3 +107,24 @@ def test_outage_nodes_are_drawn_once_for_every_backend():
     assert np.array_equal(a[0].nodes, b[0].nodes) and np.all(np.diff(a[0].nodes) > 0)
     whole = scenario(outages=[{"region": "a", "at": 0, "duration": 50}])
     assert np.array_equal(disruptions(whole, layout, np.random.default_rng(7))[0].nodes, np.arange(10))
+
+
+def test_a_driver_that_cannot_measure_ahead_serves_a_series_an_interval_at_a_time():
+    """The real fleet's way: each interval passes, is booked and judged before the next."""
+    run = loop.begin(scenario(armed=True), np.random.default_rng(0))
+    driver = HandDriver(run.ledger)
+    run.carry_out(driver, loop.Schedule(run.marks()))
+    result = run.record("hand", 0)
+    assert result["outcome"] == "Succeeded"
+    assert driver.waited == [30.0] * 4 * 10  # four stages of 5 minutes in 30 s intervals, one at a time
+    assert result["blastRadius"]["requests"] == 100 * len(driver.waited)
+
+
+def test_several_intervals_are_kept_only_of_a_series_measured_ahead():
+    run = loop.begin(scenario(armed=True), np.random.default_rng(0))
+    driver = HandDriver(run.ledger)
+    assert loop.dispatch(driver, ObserveSeries((30.0, 30.0)), run.rng) is None  # its first interval, as it passed
+    assert driver.waited == [30.0]
+    assert loop.dispatch(driver, Keep(1), run.rng) is None
+    with pytest.raises(ValueError, match="one at a time"):
+        loop.dispatch(driver, Keep(2), run.rng)

@@ -1,6 +1,6 @@
-from hotswap.core.effects import Deploy, HealthCheck, Milestone, Observe, Report, Route
+from hotswap.core.effects import Deploy, HealthCheck, Milestone, Report, Route
 from hotswap.core.nodes import NodeSet
-from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic
+from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic, watched
 
 SHORT = {"experimentDuration": "PT1M"}  # two 30 s windows of 10,000 requests per version
 
@@ -45,11 +45,11 @@ def test_fleet_too_small_to_split_fails_before_deploying():
 
 def test_experiment_duration_is_watched_in_trigger_intervals():
     effects, _ = drive(rollout("ABTesting", {"experimentDuration": "PT5M"}))
-    assert [o.seconds for o in of(effects, Observe)] == [30.0] * 10
+    assert watched(effects) == [30.0] * 10
     effects, _ = drive(rollout("ABTesting"))  # the guide's two hours
-    assert sum(o.seconds for o in of(effects, Observe)) == 7200.0
+    assert sum(watched(effects)) == 7200.0
     effects, _ = drive(rollout("ABTesting", {"experimentDuration": "PT5M"}, autoRollback={"enabled": False}))
-    assert [o.seconds for o in of(effects, Observe)] == [300.0]
+    assert watched(effects) == [300.0]
 
 
 def test_b_wins_and_is_promoted_to_the_a_nodes():
@@ -152,7 +152,7 @@ def test_trigger_during_the_experiment_rolls_b_back_without_a_decision():
     effects, outcome = drive(r, observe=traffic(error_rate=0.12, latency_new=15, latency_old=25))
     assert outcome.status == "RolledBack"
     assert outcome.reason == "Rollback trigger fired on variant B (error_rate 12 > 5, shown at confidence 0.95)"
-    assert len(of(effects, Observe)) == 1
+    assert len(watched(effects)) == 1
     assert not [p for p in of(effects, Report) if p.milestone is Milestone.DECISION]
     b = r.fleet.share(20)
     assert of(effects, Route)[-1].pools == ((r.fleet.active, 1.0),)
@@ -165,5 +165,5 @@ def test_unhealthy_b_is_rolled_back_before_any_traffic_split():
     assert outcome.status == "RolledBack"
     assert outcome.reason.startswith("Health checks failed on variant B (7 of 14 nodes unhealthy")
     assert not of(effects, Route)
-    assert not of(effects, Observe)
+    assert not watched(effects)
     assert of(effects, Deploy)[-1] == Deploy(r.fleet.share(20), OLD)

@@ -1,6 +1,6 @@
-from hotswap.core.effects import Deploy, DeployReport, HealthCheck, Milestone, Observe, Report, Route
+from hotswap.core.effects import Deploy, DeployReport, HealthCheck, Milestone, Observe, ObserveSeries, Report, Route
 from hotswap.core.nodes import NodeSet
-from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic
+from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic, watched
 
 
 def test_green_is_deployed_on_idle_nodes_checked_then_switched_to():
@@ -65,7 +65,7 @@ def test_failed_green_health_check_cleans_green_up_and_never_switches():
     assert outcome.reason.startswith("Green environment health checks failed (6 of 65 nodes unhealthy")
     assert outcome.reason.endswith("traffic stayed on blue")
     assert not of(effects, Route)
-    assert not of(effects, Observe)
+    assert not watched(effects)
     cleanup = of(effects, Deploy)[-1]
     assert (cleanup.nodes, cleanup.module_id) == (r.fleet.idle, None)
 
@@ -77,17 +77,17 @@ def test_tolerated_unhealthy_green_nodes_still_switch():
 
 def test_blue_is_kept_for_the_retention_period_while_triggers_watch():
     effects, _ = drive(rollout("BlueGreen"))
-    assert [o.seconds for o in of(effects, Observe)] == [30.0] * 120  # PT1H in 30 s intervals
+    assert watched(effects) == [30.0] * 120  # PT1H in 30 s intervals
     effects, _ = drive(rollout("BlueGreen", {"blueRetentionPeriod": "PT10M"}))
-    assert [o.seconds for o in of(effects, Observe)] == [30.0] * 20
+    assert watched(effects) == [30.0] * 20
     # the watch starts after the switch
-    assert effects.index(of(effects, Route)[0]) < effects.index(of(effects, Observe)[0])
+    assert effects.index(of(effects, Route)[0]) < effects.index(of(effects, Observe | ObserveSeries)[0])
 
 
 def test_retention_watched_in_one_window_without_auto_rollback():
     effects, outcome = drive(rollout("BlueGreen", autoRollback={"enabled": False}), observe=traffic(error_rate=0.5))
     assert outcome.status == "Succeeded"
-    assert [o.seconds for o in of(effects, Observe)] == [3600.0]
+    assert watched(effects) == [3600.0]
 
 
 def test_trigger_after_the_switch_routes_traffic_back_to_blue():
@@ -96,7 +96,7 @@ def test_trigger_after_the_switch_routes_traffic_back_to_blue():
     assert outcome.status == "RolledBack"
     assert "error_rate 12 > 5" in outcome.reason
     assert outcome.reason.endswith("traffic back on blue")
-    assert len(of(effects, Observe)) == 1
+    assert len(watched(effects)) == 1
     routes = of(effects, Route)
     assert [rt.pools for rt in routes] == [((r.fleet.idle, 1.0),), ((r.fleet.active, 1.0),)]
     # the rollback is a switch, not a redeploy of the previous module
@@ -110,14 +110,14 @@ def test_trigger_after_the_switch_routes_traffic_back_to_blue():
 def test_without_keep_blue_environment_nothing_is_watched_after_the_switch():
     effects, outcome = drive(rollout("BlueGreen", {"keepBlueEnvironment": False}), observe=traffic(error_rate=0.12))
     assert outcome.status == "Succeeded"
-    assert not of(effects, Observe)
+    assert not watched(effects)
     assert len(of(effects, Route)) == 1
 
 
 def test_zero_retention_period_skips_the_watch():
     effects, outcome = drive(rollout("BlueGreen", {"blueRetentionPeriod": 0}), observe=traffic(error_rate=0.12))
     assert outcome.status == "Succeeded"
-    assert not of(effects, Observe)
+    assert not watched(effects)
 
 
 def test_without_keep_blue_environment_blue_is_terminated_after_the_switch():
@@ -134,7 +134,7 @@ def test_blue_is_released_when_the_retention_period_ends():
     assert outcome.status == "Succeeded"
     release = of(effects, Deploy)[-1]
     assert (release.nodes, release.module_id) == (r.fleet.active, None)
-    assert effects.index(release) > effects.index(of(effects, Observe)[-1])
+    assert effects.index(release) > effects.index(of(effects, Observe | ObserveSeries)[-1])
 
 
 def test_unreachable_green_nodes_are_reported():

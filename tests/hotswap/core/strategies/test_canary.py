@@ -1,7 +1,7 @@
 import itertools
 
-from hotswap.core.effects import Deploy, DeployReport, HealthCheck, Milestone, Observe, Report
-from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic
+from hotswap.core.effects import Deploy, DeployReport, HealthCheck, Milestone, Report
+from tests.hotswap.core.strategies.hand import NEW, OLD, bad_from, drive, failing, of, rollout, traffic, watched
 
 
 def test_healthy_module_goes_through_every_stage():
@@ -21,8 +21,7 @@ def test_healthy_module_goes_through_every_stage():
 
 def test_evaluation_period_is_watched_in_trigger_intervals():
     effects, _ = drive(rollout("Canary", {"evaluationPeriod": "PT2M"}, autoRollback={"interval": "PT30S"}))
-    watched = [o.seconds for o in of(effects, Observe)]
-    assert watched == [30.0] * 4 * 4  # 4 stages x 120 s / 30 s
+    assert watched(effects) == [30.0] * 4 * 4  # 4 stages x 120 s / 30 s
 
 
 def test_failed_health_check_rolls_back_every_deployed_node():
@@ -43,7 +42,7 @@ def test_error_rate_trigger_fires_during_the_window_not_after_it():
     effects, outcome = drive(rollout("Canary"), observe=traffic(error_rate=0.12))
     assert outcome.status == "RolledBack"
     assert "error_rate 12 > 5" in outcome.reason
-    assert len(of(effects, Observe)) == 1  # stopped at the first interval
+    assert len(watched(effects)) == 1  # stopped at the first interval
     assert not of(effects, HealthCheck)[:-1]  # no gate check before the rollback's verification
 
 
@@ -57,7 +56,7 @@ def test_crash_rate_and_latency_triggers():
 def test_triggers_off_without_auto_rollback():
     effects, outcome = drive(rollout("Canary", autoRollback={"enabled": False}), observe=traffic(error_rate=0.5))
     assert outcome.status == "Succeeded"
-    assert [o.seconds for o in of(effects, Observe)] == [300.0] * 4  # one window per stage
+    assert watched(effects) == [300.0] * 4  # one window per stage
 
 
 def test_auto_promote_false_pauses_before_the_last_stage():
@@ -105,17 +104,6 @@ def _observed(**limits):
     return {"interval": "PT1M", "test": "observed", **limits}
 
 
-def _bad_from(first: int, **bad):
-    """Traffic that turns bad at the ``first``-th observation (1-based)."""
-    good, worse, seen = traffic(), traffic(**bad), [0]
-
-    def observe(effect):
-        seen[0] += 1
-        return (worse if seen[0] >= first else good)(effect)
-
-    return observe
-
-
 def test_a_traffic_stage_splits_the_load_balancer_then_spreads_it_again():
     from hotswap.core.effects import Route
 
@@ -141,7 +129,7 @@ def test_a_linear_rule_holds_each_stage_every():
     effects, outcome = drive(rollout("Canary", {"stages": {"linear": 10, "every": "PT1M"}}, autoRollback=_observed()))
     assert outcome.status == "Succeeded"
     assert len(of(effects, Deploy)) == 10
-    assert sum(o.seconds for o in of(effects, Observe)) == 10 * 60
+    assert sum(watched(effects)) == 10 * 60
 
 
 def test_an_exponential_rule_is_capped_at_100():
@@ -157,8 +145,8 @@ def test_an_approval_stage_waits_its_delay_while_the_triggers_watch():
     effects, outcome = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}))
     assert outcome.status == "Succeeded"
     assert [a.delay for a in of(effects, Approval)] == [1800.0]
-    assert sum(o.seconds for o in of(effects, Observe)) == 60 + 1800 + 60
-    _, bad = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=_bad_from(5, error_rate=0.2))
+    assert sum(watched(effects)) == 60 + 1800 + 60
+    _, bad = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=bad_from(5, error_rate=0.2))
     assert bad.status == "RolledBack" and bad.reason.endswith("at stage 10% awaiting approval")
 
 
@@ -176,8 +164,8 @@ def test_the_bake_watches_after_the_last_stage():
     cfg = {"stages": [50, 100], "evaluationPeriod": "PT1M", "bakeTime": "PT10M"}
     effects, outcome = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}))
     assert outcome.status == "Succeeded"
-    assert sum(o.seconds for o in of(effects, Observe)) == 60 + 60 + 600
-    _, bad = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=_bad_from(4, error_rate=0.2))
+    assert sum(watched(effects)) == 60 + 60 + 600
+    _, bad = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=bad_from(4, error_rate=0.2))
     assert bad.status == "RolledBack" and bad.reason.endswith("during the bake")
 
 
@@ -186,19 +174,19 @@ def test_triggers_watch_from_the_starting_stage_on():
     effects, outcome = drive(rollout("Canary", cfg, autoRollback={"interval": "PT1M"}), observe=traffic(error_rate=0.2))
     assert outcome.status == "RolledBack"
     assert outcome.reason.endswith("at stage 20%")  # stage 1 was not watched
-    assert len(of(effects, Observe)) == 2
+    assert len(watched(effects)) == 2
 
 
 def test_observed_analysis_rolls_back_when_failures_exceed_the_failure_limit():
     cfg = {"stages": {"linear": 10, "every": "PT5M"}}
-    _, outcome = drive(rollout("Canary", cfg, autoRollback=_observed(failureLimit=2)), observe=_bad_from(3))
+    _, outcome = drive(rollout("Canary", cfg, autoRollback=_observed(failureLimit=2)), observe=bad_from(3))
     assert outcome.status == "Succeeded"  # traffic(): healthy; _bad_from with no bad args stays healthy
     effects, outcome = drive(
-        rollout("Canary", cfg, autoRollback=_observed(failureLimit=2)), observe=_bad_from(3, error_rate=0.2)
+        rollout("Canary", cfg, autoRollback=_observed(failureLimit=2)), observe=bad_from(3, error_rate=0.2)
     )
     assert outcome.status == "RolledBack"
     assert "3 failed measurements > failureLimit 2" in outcome.reason
-    assert len(of(effects, Observe)) == 2 + 3  # two good intervals, then three failed ones
+    assert len(watched(effects)) == 2 + 3  # two good intervals, then three failed ones
 
 
 def test_observed_analysis_judges_each_interval_alone():
@@ -221,10 +209,10 @@ def test_observed_analysis_judges_each_interval_alone():
 def test_flagger_threshold_counts_failed_checks():
     cfg = {"stages": {"linear": 10, "every": "PT1M"}}
     effects, outcome = drive(
-        rollout("Canary", cfg, autoRollback=_observed(threshold=5)), observe=_bad_from(1, error_rate=0.2)
+        rollout("Canary", cfg, autoRollback=_observed(threshold=5)), observe=bad_from(1, error_rate=0.2)
     )
     assert "5 failed checks reach threshold 5" in outcome.reason
-    assert len(of(effects, Observe)) == 5
+    assert len(watched(effects)) == 5
 
 
 def test_measurement_errors_and_inconclusive_measurements():

@@ -1,8 +1,8 @@
 import pytest
 
-from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Milestone, Observe, Report
+from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Milestone, Report
 from hotswap.core.rollout import Rollout
-from tests.hotswap.core.strategies.hand import NEW, OLD, drive, of, rollout, traffic
+from tests.hotswap.core.strategies.hand import NEW, OLD, drive, kinds, of, rollout, traffic, watched
 
 FAST = {"interRegionDelay": "PT1M"}
 
@@ -91,14 +91,13 @@ def test_an_order_that_names_no_targeted_region_is_not_a_success():
 def test_inter_region_delay_is_watched_before_each_region_check():
     r = rollout("Regional", {"interRegionDelay": "PT2M"})
     effects, _ = drive(r)
-    assert [o.seconds for o in of(effects, Observe)] == [30.0] * 4 * 4
-    kinds = [type(e).__name__ for e in effects if not isinstance(e, Report)]
-    assert kinds == ["Deploy", "Observe", "Observe", "Observe", "Observe", "HealthCheck"] * 4
+    assert watched(effects) == [30.0] * 4 * 4
+    assert kinds(effects) == ["Deploy", "Observe", "Observe", "Observe", "Observe", "HealthCheck"] * 4
 
 
 def test_default_inter_region_delay_is_ten_minutes():
     effects, _ = drive(rollout("Regional", autoRollback={"enabled": False}))
-    assert [o.seconds for o in of(effects, Observe)] == [600.0] * 4
+    assert watched(effects) == [600.0] * 4
 
 
 def test_failed_region_is_rolled_back_and_the_rollout_goes_on():
@@ -155,7 +154,7 @@ def test_trigger_during_the_delay_rolls_the_region_back():
         rollback.detail["reason"]
         == "Rollback trigger fired (error_rate 12 > 5, shown at confidence 0.95) in region us-west"
     )
-    assert len(of(effects, Observe)) == 1
+    assert len(watched(effects)) == 1
     assert [c.module_id for c in of(effects, HealthCheck)] == [OLD]  # no gate, just the verification
 
 

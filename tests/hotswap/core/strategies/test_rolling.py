@@ -1,7 +1,7 @@
 import pytest
 
-from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Milestone, Observe, Report
-from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, of, rollout, traffic
+from hotswap.core.effects import Deploy, DeployReport, HealthCheck, HealthReport, Milestone, Report
+from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, kinds, of, rollout, traffic, watched
 
 
 def failing_batch(number: int):
@@ -67,25 +67,24 @@ def test_progress_is_the_share_of_updated_nodes():
 
 def test_batch_delay_is_observed_between_batches_not_after_the_last():
     effects, _ = drive(rollout("Rolling", {"batchSize": 20, "batchDelay": "PT1M"}))
-    assert [o.seconds for o in of(effects, Observe)] == [30.0] * 6  # 3 gaps of 60 s, 30 s intervals
-    kinds = [type(e).__name__ for e in effects if not isinstance(e, Report)]
-    assert kinds == (["Deploy", "HealthCheck", "Observe", "Observe"] * 3 + ["Deploy", "HealthCheck"])
+    assert watched(effects) == [30.0] * 6  # 3 gaps of 60 s, 30 s intervals
+    assert kinds(effects) == (["Deploy", "HealthCheck", "Observe", "Observe"] * 3 + ["Deploy", "HealthCheck"])
 
 
 def test_batch_delay_in_one_window_without_auto_rollback():
     effects, _ = drive(rollout("Rolling", {"batchSize": 20, "batchDelay": "PT45S"}, autoRollback={"enabled": False}))
-    assert [o.seconds for o in of(effects, Observe)] == [45.0] * 3
+    assert watched(effects) == [45.0] * 3
 
 
 def test_default_batch_delay_is_the_guides_thirty_seconds():
     effects, _ = drive(rollout("Rolling", {"batchSize": 20}))
-    assert [o.seconds for o in of(effects, Observe)] == [30.0] * 3
+    assert watched(effects) == [30.0] * 3
 
 
 def test_zero_batch_delay_goes_straight_to_the_next_batch():
     effects, outcome = drive(rollout("Rolling", {"batchSize": 20, "batchDelay": 0}))
     assert outcome.status == "Succeeded"
-    assert not of(effects, Observe)
+    assert not watched(effects)
 
 
 def test_health_check_timeout_is_the_deadline_of_each_batch_check():
@@ -137,7 +136,7 @@ def test_trigger_during_batch_delay_rolls_back_even_with_pause_on_failure():
     deploys = of(effects, Deploy)
     assert [d.module_id for d in deploys] == [NEW, OLD]
     assert deploys[1].nodes == deploys[0].nodes
-    assert len(of(effects, Observe)) == 1
+    assert len(watched(effects)) == 1
 
 
 def test_trigger_after_several_batches_rolls_back_all_of_them():

@@ -25,7 +25,7 @@ from hotswap.core.effects import (
 from hotswap.core.nodes import NodeSet
 from hotswap.core.rollout import Rollout
 from hotswap.core.strategies.stages import even
-from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, healthy, of, rollout
+from tests.hotswap.core.strategies.hand import NEW, OLD, drive, failing, healthy, of, rollout, watched
 
 WAVES = [["us-east"], ["us-west", "eu-central"], ["apac-east"]]
 CANARY = {"stages": [20, 100], "evaluationPeriod": "PT5M"}
@@ -68,7 +68,7 @@ def test_waves_deploy_their_regions_in_parallel_with_a_canary_inside():
         active(r, "apac-east"),
     ]
     # per wave: two 5-minute stages and the 10-minute delay, watched every 30 s
-    assert sum(o.seconds for o in of(effects, Observe)) == 3 * (300 + 300 + 600)
+    assert sum(watched(effects)) == 3 * (300 + 300 + 600)
     progress = [p.progress for p in of(effects, Report) if p.milestone is Milestone.PROGRESS]
     # the share of nodes really exposed: after each stage but a wave's last, and each region done
     assert progress == pytest.approx([100 * n / 65 for n in (4, 20, 27, 35, 53, 56, 65)])
@@ -179,12 +179,12 @@ def test_approvals_schedules_holds_and_the_bake_inside_each_region():
     r = rollout("Regional", {"waves": [["us-east"]], "canaryWithinRegion": canary, "interRegionDelay": "PT1M"})
     effects, outcome = drive(r)
     assert outcome.status == "Succeeded"
-    assert sum(o.seconds for o in of(effects, Observe)) == 2 * 120 + 180 + 60
+    assert sum(watched(effects)) == 2 * 120 + 180 + 60
     stages = [{"approval": "PT7M"}, {"nodes": 50, "hold": "PT1M"}, 100]
     r = rollout("Regional", {"waves": [["us-east"]], "canaryWithinRegion": {"stages": stages}, "interRegionDelay": 60})
     effects, outcome = drive(r)
     assert len(of(effects, Approval)) == 1 and isinstance(effects[0], Approval)
-    assert sum(o.seconds for o in of(effects, Observe)) == 420 + 60 + 300 + 60
+    assert sum(watched(effects)) == 420 + 60 + 300 + 60
 
 
 def test_nodes_a_region_stage_missed_are_deployed_to_again_before_its_check():
