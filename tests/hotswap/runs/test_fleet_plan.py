@@ -144,6 +144,27 @@ def test_a_host_is_as_quiet_as_its_router_keeps_it(tmp_path: Path):
     assert fleet_plan.host({**fleet_plan.load_profile(profile), "quiet": {}}).quiet == day.busy  # not measured: busy
 
 
+def test_a_twin_at_the_trough_of_a_day_draws_the_quiet_hosts_timings(tmp_path: Path):
+    """The router follows the curve: at a diurnal trough (a 40th of the peak) the host is
+    all but quiet, and the twin's first deploy (at the trough) costs what the quiet one does."""
+    from sim.driver import simulate
+
+    def exact(ms: float) -> str:
+        return f"{{median: {ms}, p99: {ms}}}"
+
+    profile = tmp_path / "host.yaml"
+    profile.write_text(
+        f"requestsPerSecond: 1000\nbatchMs: {exact(500)}\nswapMs: {exact(10)}\nrollbackMs: {exact(10)}\n"
+        f"healthCheckMs: {exact(10)}\nquiet: {{batchMs: {exact(100)}, swapMs: {exact(2)}}}\n"
+    )
+    record = simulate(load(SCENARIOS / "canary-diurnal.yaml"), 1, nodes=8, time_scale=300.0, profile=str(profile))
+    first = record["timeline"][0]
+    assert first["event"] == "Deploy" and first["t"] == 0
+    x = 1 / 40  # the router at full rate at the peak, a 40th of it now
+    batch, call = 0.1 + x * 0.4, 0.002 + x * 0.008
+    assert first["seconds"] == pytest.approx(batch + first["nodes"] * call)
+
+
 def test_a_profile_with_a_broken_batch_timing_is_refused_naming_it(tmp_path: Path):
     bad = tmp_path / "p.yaml"
     bad.write_text("requestsPerSecond: 10\nswapMs: {median: 1, p99: 2}\nrollbackMs: {median: 1, p99: 2}\nbatchMs: 3\n")
