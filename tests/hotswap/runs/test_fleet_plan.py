@@ -118,20 +118,27 @@ def test_a_profile_of_one_host_makes_a_batch_cost_its_overhead_plus_its_calls_in
     assert fleet_plan.host({"requestsPerSecond": 1}) is None  # separate nodes: no host
 
 
+def exact(ms: float) -> str:
+    """A timing with no spread, in a profile's form."""
+    return f"{{median: {ms}, p99: {ms}}}"
+
+
+def host_profile(folder: Path, quiet: str = "") -> Path:
+    """A profile busy at 1,000 requests/s, with a quiet block (plus ``quiet``'s entries)."""
+    profile = folder / "host.yaml"
+    profile.write_text(
+        f"requestsPerSecond: 1000\nbatchMs: {exact(500)}\nswapMs: {exact(10)}\nrollbackMs: {exact(10)}\n"
+        f"healthCheckMs: {exact(10)}\nquiet: {{batchMs: {exact(100)}, swapMs: {exact(2)}{quiet}}}\n"
+    )
+    return profile
+
+
 def test_a_host_is_as_quiet_as_its_router_keeps_it(tmp_path: Path):
     """Timings measured busy (the router at requestsPerSecond) and quiet (no traffic):
     a twin whose router sends half the profile's rate draws halfway between."""
     from sim.driver import simulate
 
-    def exact(ms: float) -> str:
-        return f"{{median: {ms}, p99: {ms}}}"
-
-    profile = tmp_path / "host.yaml"
-    profile.write_text(
-        f"requestsPerSecond: 1000\nbatchMs: {exact(500)}\nswapMs: {exact(10)}\nrollbackMs: {exact(10)}\n"
-        f"healthCheckMs: {exact(10)}\nquiet: {{batchMs: {exact(100)}, swapMs: {exact(2)}, "
-        f"rollbackMs: {exact(2)}, healthCheckMs: {exact(2)}}}\n"
-    )
+    profile = host_profile(tmp_path, f", rollbackMs: {exact(2)}, healthCheckMs: {exact(2)}")
     scenario = load(SCENARIOS / "blue-green-bad-module.yaml")
     for rate, batch, call in ((1000.0, 0.5, 0.01), (500.0, 0.3, 0.006)):
         record = simulate(scenario, 1, nodes=16, time_scale=300.0, rate=rate, profile=str(profile))
@@ -149,14 +156,7 @@ def test_a_twin_at_the_trough_of_a_day_draws_the_quiet_hosts_timings(tmp_path: P
     all but quiet, and the twin's first deploy (at the trough) costs what the quiet one does."""
     from sim.driver import simulate
 
-    def exact(ms: float) -> str:
-        return f"{{median: {ms}, p99: {ms}}}"
-
-    profile = tmp_path / "host.yaml"
-    profile.write_text(
-        f"requestsPerSecond: 1000\nbatchMs: {exact(500)}\nswapMs: {exact(10)}\nrollbackMs: {exact(10)}\n"
-        f"healthCheckMs: {exact(10)}\nquiet: {{batchMs: {exact(100)}, swapMs: {exact(2)}}}\n"
-    )
+    profile = host_profile(tmp_path)
     record = simulate(load(SCENARIOS / "canary-diurnal.yaml"), 1, nodes=8, time_scale=300.0, profile=str(profile))
     first = record["timeline"][0]
     assert first["event"] == "Deploy" and first["t"] == 0
