@@ -68,7 +68,7 @@ class Downtime:
         """Which of ``nodes`` are down at time ``t``."""
         self._extend(t)
         at = self._spanning(t, t, ordered=False)
-        now = at[(self.start[at] <= t) & (self.end[at] > t)]
+        now = at[(self.start[at] <= t) & (self.end[at] > t)] if len(at) else at
         if not len(now):
             return np.zeros(len(nodes), dtype=bool)
         down = np.sort(self.node[now])  # a few nodes: look each of ``nodes`` up among them

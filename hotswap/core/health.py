@@ -65,7 +65,7 @@ def _report(count: int, policy: HealthPolicy, state: np.ndarray, last: np.ndarra
         state[late] = 2
         spent[late] = policy.deadline
     healthy = int(np.count_nonzero(state == 1))
-    unreachable = int(np.count_nonzero((state == 2) & (last == NO_ANSWER)))
+    unreachable = int(np.count_nonzero((state == 2) & (last == NO_ANSWER))) if healthy < count else 0
     return HealthReport(
         checked=count,
         healthy=healthy,

@@ -52,23 +52,28 @@ class Ledger:
     def switch(self, nodes: np.ndarray, module_id: str | None, at: np.ndarray | float) -> None:
         """``nodes`` run ``module_id`` from time ``at`` (one time, or one per node)."""
         code = self.code(module_id)
-        at = np.broadcast_to(np.asarray(at, dtype=float), nodes.shape)
+        at = np.asarray(at, dtype=float)
+        if at.shape != nodes.shape:
+            at = np.broadcast_to(at, nodes.shape)
         old = self.version[nodes]
-        leaving = (old == CANDIDATE) & (code != CANDIDATE)
-        self.node_seconds += float(np.sum(at[leaving] - self.since[nodes[leaving]]))
-        arriving = (old != CANDIDATE) & (code == CANDIDATE)
-        self.since[nodes[arriving]] = at[arriving]
-        self.exposed[nodes[arriving]] = True
-        self.in_use += (len(nodes) if code != NONE else 0) - int(np.count_nonzero(old))
+        was_new = old == CANDIDATE
+        if code == CANDIDATE:
+            arriving = ~was_new
+            self.since[nodes[arriving]] = at[arriving]
+            self.exposed[nodes[arriving]] = True
+        elif was_new.any():  # leaving the new module
+            self.node_seconds += float(np.sum(at[was_new] - self.since[nodes[was_new]]))
+        before = np.bincount(old, minlength=3)
+        self.in_use += (len(nodes) if code != NONE else 0) - (len(nodes) - int(before[NONE]))
         self.peak_in_use = max(self.peak_in_use, self.in_use)
-        self.counts -= np.bincount(old, minlength=3)
+        self.counts -= before
         self.counts[code] += len(nodes)
         self.version[nodes] = code
-        if code == CANDIDATE or np.any(old == CANDIDATE):
+        if code == CANDIDATE or before[CANDIDATE]:
             for p, (pool, _) in enumerate(self.pools):
                 inside = pool.holds(nodes)
                 gained = int(np.count_nonzero(inside)) if code == CANDIDATE else 0
-                self.on_candidate[p] += gained - int(np.count_nonzero(old[inside] == CANDIDATE))
+                self.on_candidate[p] += gained - int(np.count_nonzero(was_new & inside))
             self.track_traffic()
 
     def route(self, route: Route) -> None:
@@ -82,7 +87,7 @@ class Ledger:
 
     def track_traffic(self) -> None:
         """Note the share of requests routed to the new module now (its peak is kept)."""
-        share = sum(per_node * int(n) for (_, per_node), n in zip(self.pools, self.on_candidate, strict=True))
+        share = sum(per_node * n for (_, per_node), n in zip(self.pools, self.on_candidate.tolist(), strict=True))
         self.peak_traffic = max(self.peak_traffic, float(share))
 
     def serve(self, code: int, requests: int, failed: int, regions: dict[str, tuple[int, int]] | None = None) -> None:

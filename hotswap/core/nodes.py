@@ -102,11 +102,18 @@ class NodeSet:
         """Consecutive batches of ``size`` nodes (the last may be smaller)."""
         if size < 1:
             raise ValueError(f"batch size must be at least 1, got {size}")
-        rest = self
-        while rest:
-            batch = rest.head(size)
-            yield batch
-            rest = rest - batch
+        batch: list[tuple[int, int]] = []
+        left = size  # room left in the batch being filled
+        for start, stop in self.ranges:
+            while start < stop:
+                take = min(left, stop - start)
+                batch.append((start, start + take))
+                start, left = start + take, left - take
+                if not left:
+                    yield NodeSet(tuple(batch))
+                    batch, left = [], size
+        if batch:
+            yield NodeSet(tuple(batch))
 
     def indices(self) -> np.ndarray:
         """The node indices as an int64 array (for backends)."""

@@ -24,6 +24,7 @@ tests for software deployments). Method and assumptions: docs/decisions.md.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 
@@ -41,10 +42,34 @@ def logmeanexp(x: np.ndarray) -> np.ndarray:
     return result
 
 
+def _log_mean_exp(x: np.ndarray) -> float:
+    """``logmeanexp`` of one row, as a float (the same operations, without the
+    bookkeeping of many rows: a test looks after every window)."""
+    top = x.max()
+    if not np.isfinite(top):
+        return float(top)
+    return float(top + np.log(np.exp(x - top).sum() / len(x)))
+
+
+@cache
+def _log_ratios(p0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per alternative ``p``: ``log(p / p0)`` and ``log((1 - p) / (1 - p0))`` (0 < p0 < 1)."""
+    odds0 = p0 / (1 - p0)
+    p = ODDS * odds0 / (1 + ODDS * odds0)
+    return np.log(p / p0), np.log((1 - p) / (1 - p0))
+
+
 def bernoulli_evidence(events: int, n: int, p0: float) -> float:
     """Log of the mixture likelihood ratio of ``events`` in ``n`` trials against
     ``p <= p0``: large when the rate is shown above ``p0``."""
-    return float(bernoulli_evidences(np.array([events]), np.array([n]), p0)[0])
+    if n <= 0:
+        return 0.0
+    if p0 >= 1:
+        return -math.inf
+    if p0 <= 0:
+        return math.inf if events > 0 else 0.0
+    up, down = _log_ratios(p0)
+    return _log_mean_exp(float(events) * up + float(n - events) * down)
 
 
 def bernoulli_evidences(events: np.ndarray, n: np.ndarray, p0: float) -> np.ndarray:
@@ -57,10 +82,9 @@ def bernoulli_evidences(events: np.ndarray, n: np.ndarray, p0: float) -> np.ndar
     elif p0 <= 0:
         out[tried & (events > 0)] = math.inf
     elif tried.any():
-        odds0 = p0 / (1 - p0)
-        p = ODDS * odds0 / (1 + ODDS * odds0)
+        up, down = _log_ratios(p0)
         e, m = events[tried, None], n[tried, None]
-        out[tried] = logmeanexp(e * np.log(p / p0) + (m - e) * np.log((1 - p) / (1 - p0)))
+        out[tried] = logmeanexp(e * up + (m - e) * down)
     return out
 
 
@@ -70,7 +94,7 @@ def bernoulli_above(events: int, n: int, p0: float, alpha: float) -> bool:
     (each is decreasing past the observed rate): never, and nothing to compute."""
     if events <= p0 * n:
         return False
-    return bool(bernoulli_shows_above(np.array([events]), np.array([n]), p0, alpha)[0])
+    return bernoulli_evidence(events, n, p0) >= math.log(1 / alpha)
 
 
 def bernoulli_below(events: int, n: int, p0: float, alpha: float) -> bool:
@@ -129,7 +153,7 @@ class RatioEvidence:
         return np.cumsum(np.concatenate((self.log_lr[None, :], steps)), axis=0)[1:]
 
     def evidence(self) -> float:
-        return float(logmeanexp(self.log_lr))
+        return _log_mean_exp(self.log_lr)
 
 
 def rho_for(effect: float, alpha: float) -> float:
@@ -144,7 +168,9 @@ def normal_exceeds(d: float, se: float, alpha: float, rho: float) -> bool:
     ``S >= sqrt((I + rho) log((I + rho) / (rho alpha**2)))``."""
     if d <= 0 or se <= 0:
         return d > 0
-    return bool(normal_shows(np.array([d]), np.array([se]), alpha, np.array([rho]))[0])
+    info = 1 / (se * se)
+    s = info * d
+    return bool(s > 0 and s * s >= (info + rho) * np.log((info + rho) / (rho * alpha**2)))
 
 
 def normal_shows(d: np.ndarray, se: np.ndarray, alpha: float, rho: np.ndarray) -> np.ndarray:

@@ -55,6 +55,26 @@ def test_bernoulli_edges():
     assert not sequential.bernoulli_below(250, 5000, 0.05, ALPHA)
 
 
+def test_one_look_gives_to_the_bit_what_many_at_once_give():
+    """The scalar paths (a test looks after every window) and the array paths (a series
+    judged at once) must agree exactly, or a run would depend on how it was stepped."""
+    rng = np.random.default_rng(7)
+    n = rng.integers(0, 2_000_000, 300)
+    events = rng.binomial(n, rng.uniform(0, 0.2, 300))
+    for p0 in (0.0, 0.001, 0.05, 0.3, 1.0):
+        pairs = list(zip(events.tolist(), n.tolist(), strict=True))
+        one = [sequential.bernoulli_evidence(e, k, p0) for e, k in pairs]
+        assert np.array_equal(sequential.bernoulli_evidences(events, n, p0), one)
+        shown = sequential.bernoulli_shows_above(events, n, p0, ALPHA)
+        assert shown.tolist() == [sequential.bernoulli_above(e, k, p0, ALPHA) for e, k in pairs]
+    d, se, rho = rng.normal(0, 1, 300), rng.uniform(0, 2, 300), rng.uniform(0.01, 50, 300)
+    many = sequential.normal_shows(d, se, ALPHA, rho)
+    assert many.tolist() == [sequential.normal_exceeds(*x, ALPHA, r) for *x, r in zip(d, se, rho, strict=True)]
+    ratio = sequential.RatioEvidence(1.2)
+    ratio.add(30, 1000, 100, 9000)
+    assert ratio.evidence() == float(sequential.logmeanexp(ratio.log_lr))
+
+
 def ever_fires_ratio(new_rate: float, old_rate: float, r0: float, *, seed: int, windows: int = 40) -> float:
     """Share of sequences in which the new version is shown worse than ``r0`` times the
     previous one; 1,200 new and 8,550 previous requests a window (a canary stage)."""
