@@ -46,11 +46,11 @@ class Balancer:
     def move(self, nodes: np.ndarray, old: np.ndarray, new: int) -> None:
         """``nodes`` left versions ``old`` (one per node) for version ``new``."""
         size = VERSIONS * self.groups
+        left = self._key(nodes, old)
+        came = left + (new - old.astype(np.int64)) * self.groups
         for p, (pool, _) in enumerate(self.pools):
             inside = pool.holds(nodes)
-            moved = nodes[inside]
-            self.counts[p] -= np.bincount(self._key(moved, old[inside]), minlength=size)
-            self.counts[p] += np.bincount(self._key(moved, np.full(len(moved), new)), minlength=size)
+            self.counts[p] += np.bincount(came[inside], minlength=size) - np.bincount(left[inside], minlength=size)
         self._per_key = self._per_version = None
 
     def per_key(self) -> np.ndarray:

@@ -55,7 +55,7 @@ class Downtime:
         lo = self._starts.searchsorted(t0 - margin, side="left")
         hi = self._starts.searchsorted(t1, side="right")
         at = self._by_start[lo:hi]
-        return np.sort(at) if ordered else at
+        return np.sort(at) if ordered and len(at) > 1 else at
 
     def _extend(self, t: float) -> None:
         while self.horizon <= t:
@@ -86,6 +86,8 @@ class Downtime:
         """Nodes down at some point in ``[t0, t1)``, and for how many seconds each."""
         self._extend(t1)
         at = self._spanning(t0, t1)
+        if not len(at):
+            return self.node[at], np.empty(0)
         seconds = np.minimum(self.end[at], t1) - np.maximum(self.start[at], t0)
         hit = seconds > 0
         return self.node[at[hit]], seconds[hit]

@@ -126,21 +126,25 @@ class Population:
         rate = self.profiles[code].deploy_failure_rate if code != NONE else 0.0
         failed = self.rng.random(len(todo)) < rate if rate else np.zeros(len(todo), dtype=bool)
         extra = self._batch(len(todo), now)
+        lost = int(np.count_nonzero(failed))
         report = DeployReport(
             requested=len(idx),
-            updated=int(len(todo) - failed.sum()),
-            failed=int(failed.sum()),
-            unreachable=int(down.sum()),
+            updated=len(todo) - lost,
+            failed=lost,
+            unreachable=int(np.count_nonzero(down)),
             seconds=self._waves(seconds) + extra,
         )
-        return report, PendingDeploy(todo[~failed], now + extra + seconds[~failed], module_id)
+        landed = ~failed if lost else slice(None)
+        return report, PendingDeploy(todo[landed], now + extra + seconds[landed], module_id)
 
     def apply(self, pending: PendingDeploy) -> None:
         code = self.ledger.code(pending.module_id)
         nodes, old = pending.nodes, self.ledger.version[pending.nodes]
         self.balancer.move(nodes, old, code)
-        self.key_counts -= np.bincount(self._keys(nodes), minlength=len(self.key_counts))
-        self.key_counts += np.bincount(code * self.regions + self.region_of[nodes], minlength=len(self.key_counts))
+        region, size = self.region_of[nodes], len(self.key_counts)
+        self.key_counts += np.bincount(code * self.regions + region, minlength=size) - np.bincount(
+            old.astype(np.int64) * self.regions + region, minlength=size
+        )
         self.ledger.switch(pending.nodes, pending.module_id, pending.finish)
         self._land(pending.nodes, code, pending.finish)
 
@@ -155,9 +159,10 @@ class Population:
             self.check_fails[nodes] = self._coin(profile.health_check_failure_rate, len(nodes))
             crash = self._coin(profile.crash_rate, len(nodes))
             self.crash_at[nodes] = np.inf
-            self.crash_at[nodes[crash]] = finish[crash] + self.rng.exponential(
-                profile.mean_time_to_crash, int(crash.sum())
-            )
+            if crash.any():
+                self.crash_at[nodes[crash]] = finish[crash] + self.rng.exponential(
+                    profile.mean_time_to_crash, int(crash.sum())
+                )
         if len(self.crashers) or np.isfinite(self.crash_at[nodes]).any():
             fresh = nodes[np.isfinite(self.crash_at[nodes])]
             kept = self.crashers[np.isfinite(self.crash_at[self.crashers])]
@@ -363,10 +368,10 @@ class Population:
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
         if len(down_nodes):
             served -= self._per_version(down_nodes, down_seconds)
-        crashed, crashed_nodes = self._crashed(t0, t1)
-        served = np.maximum(served, 0.0)
+        crashed, crashed_nodes = (a.tolist() for a in self._crashed(t0, t1))
+        served = np.maximum(served, 0.0).tolist()
         total = served[PREVIOUS] + served[CANDIDATE]
-        slowed = self._slowed(t0, t1)
+        slowed = self._slowed(t0, t1).tolist()
         out = {}
         for code in (PREVIOUS, CANDIDATE):
             if not counts[code]:
@@ -534,8 +539,8 @@ class Population:
         mu, sigma, spread_mean, variance = self._shape(spread)
         sd = math.sqrt(variance / n)
         mean = spread_mean + sd * float(self.rng.standard_normal()) + extra_ms
-        samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES)) + extra_ms
-        return mean, Samples(samples)
+        samples = self.rng.lognormal(mu, sigma, min(n, LATENCY_SAMPLES))
+        return mean, Samples(samples + extra_ms if extra_ms else samples)
 
     def _shape(self, spread: Spread) -> tuple[float, float, float, float]:
         """A latency spread's log-normal parameters, mean and variance (worked out once

@@ -48,8 +48,7 @@ def check(count: int, policy: HealthPolicy, attempt: Attempt) -> HealthReport:
         healthy = passes >= policy.success_threshold
         done = healthy | (fails >= policy.failure_threshold)
         if len(open_) == count and done.all():  # every node decided in one round
-            state[:], last[:], spent[:] = np.where(healthy, 1, 2), answers, took
-            return _report(count, policy, state, last, spent)
+            return _report(count, policy, np.where(healthy, 1, 2), answers, took)
         decided = open_[done]
         state[decided], last[decided], spent[decided] = np.where(healthy[done], 1, 2), answers[done], took[done]
         keep = ~done

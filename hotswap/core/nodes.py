@@ -75,17 +75,15 @@ class NodeSet:
 
     def holds(self, nodes: np.ndarray) -> np.ndarray:
         """Which of ``nodes`` (an index array) are in the set: a binary search over the
-        ranges for each, so the cost follows ``nodes``, not the set's size."""
-        if not self.ranges:
-            return np.zeros(len(nodes), dtype=bool)
-        starts, stops = self._bounds
-        at = starts.searchsorted(nodes, side="right") - 1
-        inside: np.ndarray = (at >= 0) & (nodes < stops[np.maximum(at, 0)])
+        ranges' bounds for each (inside when an odd number of them is at or below it), so
+        the cost follows ``nodes``, not the set's size."""
+        inside: np.ndarray = self._bounds.searchsorted(nodes, side="right") % 2 == 1
         return inside
 
     @cached_property
     def _bounds(self) -> np.ndarray:
-        return np.array(self.ranges, dtype=np.int64).T
+        """Every range's start and stop, in order (strictly increasing)."""
+        return np.array(self.ranges, dtype=np.int64).reshape(-1)
 
     def head(self, count: int) -> NodeSet:
         """The first ``count`` nodes in index order."""
@@ -117,6 +115,8 @@ class NodeSet:
 
     def indices(self) -> np.ndarray:
         """The node indices as an int64 array (for backends)."""
+        if len(self.ranges) == 1:
+            return np.arange(*self.ranges[0], dtype=np.int64)
         if not self.ranges:
             return np.empty(0, dtype=np.int64)
         return np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in self.ranges])
