@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hotswap.core.nodes import NodeSet
 from hotswap.runs.setup import Disruption
 from hotswap.scenario.fleet import NodeFailures
 
@@ -64,16 +65,13 @@ class Downtime:
             self._add(self.rng.integers(0, self.size, count), start, start + self.rng.exponential(self.repair, count))
             self.horizon += CHUNK
 
-    def down(self, nodes: np.ndarray, t: float) -> np.ndarray:
-        """Which of ``nodes`` are down at time ``t``."""
+    def down(self, nodes: NodeSet, t: float) -> np.ndarray:
+        """Which of ``nodes`` (in ``indices()`` order) are down at time ``t``: the few
+        nodes down then are looked up in the set, not the set among them."""
         self._extend(t)
         at = self._spanning(t, t, ordered=False)
-        now = at[(self.start[at] <= t) & (self.end[at] > t)] if len(at) else at
-        if not len(now):
-            return np.zeros(len(nodes), dtype=bool)
-        down = np.sort(self.node[now])  # a few nodes: look each of ``nodes`` up among them
-        at_or_after = np.minimum(np.searchsorted(down, nodes), len(down) - 1)
-        hit: np.ndarray = down[at_or_after] == nodes
+        hit = np.zeros(len(nodes), dtype=bool)
+        hit[nodes.positions(self.node[at[(self.start[at] <= t) & (self.end[at] > t)]])] = True
         return hit
 
     def spans(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

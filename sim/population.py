@@ -111,7 +111,7 @@ class Population:
         parallel (in waves of ``deployConcurrency``); some loads fail per the profile."""
         code = self.ledger.code(module_id)
         idx = nodes.indices()
-        down = self.downtime.down(idx, now)
+        down = self.downtime.down(nodes, now)
         todo = idx[~down]
         todo = todo[self.ledger.version[todo] != code]
         if code == CANDIDATE:
@@ -218,7 +218,7 @@ class Population:
         elsewhere an attempt fails only at the fleet's flake rate. Calls go out
         ``deployConcurrency`` at a time, as deploys do."""
         idx = nodes.indices()
-        down = self.downtime.down(idx, now)
+        down = self.downtime.down(nodes, now)
         at_fault = (
             self.check_fails[idx]
             | (self.ledger.version[idx] != self.ledger.code(module_id))
@@ -226,8 +226,10 @@ class Population:
         )
         flake = self.fleet.health_check_flake_rate
 
+        answer = np.where(down, health.NO_ANSWER, np.where(at_fault, health.FAIL, health.PASS)).astype(np.int8)
+
         def attempt(open_: np.ndarray, round_: int) -> tuple[np.ndarray, np.ndarray]:
-            answers = np.where(down[open_], health.NO_ANSWER, np.where(at_fault[open_], health.FAIL, health.PASS))
+            answers = answer[open_]
             if flake:
                 answers[(answers == health.PASS) & (self.rng.random(len(open_)) < flake)] = health.FAIL
             timed = self.fleet.health_check_seconds is not None

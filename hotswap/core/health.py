@@ -27,28 +27,32 @@ def check(count: int, policy: HealthPolicy, attempt: Attempt) -> HealthReport:
 
     ``attempt(positions, round)`` returns the answers and seconds of that round.
     """
-    state = np.zeros(count, dtype=np.int8)  # 0 undecided, 1 healthy, 2 failed
-    last = np.full(count, PASS, dtype=np.int8)
+    if not count:
+        return _report(0, policy, np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int8), np.zeros(0))
+    # the first round asks every node: worked out over whole arrays (most nodes decide here)
+    answers, seconds = attempt(np.arange(count), 0)
+    last = np.array(answers, dtype=np.int8)
     spent = np.zeros(count)
+    spent += seconds
+    ok = last == PASS
+    healthy = ok if policy.success_threshold == 1 else np.zeros(count, dtype=bool)
+    failed = ~ok if policy.failure_threshold == 1 else np.zeros(count, dtype=bool)
+    state = np.where(healthy, 1, np.where(failed, 2, 0)).astype(np.int8)  # 0 undecided, 1 healthy, 2 failed
     # the nodes still undecided, and their streaks and time so far (kept compressed, so a
-    # round costs the nodes still open)
-    open_ = np.arange(count)
-    passes = np.zeros(count, dtype=np.int32)
-    fails = np.zeros(count, dtype=np.int32)
-    took = np.zeros(count)
-    answers = np.empty(0, dtype=np.int8)
-    for round_ in range(MAX_ROUNDS_PER_THRESHOLD * (policy.success_threshold + policy.failure_threshold)):
+    # later round costs the nodes still open)
+    open_ = np.flatnonzero(state == 0)
+    passes, fails = ok[open_].astype(np.int32), (~ok[open_]).astype(np.int32)
+    took, answers = spent[open_], last[open_]
+    for round_ in range(1, MAX_ROUNDS_PER_THRESHOLD * (policy.success_threshold + policy.failure_threshold)):
         if not len(open_):
             break
         answers, seconds = attempt(open_, round_)
-        took += seconds + (policy.interval if round_ else 0.0)
+        took += seconds + policy.interval
         ok = answers == PASS
         passes = np.where(ok, passes + 1, 0)
         fails = np.where(ok, 0, fails + 1)
         healthy = passes >= policy.success_threshold
         done = healthy | (fails >= policy.failure_threshold)
-        if len(open_) == count and done.all():  # every node decided in one round
-            return _report(count, policy, np.where(healthy, 1, 2), answers, took)
         decided = open_[done]
         state[decided], last[decided], spent[decided] = np.where(healthy[done], 1, 2), answers[done], took[done]
         keep = ~done

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hotswap.core.nodes import Topology
+from hotswap.core.nodes import NodeSet, Topology
 from hotswap.runs.setup import disruptions
 from hotswap.scenario.fleet import Fleet
 from hotswap.scenario.model import Scenario
@@ -38,7 +38,7 @@ def test_outage_takes_the_share_of_the_region_down_for_its_duration():
     topo = Topology.build([("a", 100, 0), ("b", 100, 100)])
     rng = np.random.default_rng(0)
     down = Downtime(fleet.node_failures, topo.size, disruptions(scenario_of(fleet), topo, rng), rng)
-    everyone = np.arange(300)
+    everyone = NodeSet.span(0, 300)
     assert not down.down(everyone, 599).any()
     hit = down.down(everyone, 600)
     assert hit.sum() == 100 and not hit[:100].any()

@@ -141,3 +141,11 @@ def test_holds_tests_an_index_array_against_the_ranges():
     probe = np.array([12, 0, 11, 3, 2, 9, 10, 100])
     assert s.holds(probe).tolist() == [i in s for i in probe.tolist()]
     assert EMPTY.holds(probe).tolist() == [False] * 8
+
+
+def test_positions_find_nodes_where_indices_puts_them():
+    s = NodeSet(((3, 6), (10, 12), (20, 25)))
+    nodes = np.array([0, 4, 11, 6, 24, 20, 12, 3, 99])
+    listed = list(s.indices())
+    assert list(s.positions(nodes)) == [listed.index(n) for n in nodes if n in s]
+    assert len(NodeSet().positions(nodes)) == 0
