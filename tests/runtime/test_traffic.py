@@ -25,10 +25,15 @@ def serve(traffic: Traffic, weights: list[float], seconds: float, settle: float 
     return traffic.take()
 
 
+def old_and_new(fleet: Fleet) -> None:
+    """Node 0 on the previous module, node 1 on the new one."""
+    fleet.deploy(0, OLD, 2.0)
+    fleet.deploy(1, NEW, 2.0)
+
+
 def test_traffic_follows_the_routing_weights(exact_artifacts):
     with Fleet(2, exact_artifacts, [0, 0]) as fleet:
-        fleet.deploy(0, OLD, 2.0)
-        fleet.deploy(1, NEW, 2.0)
+        old_and_new(fleet)
         with Traffic(fleet, RATE, seed=1) as traffic:
             only_old = serve(traffic, [1.0, 0.0], 0.4)
             split = serve(traffic, [0.25, 0.75], 0.6)
@@ -46,8 +51,7 @@ def test_traffic_follows_the_routing_weights(exact_artifacts):
 
 def test_a_stopped_node_is_ejected_and_its_share_served_by_the_others(exact_artifacts):
     with Fleet(2, exact_artifacts, [0, 0]) as fleet:
-        fleet.deploy(0, OLD, 2.0)
-        fleet.deploy(1, NEW, 2.0)
+        old_and_new(fleet)
         with Traffic(fleet, RATE, timeout=0.05, seed=1) as traffic:
             both = serve(traffic, [0.5, 0.5], 1.2, settle=0.5)  # what this host serves with both nodes up
             fleet.stop(1)
@@ -85,8 +89,7 @@ def test_a_crashing_module_is_tallied_with_its_node(tmp_path):
 
 def test_the_router_takes_each_weight_times_the_nodes_traffic_level(exact_artifacts):
     with Fleet(2, exact_artifacts, [0, 0]) as fleet:
-        fleet.deploy(0, OLD, 2.0)
-        fleet.deploy(1, NEW, 2.0)
+        old_and_new(fleet)
         with Traffic(fleet, RATE, seed=1) as traffic:
             flat = serve(traffic, [0.5, 0.5], 0.6)
             traffic.level = lambda: np.array([1.0, 0.1])  # node 1's region at a tenth of the peak
