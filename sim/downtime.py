@@ -71,7 +71,9 @@ class Downtime:
         self._extend(t)
         at = self._spanning(t, t, ordered=False)
         hit = np.zeros(len(nodes), dtype=bool)
-        hit[nodes.positions(self.node[at[(self.start[at] <= t) & (self.end[at] > t)]])] = True
+        now = at[(self.start[at] <= t) & (self.end[at] > t)] if len(at) else at
+        if len(now):
+            hit[nodes.positions(self.node[now])] = True
         return hit
 
     def spans(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
