@@ -9,13 +9,13 @@ fault profile is drawn per node when the module lands on it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hotswap.core import health
-from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Observation, Route, VersionMetrics
+from hotswap.core.effects import DeployReport, HealthPolicy, HealthReport, Route, VersionMetrics
 from hotswap.core.fields import Spread
 from hotswap.core.ledger import CANDIDATE, NONE, PREVIOUS, Ledger
 from hotswap.core.nodes import NodeSet, Topology
@@ -29,25 +29,66 @@ from hotswap.scenario.fleet import ModuleProfile
 from sim.balancer import Balancer
 from sim.downtime import Downtime
 
+Shape = float | np.ndarray  # a log-normal's parameter: one, or one per interval
 LATENCY_SAMPLES = 200  # single-request latencies kept per version and window (and region)
 CELLS = 1 << 21  # node-by-interval cells worked out at once when a series is sampled
 
 
-def _together(parts: list[VersionMetrics]) -> VersionMetrics:
-    """One version's traffic in several regions, as one: counts add up, the mean latency
-    is weighted by the requests that succeeded, the samples are pooled."""
-    ok = [m.requests - m.failed_requests for m in parts]
-    return VersionMetrics(
-        nodes=sum(m.nodes for m in parts),
-        requests=sum(m.requests for m in parts),
-        failed_requests=sum(m.failed_requests for m in parts),
-        crashed_nodes=sum(m.crashed_nodes for m in parts),
-        latency_mean_ms=sum(m.latency_mean_ms * n for m, n in zip(parts, ok, strict=True)) / sum(ok)
-        if sum(ok)
-        else 0.0,
-        latency_samples=sum((m.latency_samples for m in parts), Samples()),
-        memory_mb=max(m.memory_mb for m in parts),
-    )
+@dataclass(frozen=True)
+class _Keyed:
+    """Traffic drawn per key of the previous and the candidate (rows: version, then
+    region) and interval (columns), and its latency samples end to end in that order
+    (``bounds``: where each key and interval's begin, row by row)."""
+
+    nodes: np.ndarray  # per key
+    memory: tuple[float, float]  # per version
+    requests: np.ndarray
+    failed: np.ndarray
+    crashed: np.ndarray
+    latency_mean: np.ndarray
+    answered: np.ndarray
+    samples: np.ndarray
+    bounds: np.ndarray
+
+    def pooled(self, version: int) -> Columns:
+        """A version's regions as one (as ``Observation``s of several regions add up):
+        counts add up, the mean latency is weighted by the requests answered, each
+        interval's samples are its regions', in region order."""
+        regions, k = len(self.nodes) // 2, self.requests.shape[1]
+        rows = slice(version * regions, (version + 1) * regions)
+        ok = self.answered[rows]
+        answered = ok.sum(axis=0)
+        weighted = (self.latency_mean[rows] * ok).sum(axis=0)
+        spans = (version * regions * k + np.arange(regions)[None, :] * k + np.arange(k)[:, None]).ravel()
+        starts, lengths = self.bounds[spans], self.bounds[spans + 1] - self.bounds[spans]
+        ends = np.cumsum(lengths)
+        picked = np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
+        return Columns(
+            nodes=np.full(k, int(self.nodes[rows].sum())),
+            requests=self.requests[rows].sum(axis=0),
+            failed=self.failed[rows].sum(axis=0),
+            crashed=self.crashed[rows].sum(axis=0).astype(np.int64),
+            latency_mean=np.where(answered > 0, weighted / np.maximum(answered, 1), 0.0),
+            memory=np.full(k, self.memory[version]),
+            samples=self.samples[picked],
+            bounds=np.concatenate(([0], ends[regions - 1 :: regions])),
+        )
+
+    def region(self, version: int, region: int) -> Columns:
+        """A version's traffic in one region."""
+        regions, k = len(self.nodes) // 2, self.requests.shape[1]
+        key = version * regions + region
+        bounds = self.bounds[key * k : (key + 1) * k + 1]
+        return Columns(
+            nodes=np.full(k, int(self.nodes[key])),
+            requests=self.requests[key],
+            failed=self.failed[key],
+            crashed=self.crashed[key].astype(np.int64),
+            latency_mean=self.latency_mean[key],
+            memory=np.full(k, self.memory[version]),
+            samples=self.samples[bounds[0] : bounds[-1]],
+            bounds=bounds - bounds[0],
+        )
 
 
 @dataclass(frozen=True)
@@ -259,26 +300,27 @@ class Population:
     def sample(self, t0: float, t1: float) -> tuple[dict[str, VersionMetrics], dict[str, dict[str, VersionMetrics]]]:
         """Sample the traffic of ``[t0, t1)`` per version, and per region when the
         rollout asks for it (else the second part is empty)."""
-        if self.by_region or not isinstance(self.curve, Flat):
-            return self._regional_traffic(t0, t1)
+        if self.by_region or not isinstance(self.curve, Flat):  # a series of one interval
+            one = Series((t1 - t0,), *self._regional_series(np.array([t0]), np.array([t1]))).at(0)
+            return one.versions, one.regions
         return self._flat_traffic(t0, t1), {}
 
     def series(self, t0: float, steps: tuple[float, ...], ends: list[float]) -> Series:
         """Sample the traffic of consecutive intervals (``steps`` seconds each, ending at
-        ``ends``, the first starting at ``t0``) with the fleet as it stands: flat traffic
-        in one draw per quantity for all of them, other traffic interval by interval."""
-        starts = [t0, *ends[:-1]]
+        ``ends``, the first starting at ``t0``) with the fleet as it stands, in one draw
+        per quantity for all of them."""
+        starts, stops = np.array([t0, *ends[:-1]]), np.array(ends)
         if self.by_region or not isinstance(self.curve, Flat):
-            parts = [self.sample(a, b) for a, b in zip(starts, ends, strict=True)]
-            return Series.of([Observation(s, *part) for s, part in zip(steps, parts, strict=True)])
-        return Series(steps, self._flat_series(np.array(starts), np.array(ends)))
+            return Series(steps, *self._regional_series(starts, stops))
+        return Series(steps, self._flat_series(starts, stops))
 
     def _flat_series(self, t0: np.ndarray, t1: np.ndarray) -> dict[str, Columns]:
         """``_flat_traffic`` for many intervals at once: each quantity drawn for all of
         them together (a version's requests, losses, errors, mean latencies, samples)."""
         dt = t1 - t0
         counts = self.ledger.counts
-        served, crashed, crashed_nodes, slowed = self._exposure(t0, t1)
+        missed, crashed, crashed_nodes, slowed = self._exposure(t0, t1, None)
+        served = np.maximum(self.balancer.per_version()[:, None] * dt - missed, 0.0)
         total = served[PREVIOUS] + served[CANDIDATE]
         out = {}
         for code in (PREVIOUS, CANDIDATE):
@@ -292,7 +334,7 @@ class Population:
             requests = self.rng.poisson(self.rate * dt * share)
             lost = self.rng.binomial(requests, lost_share) if lost_share.any() else np.zeros_like(requests)
             errors = self.rng.binomial(requests - lost, profile.error_rate)
-            mean, samples, bounds = self._latencies(profile.latency_ms, requests - lost - errors, extra)
+            mean, samples, bounds = self._latencies(self._shape(profile.latency_ms), requests - lost - errors, extra)
             module_id = self.ledger.module_id(code)
             assert module_id is not None
             out[module_id] = Columns(
@@ -307,14 +349,18 @@ class Population:
             )
         return out
 
-    def _exposure(self, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per version and interval (arrays of 3 rows): the traffic share-seconds
-        served (less what down nodes missed), those that reached crashed workers, how
-        many nodes had crashed by the interval's end, the milliseconds slow nodes
-        added; worked out over the few nodes concerned, a slice of intervals at a time."""
-        k = len(t0)
-        served = self.balancer.per_version()[:, None] * (t1 - t0)
-        crashed, crashed_nodes, slowed = np.zeros((3, k)), np.zeros((3, k)), np.zeros((3, k))
+    def _exposure(
+        self, t0: np.ndarray, t1: np.ndarray, rate: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per version (a row each) and interval: the traffic share-seconds that down
+        nodes missed, those that reached crashed workers, how many nodes had crashed by
+        the interval's end, the milliseconds slow nodes added. With ``rate`` (a row per
+        region, a column per interval: requests per node and second) a row per key
+        (``version * regions + region``) instead, each node's share weighted by its
+        region's rate then. Worked out over the few nodes concerned, a slice of
+        intervals at a time."""
+        k, size = len(t0), 3 if rate is None else 3 * self.regions
+        missed, crashed, crashed_nodes, slowed = (np.zeros((size, k)) for _ in range(4))
         down, down_start, down_end = self.downtime.spans(float(t0[0]), float(t1[-1]))
         crash_at = self.crash_at[self.crashers]
         slow_start, slow_end, slow_ms = self.slow_span.T
@@ -322,40 +368,51 @@ class Population:
         width = max(1, CELLS // max(rows, 1))
         for a in range(0, k, width):
             part = slice(a, a + width)
-            u0, u1 = t0[part], t1[part]
+            u0, u1, r = t0[part], t1[part], None if rate is None else rate[:, part]
             if len(down):
                 seconds = np.minimum(down_end[:, None], u1) - np.maximum(down_start[:, None], u0)
-                served[:, part] -= self._per_version_many(down, np.maximum(seconds, 0.0))
+                missed[:, part] = self._added(down, np.maximum(seconds, 0.0), r, size)
             if len(self.crashers):
                 reached = np.clip(u1 - np.maximum(crash_at[:, None], u0), 0.0, u1 - u0)
-                crashed[:, part] = self._per_version_many(self.crashers, reached)
-                crashed_nodes[:, part] = self._by_version(self.crashers) @ (crash_at[:, None] <= u1)
+                crashed[:, part] = self._added(self.crashers, reached, r, size)
+                crashed_nodes[:, part] = self._grouped(self.crashers, size) @ (crash_at[:, None] <= u1)
             if len(self.slow_node):
                 overlap = np.maximum(np.minimum(slow_end[:, None], u1) - np.maximum(slow_start[:, None], u0), 0.0)
-                slowed[:, part] = self._per_version_many(self.slow_node, overlap * slow_ms[:, None])
-        return np.maximum(served, 0.0), crashed, crashed_nodes, slowed
+                slowed[:, part] = self._added(self.slow_node, overlap * slow_ms[:, None], r, size)
+        return missed, crashed, crashed_nodes, slowed
 
-    def _by_version(self, nodes: np.ndarray) -> np.ndarray:
-        """Which version each of ``nodes`` runs, one row per version (0/1)."""
-        rows: np.ndarray = (self.ledger.version[nodes][None, :] == np.arange(3)[:, None]).astype(float)
-        return rows
+    def _grouped(self, nodes: np.ndarray, size: int) -> np.ndarray:
+        """Which row each of ``nodes`` counts in (0/1, a column per node): its version
+        (``size`` 3), or its key."""
+        row = self.ledger.version[nodes] if size == 3 else self._keys(nodes)
+        out: np.ndarray = (row[None, :] == np.arange(size)[:, None]).astype(float)
+        return out
 
-    def _per_version_many(self, nodes: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-        """``_per_version`` for many intervals: ``seconds`` has a row per node."""
-        out: np.ndarray = self._by_version(nodes) @ (self.balancer.share(nodes)[:, None] * seconds)
+    def _added(self, nodes: np.ndarray, values: np.ndarray, rate: np.ndarray | None, size: int) -> np.ndarray:
+        """``values`` (a row per node, a column per interval), each node's weighted by
+        its traffic share (and its region's ``rate``), added up per row of ``_grouped``."""
+        weight = self.balancer.share(nodes)[:, None]
+        if rate is not None:
+            weight = weight * rate[self.region_of[nodes]]
+        out: np.ndarray = self._grouped(nodes, size) @ (weight * values)
         return out
 
     def _latencies(
-        self, spread: Spread, n: np.ndarray, extra_ms: np.ndarray
+        self, shape: tuple[Shape, Shape, Shape, Shape], n: np.ndarray, extra_ms: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``_latency`` for many intervals (``n`` answered requests each): their mean
-        latencies, and their samples end to end with where each interval's begin."""
-        mu, sigma, spread_mean, variance = self._shape(spread)
+        """``_latency`` for many intervals (``n`` answered requests each; ``shape``: the
+        log-normal's, as ``_shape`` gives it, or an array of them, one per interval):
+        their mean latencies, and their samples end to end with where each interval's begin."""
+        mu, sigma, spread_mean, variance = shape
         some = n > 0
         z = self.rng.standard_normal(len(n))
         mean = np.where(some, spread_mean + np.sqrt(variance / np.maximum(n, 1)) * z + extra_ms, 0.0)
         kept = np.minimum(n, LATENCY_SAMPLES)
-        samples = self.rng.lognormal(mu, sigma, int(kept.sum()))
+
+        def each(x: Shape) -> Shape:  # one per sample
+            return np.repeat(x, kept) if isinstance(x, np.ndarray) else x
+
+        samples = self.rng.lognormal(each(mu), each(sigma), int(kept.sum()))
         if extra_ms.any():  # slow nodes
             samples += np.repeat(extra_ms, kept)
         return mean, samples, np.concatenate(([0], np.cumsum(kept)))
@@ -408,96 +465,80 @@ class Population:
         on = self.ledger.version[self.crashers]
         return self._per_version(self.crashers, crashed_time), np.bincount(on, weights=crash_at <= t1, minlength=3)
 
-    def _regional_traffic(
-        self, t0: float, t1: float
-    ) -> tuple[dict[str, VersionMetrics], dict[str, dict[str, VersionMetrics]]]:
-        """Traffic whose rate depends on the region and the time (``self.curve``): as the
-        flat case, with each node's weight scaled by its region's requests per node over
-        the window, and drawn region by region (independent Poisson draws per region
-        add up to the same total)."""
-        dt, regions = t1 - t0, self.regions
-        rate = np.array([self.curve.requests(g, t0, t1) for g in range(regions)]) / dt  # per node, by region
-        size = 3 * regions
-
-        def by_key(nodes: np.ndarray, weights: np.ndarray) -> np.ndarray:
-            return np.bincount(self._keys(nodes), weights=weights, minlength=size)
-
-        def at(nodes: np.ndarray) -> np.ndarray:  # the rate of each of ``nodes``' region
-            return np.asarray(rate[self.region_of[nodes]])
-
-        share = self.balancer.share
+    def _regional_series(
+        self, t0: np.ndarray, t1: np.ndarray
+    ) -> tuple[dict[str, Columns], dict[str, dict[str, Columns]]]:
+        """Traffic whose rate depends on the region and the time (``self.curve``), for
+        many intervals at once: as the flat case, with each node's weight scaled by its
+        region's requests per node in the interval, and drawn per region (independent
+        Poisson draws per region add up to the same total), each quantity for every
+        region and interval together. Per version its regions pooled, and per region
+        when the rollout asks for it."""
+        regions, k, dt = self.regions, len(t0), t1 - t0
+        rate = np.array([self.curve.requests(g, t0, t1) for g in range(regions)]) / dt  # per node, (region, interval)
         # the whole fleet from the balancer's counts; the few nodes down, crashed or slow one by one
-        expected = (self.balancer.per_key().reshape(3, regions) * rate).reshape(-1) * dt
-        counts = self.key_counts
-        down_nodes, down_seconds = self.downtime.overlap(t0, t1)
-        served = expected
-        if len(down_nodes):
-            served = expected - by_key(down_nodes, share(down_nodes) * down_seconds * at(down_nodes))
-        crashed = crashed_nodes = np.zeros(size)
-        if len(c := self.crashers):
-            crashed_time = np.clip(t1 - np.maximum(self.crash_at[c], t0), 0.0, dt)
-            crashed = by_key(c, share(c) * crashed_time * at(c))
-            crashed_nodes = by_key(c, (self.crash_at[c] <= t1).astype(float))
-        served = np.maximum(served, 0.0)
-        slowed = self._slowed_by(by_key, at, size, t0, t1)
-        total = served[regions : 3 * regions].sum()
-        volume = self.active_nodes * expected.sum()
-        out: dict[str, VersionMetrics] = {}
-        split: dict[str, dict[str, VersionMetrics]] = {}
-        for code in (PREVIOUS, CANDIDATE):
+        expected = (self.balancer.per_key().reshape(3, regions, 1) * rate).reshape(-1, k) * dt
+        missed, crashed, crashed_nodes, slowed = (x[regions:] for x in self._exposure(t0, t1, rate))
+        served = np.maximum(expected[regions:] - missed, 0.0)  # keys of the previous and the candidate
+        total = served.sum(axis=0)
+        volume = self.active_nodes * expected.sum(axis=0)
+        error_rate, median, sigma = self._profiles_at(t0, t1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            requests = self.rng.poisson(np.where(total > 0, volume * served / total, 0.0))
+            lost_share = np.where(crashed > 0, np.minimum(1.0, crashed / served), 0.0)
+            extra = np.where(served > 0, slowed / served, 0.0)
+        lost = self.rng.binomial(requests, lost_share) if lost_share.any() else np.zeros_like(requests)
+        errors = self.rng.binomial(requests - lost, error_rate)
+        answered = requests - lost - errors
+        mu, cells = np.log(median).ravel(), 2 * regions * k
+        sigma = np.repeat(sigma, k)
+        mean, samples, bounds = self._latencies(
+            (mu, sigma, np.exp(mu + sigma**2 / 2), (np.exp(sigma**2) - 1) * np.exp(2 * mu + sigma**2)),
+            answered.reshape(cells),
+            extra.reshape(cells),
+        )
+        keyed = _Keyed(
+            nodes=self.key_counts[regions:],
+            memory=(self.profiles[PREVIOUS].memory_mb, self.profiles[CANDIDATE].memory_mb),
+            requests=requests,
+            failed=lost + errors,
+            crashed=crashed_nodes,
+            latency_mean=mean.reshape(-1, k),
+            answered=answered,
+            samples=samples,
+            bounds=bounds,
+        )
+        out: dict[str, Columns] = {}
+        split: dict[str, dict[str, Columns]] = {}
+        for c, code in enumerate((PREVIOUS, CANDIDATE)):
             module_id = self.ledger.module_id(code)
             assert module_id is not None
-            parts: dict[str, VersionMetrics] = {}
-            for g, name in enumerate(self.names):
-                k = code * regions + g
-                if not counts[k]:
-                    continue
-                error_rate, latency = self._profile_at(code, g, t0, t1)
-                requests = int(self.rng.poisson(volume * served[k] / total)) if total > 0 else 0
-                parts[name] = self._metrics(
-                    requests,
-                    int(counts[k]),
-                    int(crashed_nodes[k]),
-                    (served[k], crashed[k], slowed[k]),
-                    error_rate,
-                    latency,
-                    self.profiles[code].memory_mb,
-                )
-            if not parts:
+            live = [g for g in range(regions) if self.key_counts[code * regions + g]]
+            if not live:
                 continue
-            out[module_id] = _together(list(parts.values()))
+            out[module_id] = keyed.pooled(c)
             if self.by_region:
-                for name, m in parts.items():
-                    split.setdefault(name, {})[module_id] = m
+                for g in live:
+                    split.setdefault(self.names[g], {})[module_id] = keyed.region(c, g)
         return out, split
 
-    def _profile_at(self, code: int, region: int, t0: float, t1: float) -> tuple[float, Spread]:
-        """A version's error rate and latency in a region then: the profile's, or for the
-        previous module what a traffic recording says."""
-        profile = self.profiles[code]
-        if code != PREVIOUS:
-            return profile.error_rate, profile.latency_ms
-        error_rate, median = self.curve.previous(region, t0, t1)
-        latency = profile.latency_ms
-        if median is not None:
-            latency = Spread(median=median, p99=median * latency.p99 / latency.median)
-        return (profile.error_rate if error_rate is None else error_rate), latency
-
-    def _slowed_by(
-        self,
-        by_key: Callable[[np.ndarray, np.ndarray], np.ndarray],
-        at: Callable[[np.ndarray], np.ndarray],
-        size: int,
-        t0: float,
-        t1: float,
-    ) -> np.ndarray:
-        """Per key: the milliseconds that slow nodes added, weighted like ``served``."""
-        if not len(self.slow_node):
-            return np.zeros(size)
-        start, end, ms = self.slow_span.T
-        overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
-        nodes = self.slow_node
-        return by_key(nodes, self.balancer.share(nodes) * at(nodes) * overlap * ms)
+    def _profiles_at(self, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per key of the previous and the candidate (rows: version, then region) and
+        interval: the error rate and the latency's median, the profile's or for the
+        previous module what a traffic recording says; and the latency's log-normal
+        shape per key (a recorded median keeps the profile's p99-to-median ratio)."""
+        regions, k = self.regions, len(t0)
+        error_rate, median, sigma = np.empty((2, regions, k)), np.empty((2, regions, k)), np.empty((2, regions, 1))
+        for c, code in enumerate((PREVIOUS, CANDIDATE)):
+            profile = self.profiles[code]
+            error_rate[c], median[c], sigma[c] = profile.error_rate, profile.latency_ms.median, profile.latency_ms.sigma
+        for g in range(regions):
+            recorded_error, recorded_median = self.curve.previous(g, t0, t1)
+            if recorded_error is not None:
+                error_rate[0, g] = recorded_error
+            if recorded_median is not None:
+                median[0, g] = recorded_median
+        return error_rate.reshape(-1, k), median.reshape(-1, k), sigma.reshape(-1, 1)
 
     def _slowed(self, t0: float, t1: float) -> np.ndarray:
         """Per version: the milliseconds that slow nodes added, weighted like ``served``."""

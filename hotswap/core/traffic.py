@@ -1,24 +1,26 @@
 """Traffic over time: each region's request rate per node, as both backends read it.
 
-A curve answers, for region ``g`` (its index in the fleet) and a stretch ``[t0, t1)`` of
-rollout time, how many requests one node receives (``requests``, the rate's integral)
-and, when a recording says so, the previous module's error rate and median latency then
-(``previous``); ``at`` is the rate at one moment (the real fleet's router follows it) and
-``peak`` the highest rate anywhere, any time (its pace is set for it). Three curves: flat
-(``trafficPerNode``), a recording replayed step-wise, and a cosine day between a peak and
-a trough in each region's local time.
+A curve answers, for region ``g`` (its index in the fleet) and stretches ``[t0, t1)`` of
+rollout time (arrays: one entry per stretch), how many requests one node receives in each
+(``requests``, the rate's integral) and, when a recording says so, the previous module's
+error rate and median latency then (``previous``); ``at`` is the rate at one moment (the
+real fleet's router follows it) and ``peak`` the highest rate anywhere, any time (its
+pace is set for it). Three curves: flat (``trafficPerNode``), a recording replayed
+step-wise, and a cosine day between a peak and a trough in each region's local time.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from hotswap.core.recording import EVERY_REGION, Recording, Row
 
 DAY = 86_400.0
+Times = TypeVar("Times", float, np.ndarray)  # one moment, or one per stretch
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,10 @@ class Flat:
     def at(self, region: int, t: float) -> float:
         return self.rate
 
-    def requests(self, region: int, t0: float, t1: float) -> float:
-        return self.rate * (t1 - t0)
+    def requests(self, region: int, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+        return np.asarray(self.rate * (t1 - t0), dtype=float)
 
-    def previous(self, region: int, t0: float, t1: float) -> tuple[float | None, float | None]:
+    def previous(self, region: int, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         return None, None
 
 
@@ -53,19 +55,19 @@ class Diurnal:
     start: float
     offsets: tuple[float, ...]
 
-    def _phase(self, region: int, t: float) -> float:
+    def _phase(self, region: int, t: Times) -> Times:
         return 2 * math.pi * (self.start + t + self.offsets[region] - self.peak_at) / DAY
 
     def at(self, region: int, t: float) -> float:
         mid, swing = self._levels()
         return mid + swing * math.cos(self._phase(region, t))
 
-    def requests(self, region: int, t0: float, t1: float) -> float:
+    def requests(self, region: int, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
         mid, swing = self._levels()
-        waves = math.sin(self._phase(region, t1)) - math.sin(self._phase(region, t0))
-        return mid * (t1 - t0) + swing * DAY / (2 * math.pi) * waves
+        waves = np.sin(self._phase(region, t1)) - np.sin(self._phase(region, t0))
+        return np.asarray(mid * (t1 - t0) + swing * DAY / (2 * math.pi) * waves, dtype=float)
 
-    def previous(self, region: int, t0: float, t1: float) -> tuple[float | None, float | None]:
+    def previous(self, region: int, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         return None, None
 
     def _levels(self) -> tuple[float, float]:
@@ -87,44 +89,48 @@ class Replay:
         times, rates = self.steps[region][:2]
         return float(rates[np.searchsorted(times, self._position(t), side="right") - 1])
 
-    def requests(self, region: int, t0: float, t1: float) -> float:
+    def requests(self, region: int, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
         return self._integral(region, 1, t0, t1)
 
-    def previous(self, region: int, t0: float, t1: float) -> tuple[float | None, float | None]:
-        """Time averages over ``[t0, t1)`` of the recorded error rate and median latency."""
-        out: list[float | None] = []
+    def previous(self, region: int, t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Time averages over each ``[t0, t1)`` of the recorded error rate and median
+        latency (an empty stretch: the first recorded value)."""
+        out: list[np.ndarray | None] = []
+        dt = t1 - t0
         for column in (2, 3):
-            if self.steps[region][column] is None:
+            values = self.steps[region][column]
+            if values is None:
                 out.append(None)
-            elif t1 > t0:
-                out.append(self._integral(region, column, t0, t1) / (t1 - t0))
-            else:
-                out.append(float(self.steps[region][column][0]))  # type: ignore[index]
+                continue
+            mean = self._integral(region, column, t0, t1) / np.where(dt > 0, dt, 1.0)
+            out.append(np.where(dt > 0, mean, values[0]))
         return out[0], out[1]
 
     def _position(self, t: float) -> float:
         return (self.start + t) % DAY if self.wrap else self.start + t
 
-    def _integral(self, region: int, column: int, t0: float, t1: float) -> float:
+    def _integral(self, region: int, column: int, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
         if not self.wrap:
-            return self._cumulative(region, column, self.start + t1) - self._cumulative(region, column, self.start + t0)
+            return np.asarray(
+                self._cumulative(region, column, self.start + t1) - self._cumulative(region, column, self.start + t0)
+            )
         a, b = self.start + t0, self.start + t1
-        days = math.floor(a / DAY)
+        days = np.floor(a / DAY)
         a, b = a - days * DAY, b - days * DAY
-        total = self._cumulative(region, column, DAY)
-        whole = math.floor(b / DAY)
-        return whole * total + self._cumulative(region, column, b - whole * DAY) - self._cumulative(region, column, a)
+        total = self._cumulative(region, column, np.array(DAY))
+        whole = np.floor(b / DAY)
+        return np.asarray(
+            whole * total + self._cumulative(region, column, b - whole * DAY) - self._cumulative(region, column, a)
+        )
 
-    def _cumulative(self, region: int, column: int, x: float) -> float:
-        """The integral of a column from 0 to ``x`` (the first row holds from time 0)."""
+    def _cumulative(self, region: int, column: int, x: np.ndarray) -> np.ndarray:
+        """The integral of a column from 0 to each ``x`` (the first row holds from time 0)."""
         times = self.steps[region][0]
         values = self.steps[region][column]
         assert values is not None
-        spans = np.diff(np.append(times, max(x, times[-1])))
-        before = np.concatenate(([0.0], np.cumsum(values[:-1] * spans[:-1])))
-        i = int(np.searchsorted(times, x, side="right") - 1)
-        i = max(i, 0)
-        return float(before[i] + values[i] * (x - times[i]))
+        before = np.concatenate(([0.0], np.cumsum(values[:-1] * np.diff(times))))
+        i = np.maximum(np.searchsorted(times, x, side="right") - 1, 0)
+        return np.asarray(before[i] + values[i] * (x - times[i]), dtype=float)
 
 
 def _steps(rows: tuple[Row, ...], region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:

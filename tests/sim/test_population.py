@@ -21,12 +21,18 @@ def population(n=10_000, seed=0, fleet=None, new=None):
             "deployment": {"moduleId": "new", "strategy": "Canary"},
         }
     )
+    return populated(scenario, seed)
+
+
+def populated(scenario, seed, **options):
+    """The population of ``scenario`` (modules ``old`` and ``new``), seeded, with its
+    layout and ledger; ``options``: the population's keywords (curve, by_region)."""
     layout = topology(scenario)
     ledger = Ledger(layout.size, layout.active, "old", "new")
     rng = np.random.default_rng(seed)
     plan = disruptions(scenario, layout, rng)
     downtime = Downtime(scenario.fleet.node_failures, layout.size, plan, rng)
-    return Population(scenario, layout, ledger, downtime, rng, plan), layout, ledger
+    return Population(scenario, layout, ledger, downtime, rng, plan, **options), layout, ledger
 
 
 def deploy_all(pop, layout, at=0.0):

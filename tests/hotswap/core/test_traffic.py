@@ -61,3 +61,27 @@ def test_a_replay_with_a_start_time_counts_from_midnight_and_repeats_daily():
     whole = 600 * 1 + 600 * 5 + (DAY - 1200) * 2
     assert replay.requests(0, 0, 3 * DAY) == pytest.approx(3 * whole)
     assert math.isclose(replay.requests(0, -300, 0), 300 * 1)
+
+
+@pytest.mark.parametrize(
+    "curve",
+    [
+        Flat(20),
+        Diurnal(peak=20, ratio=40, peak_at=20 * 3600, start=13 * 3600, offsets=(-5 * 3600, 0.0)),
+        Replay(RECORDING, ["a", "b"], None),
+        Replay(RECORDING, ["a", "b"], 300.0),
+    ],
+    ids=["flat", "diurnal", "replay", "replay-daily"],
+)
+def test_many_stretches_at_once_are_each_stretch_alone(curve):
+    t0 = np.array([0.0, 500.0, 599.0, 1200.0, DAY - 600, 5.0])
+    t1 = np.array([600.0, 700.0, 601.0, 1800.0, DAY + 900, 5.0])  # the last one empty
+    for region in (0, 1):
+        many = curve.requests(region, t0, t1)
+        assert list(many) == [curve.requests(region, a, b) for a, b in zip(t0, t1, strict=True)]
+        errors, medians = curve.previous(region, t0, t1)
+        for column, i in ((errors, 0), (medians, 1)):
+            alone = [curve.previous(region, a, b)[i] for a, b in zip(t0, t1, strict=True)]
+            assert column is None if alone[0] is None else list(column) == alone
+    if isinstance(curve, Replay):  # an empty stretch: the first recorded value
+        assert curve.previous(0, t0, t1)[1][-1] == 20.0
