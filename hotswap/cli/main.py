@@ -70,14 +70,18 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; every command stops on SIGINT or SIGTERM (what it started is
-        torn down, one line says so, exit 130 or 143). The cyclic garbage collector,
-        off during start-up, is back on for all but the quick commands."""
+        torn down, one line says so, exit 130 or 143). For all but the quick commands
+        the cyclic garbage collector, off during start-up, is back on, and freed memory
+        is kept for reuse (``runs.memory``)."""
         from hotswap.cli.common import stop_on_signals
 
         words = self._commands(ctx, [*ctx._protected_args, *ctx.args])
         self.ran = words[0] if words else None
         if self.ran not in QUICK:
+            from hotswap.runs.memory import keep_freed_memory
+
             gc.enable()
+            keep_freed_memory()
         try:
             with stop_on_signals():
                 return super().invoke(ctx)

@@ -20,6 +20,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hotswap.runs.memory import keep_freed_memory
+
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -81,9 +83,11 @@ class _Local:
 
 def _quiet_worker() -> None:
     """A pool worker leaves signals to the command: Ctrl-C (sent to the whole process
-    group) is ignored, SIGTERM (the command stopping it) ends it at once, silently."""
+    group) is ignored, SIGTERM (the command stopping it) ends it at once, silently. It
+    keeps freed memory for reuse (``memory``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    keep_freed_memory()  # inherited when forked; not when spawned
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -144,6 +148,7 @@ def use(executor: Executor) -> Iterator[None]:
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)
+        client.run(keep_freed_memory)  # our own workers (a running cluster's set-up is its owner's)
     token = _current.set(_Dask(client))
     try:
         yield
