@@ -66,6 +66,7 @@ class Balancer:
         """The share of the traffic each version's nodes get together."""
         if self._per_version is None:  # from exact counts per version, whatever the groups
             self._per_version = np.zeros(VERSIONS)
-            for (_, per_node), counts in zip(self.pools, self.counts, strict=True):
-                self._per_version += per_node * counts.reshape(VERSIONS, self.groups).sum(axis=1)
+            by_version = self.counts.reshape(-1, VERSIONS, self.groups).sum(axis=2)
+            for (_, per_node), counts in zip(self.pools, by_version, strict=True):
+                self._per_version += per_node * counts
         return self._per_version

@@ -191,6 +191,7 @@ class Population:
 
     def _land(self, nodes: np.ndarray, code: int, finish: np.ndarray) -> None:
         """Draw the fault profile of the module that just landed on ``nodes``."""
+        crashing = False  # will any of them crash?
         if code == NONE:
             self.check_fails[nodes] = False
             self.crash_at[nodes] = np.inf
@@ -200,11 +201,12 @@ class Population:
             self.check_fails[nodes] = self._coin(profile.health_check_failure_rate, len(nodes))
             crash = self._coin(profile.crash_rate, len(nodes))
             self.crash_at[nodes] = np.inf
-            if crash.any():
+            crashing = bool(crash.any())
+            if crashing:
                 self.crash_at[nodes[crash]] = finish[crash] + self.rng.exponential(
                     profile.mean_time_to_crash, int(crash.sum())
                 )
-        if len(self.crashers) or np.isfinite(self.crash_at[nodes]).any():
+        if len(self.crashers) or crashing:
             fresh = nodes[np.isfinite(self.crash_at[nodes])]
             kept = self.crashers[np.isfinite(self.crash_at[self.crashers])]
             self.crashers = np.union1d(kept, fresh)
@@ -427,10 +429,10 @@ class Population:
         down_nodes, down_seconds = self.downtime.overlap(t0, t1)
         if len(down_nodes):
             served -= self._per_version(down_nodes, down_seconds)
-        crashed, crashed_nodes = (a.tolist() for a in self._crashed(t0, t1))
+        crashed, crashed_nodes = self._crashed(t0, t1)
         served = np.maximum(served, 0.0).tolist()
         total = served[PREVIOUS] + served[CANDIDATE]
-        slowed = self._slowed(t0, t1).tolist()
+        slowed = self._slowed(t0, t1)
         out = {}
         for code in (PREVIOUS, CANDIDATE):
             if not counts[code]:
@@ -455,15 +457,16 @@ class Population:
         """Traffic-share-seconds of ``nodes`` (``seconds`` each), per version."""
         return np.bincount(self.ledger.version[nodes], weights=self.balancer.share(nodes) * seconds, minlength=3)
 
-    def _crashed(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+    def _crashed(self, t0: float, t1: float) -> tuple[list[float], list[float]]:
         """Per version: the traffic share-seconds that reached crashed workers, and how
         many of its nodes had crashed by ``t1``."""
         if not len(self.crashers):
-            return np.zeros(3), np.zeros(3)
+            return [0.0] * 3, [0.0] * 3
         crash_at = self.crash_at[self.crashers]
         crashed_time = np.clip(t1 - np.maximum(crash_at, t0), 0.0, t1 - t0)
         on = self.ledger.version[self.crashers]
-        return self._per_version(self.crashers, crashed_time), np.bincount(on, weights=crash_at <= t1, minlength=3)
+        down = np.bincount(on, weights=crash_at <= t1, minlength=3)
+        return self._per_version(self.crashers, crashed_time).tolist(), down.tolist()
 
     def _regional_series(
         self, t0: np.ndarray, t1: np.ndarray
@@ -540,13 +543,14 @@ class Population:
                 median[0, g] = recorded_median
         return error_rate.reshape(-1, k), median.reshape(-1, k), sigma.reshape(-1, 1)
 
-    def _slowed(self, t0: float, t1: float) -> np.ndarray:
+    def _slowed(self, t0: float, t1: float) -> list[float]:
         """Per version: the milliseconds that slow nodes added, weighted like ``served``."""
         if not len(self.slow_node):
-            return np.zeros(3)
+            return [0.0] * 3
         start, end, ms = self.slow_span.T
         overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
-        return self._per_version(self.slow_node, overlap * ms)
+        slowed: list[float] = self._per_version(self.slow_node, overlap * ms).tolist()
+        return slowed
 
     def _metrics(
         self,
