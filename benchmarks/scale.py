@@ -1,7 +1,7 @@
 """Scale and speed figures for issue 16: each section prints its figures (ratios are
 measured in the same run, so a loaded machine shifts both sides alike).
 
-    python benchmarks/scale.py rolling     # 1M-node Rolling, batches of 100: per-batch cost at 10k/100k/1M
+    python benchmarks/scale.py rolling     # Rolling per batch: 100s at 10k/100k/1M, the guide's 6,500 in 2s
     python benchmarks/scale.py canary      # the guide's 4-stage canary on 1M nodes through the CLI
     python benchmarks/scale.py ab          # an A/B run against a canary run on the guide fleet
     python benchmarks/scale.py compare     # compare at 10,000 nodes x 200 runs: peak RSS of the largest process
@@ -45,18 +45,22 @@ CANARY = {"stages": [10, 25, 50, 100], "evaluationPeriod": "PT5M"}
 
 
 def rolling() -> None:
+    from hotswap.reports.guide_cases import LARGE, cases
     from hotswap.scenario.model import Scenario
     from sim.driver import simulate
 
+    def row(nodes: int, scenario: Scenario, batches: int, note: str = "") -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        record = simulate(scenario, 1)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        per_batch, load, outcome = 1000 * cpu / batches, os.getloadavg()[0], record["outcome"]
+        print(f"{nodes:>9,} {batches:>8,} {wall:>7.2f} {cpu:>7.2f} {per_batch:>12.3f} {load:>5.1f} {outcome}{note}")
+
     print(f"{'nodes':>9} {'batches':>8} {'wall_s':>7} {'cpu_s':>7} {'cpu_ms/batch':>12} {'load':>5} outcome")
     for nodes in (10_000, 100_000, 1_000_000):
-        s = Scenario.model_validate(fleet_scenario(nodes, "Rolling", ROLLING))
-        wall, cpu = time.perf_counter(), time.process_time()
-        record = simulate(s, 1)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        batches = nodes // 100
-        per_batch, load = 1000 * cpu / batches, os.getloadavg()[0]
-        print(f"{nodes:>9,} {batches:>8,} {wall:>7.2f} {cpu:>7.2f} {per_batch:>12.3f} {load:>5.1f} {record['outcome']}")
+        row(nodes, Scenario.model_validate(fleet_scenario(nodes, "Rolling", ROLLING)), nodes // 100)
+    guide = next(c.scenario for c in cases(LARGE) if c.scenario.name == "guide-Rolling-6500")
+    row(6500, guide, 3250, " (the guide's example: batches of 2)")
 
 
 def canary() -> None:

@@ -45,10 +45,10 @@ def logmeanexp(x: np.ndarray) -> np.ndarray:
 def _log_mean_exp(x: np.ndarray) -> float:
     """``logmeanexp`` of one row, as a float (the same operations, without the
     bookkeeping of many rows: a test looks after every window)."""
-    top = x.max()
-    if not np.isfinite(top):
+    top = np.maximum.reduce(x)
+    if not math.isfinite(top):
         return float(top)
-    return float(top + np.log(np.exp(x - top).sum() / len(x)))
+    return float(top + np.log(np.add.reduce(np.exp(x - top)) / len(x)))
 
 
 @cache
