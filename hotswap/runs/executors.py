@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 EXECUTORS = ("local", "dask")
 POOL_FROM = 8  # local: fewer jobs than this run in-process
 CHUNKS_PER_WORKER = 32  # small chunks: runs of unequal cost still end together
+DASK_CHUNKS_PER_WORKER = 8  # fewer: a Dask task costs the scheduler milliseconds, a pool chunk far less
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,24 @@ class _Dask:
         self.client = client
 
     def map(self, fn: Callable[[Any], Any], items: list[Any], jobs: int | None = None) -> Iterator[Any]:
-        futures = self.client.map(fn, items, pure=False)
+        """Jobs go out in chunks, as to the local pool: a task costs the cluster
+        milliseconds (and sends its scenario once a chunk), a short run not much more."""
+        workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+        size = max(1, len(items) // (DASK_CHUNKS_PER_WORKER * workers))
+        chunks = [(fn, items[i : i + size]) for i in range(0, len(items), size)]
+        futures = self.client.map(_each, chunks, pure=False)
         try:
             for future in futures:
-                yield future.result()
+                yield from future.result()
                 future.release()  # the cluster forgets a result once it is taken
         finally:
             self.client.cancel(futures)
+
+
+def _each(chunk: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
+    """One task's jobs, run in order."""
+    fn, items = chunk
+    return [fn(item) for item in items]
 
 
 _current: ContextVar[_Local | _Dask | None] = ContextVar("executor", default=None)
